@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs everything garagenet needs on a Debian 12 machine (as root), builds
+# it, then runs one job:
+#   scripts/setup.sh demo   the demo mesh, with the looking glass on http://localhost:8080
+#   scripts/setup.sh test   the whole test suite (unit, integration, system)
+#   scripts/setup.sh        install and build only
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+job=${1:-}
+case "$job" in demo|test|"") ;; *) echo "setup.sh: unknown job '$job' (use demo, test or nothing)" >&2; exit 2 ;; esac
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages and creates network namespaces)" >&2
+  exit 1
+fi
+
+debian_packages=(
+  ca-certificates git build-essential python3   # native addon build (node-gyp)
+  nodejs npm                                    # skipped below when Node.js >= 20 is already installed
+  etcd-server etcd-client                       # the registry's store
+  wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
+  iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
+  bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
+  iperf3 wrk                                    # throughput and load figures
+  chromium                                      # the looking-glass browser test
+)
+if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
+  debian_packages=("${debian_packages[@]/nodejs}")
+  debian_packages=("${debian_packages[@]/npm}")
+fi
+missing=()
+for p in "${debian_packages[@]}"; do
+  [ -n "$p" ] || continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+echo "==> installing npm packages"
+npm ci --no-audit --no-fund
+echo "==> building"
+npm run build
+
+case "$job" in
+  demo)
+    exec node bin/garagenet.js demo
+    ;;
+  test)
+    mkdir -p test-output
+    status=0
+    for project in unit integration system; do
+      echo "==> tests: $project"
+      npx vitest run --project "$project" --passWithNoTests \
+        --reporter=default --reporter=json --outputFile.json="test-output/$project.json" || status=1
+    done
+    node scripts/test-summary.js test-output/unit.json test-output/integration.json test-output/system.json
+    exit $status
+    ;;
+esac

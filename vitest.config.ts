@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Three kinds of test, by file name:
+//   *.test.ts      unit: pure logic, fast, run in parallel
+//   *.int.test.ts  integration: real local servers on loopback (etcd, gRPC, BGP over 127.0.0.1)
+//   *.ns.test.ts   system: root, network namespaces, real daemons; one file at a time
+const slow = ['**/*.int.test.ts', '**/*.ns.test.ts'];
+const ignored = ['**/node_modules/**', '**/dist/**', '**/native/build/**'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['**/*.test.ts'], exclude: [...ignored, ...slow] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude: ignored,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'system',
+          include: ['**/*.ns.test.ts'],
+          exclude: ignored,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
