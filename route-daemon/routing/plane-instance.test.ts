@@ -135,6 +135,8 @@ describe('routing instance: import and best path', () => {
     expect(formatPrefix(rib.lookup({ address: parseAddress('10.70.200.1') })!.prefix)).toBe('10.70.0.0/16');
     expect(formatPrefix(rib.lookup({ address: parseAddress('fd00:64:70::9') })!.prefix)).toBe('fd00:64:70::/48');
     expect(rib.lookup({ address: parseAddress('10.71.0.1') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.9.0/24') })).toBeUndefined();
+    expect(formatPrefix(rib.lookup({ prefix: p('10.70.9.0/24'), orCovering: true })!.prefix)).toBe('10.70.8.0/22');
   });
 });
 
@@ -298,7 +300,7 @@ describe('routing instance: listing', () => {
     rib.receive('a', {
       withdrawn: [],
       announced: [
-        { attributes: attrs([65001, 65010], { communities: [(65001 << 16) | 5] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] },
+        { attributes: attrs([65001, 65010], { communities: [((65001 << 16) | 5) >>> 0] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] },
         { attributes: attrs([65001], { largeCommunities: [[65001, 1, 2]] }), prefixes: [p('10.72.0.0/16'), p('fd00:64:70::/48')] },
       ],
     });
@@ -311,7 +313,7 @@ describe('routing instance: listing', () => {
     } while (after);
     expect(seen.sort()).toEqual(['10.70.0.0/16', '10.71.0.0/16', '10.72.0.0/16', 'fd00:64:70::/48']);
     const names = (filter: object): string[] => rib.listRoutes({ limit: 10, filter }).routes.map((r) => formatPrefix(r.prefix)).sort();
-    expect(names({ community: (65001 << 16) | 5 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
+    expect(names({ community: ((65001 << 16) | 5) >>> 0 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
     expect(names({ largeCommunity: [65001, 1, 2] })).toEqual(['10.72.0.0/16', 'fd00:64:70::/48']);
     expect(names({ originAsn: 65010 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
     expect(names({ family: 6 })).toEqual(['fd00:64:70::/48']);

@@ -381,16 +381,13 @@ class Instance implements PlaneInstance {
     return { routes };
   }
 
-  lookup(query: { prefix: Prefix } | { address: Address }): RouteView | undefined {
-    if ('prefix' in query) {
-      const rib = this.ribs[query.prefix.family];
-      const slot = rib.index.find(query.prefix);
-      return slot >= 0 && rib.head[slot]! >= 0 ? this.routeView(rib, slot) : undefined;
-    }
-    const { family, value } = query.address;
+  lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined {
+    const { family, value } = 'prefix' in query ? query.prefix : query.address;
     const rib = this.ribs[family];
     const bits = addressBits(family);
-    for (let length = bits; length >= 0; length--) {
+    const longest = 'prefix' in query ? query.prefix.length : bits;
+    const shortest = 'prefix' in query && !query.orCovering ? longest : 0;
+    for (let length = longest; length >= shortest; length--) {
       const hostBits = BigInt(bits - length);
       const slot = rib.index.find({ family, value: (value >> hostBits) << hostBits, length });
       if (slot >= 0 && rib.head[slot]! >= 0) return this.routeView(rib, slot);
