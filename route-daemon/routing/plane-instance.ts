@@ -86,7 +86,7 @@ class Instance implements PlaneInstance {
   readonly plane: Plane;
   private readonly store = new AttributeStore();
   private readonly ribs: Record<Family, FamilyRib>;
-  private readonly policy: ImportPolicy;
+  private policy: ImportPolicy;
   private readonly peers = new Map<string, PeerState>();
   private readonly peersByIndex: (PeerState | undefined)[] = [];
   private readonly decisions = new DecisionCounters();
@@ -98,12 +98,7 @@ class Instance implements PlaneInstance {
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
     this.log = createLogger('routing').child({ plane: options.plane });
-    this.policy = new ImportPolicy({
-      localAsn: options.localAsn,
-      pools: options.pools,
-      ...(options.bogons ? { bogons: options.bogons } : {}),
-      authorizations: new RouteAuthorizations(options.plane, options.authorizations),
-    });
+    this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
     this.ribs = {
@@ -278,6 +273,34 @@ class Instance implements PlaneInstance {
     this.count(peer, { 'export:refresh': 1 });
   }
 
+  updateAuthorizations(authorizations: readonly RouteAuthorization[]): { refreshFrom: string[] } {
+    this.policy = this.importPolicy(authorizations);
+    let dropped = 0;
+    for (const family of FAMILIES) {
+      const rib = this.ribs[family];
+      dropped += rib.updatePaths((slot, p) => {
+        const flags = rib.pathFlags[p]!;
+        const owner = rib.pathPeer[p]!;
+        const prefix = rib.index.prefixOf(slot);
+        const verdict = this.policy.validate(prefix, this.store.get(rib.pathAttr[p]!));
+        // Our own routes stay in the Loc-RIB; export checks their authorization on the way out.
+        if (verdict.rejection && owner !== LOCAL_PEER) {
+          const peer = this.peersByIndex[owner]!;
+          this.forgetPath(peer, flags);
+          this.reject(peer, { prefix, direction: 'import', ...verdict.rejection });
+          return null;
+        }
+        return (flags & ~PATH_VALIDATION_MASK) | VALIDATION_CODE[verdict.validation];
+      });
+    }
+    // Routes refused as invalid before may be valid now: only the peers still have them.
+    const refreshFrom = [...this.peers.values()]
+      .filter((p) => p.up && p.session?.routeRefresh && p.decisions.get('import:rejected:origin-validation') > 0)
+      .map((p) => p.settings.name);
+    this.log.info({ authorizations: this.policy.authorizations.size, dropped, refreshFrom }, 'route authorizations updated');
+    return { refreshFrom };
+  }
+
   // --- the FIB's side -----------------------------------------------------------
 
   onFibReady(listener: () => void): void {
@@ -425,6 +448,15 @@ class Instance implements PlaneInstance {
   }
 
   // --- internals ----------------------------------------------------------------
+
+  private importPolicy(authorizations: readonly RouteAuthorization[]): ImportPolicy {
+    return new ImportPolicy({
+      localAsn: this.options.localAsn,
+      pools: this.options.pools,
+      ...(this.options.bogons ? { bogons: this.options.bogons } : {}),
+      authorizations: new RouteAuthorizations(this.options.plane, authorizations),
+    });
+  }
 
   private upPeer(name: string): PeerState {
     const peer = this.peers.get(name);
