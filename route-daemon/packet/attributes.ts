@@ -107,7 +107,8 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const headerLength = flags & AttributeFlag.ExtendedLength ? 4 : 3;
     if (remaining < headerLength) {
       // RFC 7606 §4: too few octets left for an attribute header.
-      problems.push(record('length', 0, buf.subarray(i, span.end), `${remaining} octets left, too few for an attribute header`));
+      const typeCode = remaining >= 2 ? buf[i + 1]! : 0;
+      problems.push(record('length', typeCode, buf.subarray(i, span.end), `${remaining} octets left, too few for an attribute header`));
       break;
     }
     const typeCode = buf[i + 1]!;

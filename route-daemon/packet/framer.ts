@@ -50,27 +50,41 @@ export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   return { type: known, length };
 }
 
+export interface FramedMessages {
+  /** Complete messages (header included), in order, up to any bad header. */
+  readonly messages: Buffer[];
+  /** Set when a header was bad: handle `messages` first, then send its NOTIFICATION and close. */
+  readonly error: MessageError | null;
+}
+
 /**
  * Accumulates stream chunks and hands back complete messages (header included).
- * After a MessageError the stream is out of sync: the session must close it.
+ * After an error the stream is out of sync: the session must close it.
  */
 export class MessageFramer {
   private pending: Buffer = Buffer.alloc(0);
 
-  /** Returns the messages completed by `chunk`, in order; throws MessageError on a bad header. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): FramedMessages {
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const messages: Buffer[] = [];
     let offset = 0;
+    let error: MessageError | null = null;
     while (buf.length - offset >= BGP_HEADER_LENGTH) {
-      const { length } = checkHeader(buf, offset);
+      let length: number;
+      try {
+        length = checkHeader(buf, offset).length;
+      } catch (e) {
+        if (!(e instanceof MessageError)) throw e;
+        error = e;
+        break;
+      }
       if (buf.length - offset < length) break;
       messages.push(buf.subarray(offset, offset + length));
       offset += length;
     }
     // Copy the remainder so a small tail does not pin a large chunk in memory.
-    this.pending = offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));
-    return messages;
+    this.pending = error !== null || offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));
+    return { messages, error };
   }
 
   /** Octets received that do not yet form a whole message. */
