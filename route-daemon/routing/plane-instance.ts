@@ -178,6 +178,7 @@ class Instance implements PlaneInstance {
     let accepted = 0;
     let rejected = 0;
     let lastFamily: Family = 4;
+    const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
     for (const prefix of update.withdrawn) {
       this.forgetPath(peer, this.ribs[prefix.family].remove(prefix, peer.index));
       withdrawn++;
@@ -200,13 +201,18 @@ class Instance implements PlaneInstance {
         const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags: VALIDATION_CODE[verdict.validation] });
         if (previous < 0) peer.accepted++;
         else if (previous & PATH_STALE) peer.stale--;
-        peer.decisions.add(`validation:${verdict.validation}`);
+        validation[verdict.validation]++;
         accepted++;
         lastFamily = prefix.family;
       }
       if (attrId >= 0) this.store.release(attrId);
     }
-    this.count(peer, { 'import:accepted': accepted, 'import:withdrawn': withdrawn });
+    this.count(peer, {
+      'import:accepted': accepted,
+      'import:withdrawn': withdrawn,
+      'validation:valid': validation.valid,
+      'validation:not-found': validation['not-found'],
+    });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
     if (!overLimit) return { accepted, rejected, withdrawn };
     this.count(peer, { 'cease:max-prefix': 1 });
