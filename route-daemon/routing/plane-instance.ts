@@ -332,12 +332,7 @@ class Instance implements PlaneInstance {
       const rib = this.ribs[family];
       rib.drain(this.fibConsumers[family], {
         max: max - changes.length,
-        desired: (slot) => {
-          const p = rib.best[slot]!;
-          if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
-          this.store.retain(rib.pathAttr[p]!);
-          return rib.pathAttr[p]!;
-        },
+        desired: (slot) => this.fibAttributes(rib, slot),
         emit: (slot, previous, next) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
@@ -359,14 +354,23 @@ class Instance implements PlaneInstance {
     const routes: FibRoute[] = [];
     for (const family of FAMILIES) {
       const rib = this.ribs[family];
+      // Catch the FIB's change queue up without emitting: the diff stream continues from this snapshot.
+      while (rib.drain(this.fibConsumers[family], { max: 65_536, desired: (slot) => this.fibAttributes(rib, slot), emit: () => true }).pending);
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
-        const p = rib.best[slot]!;
-        if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) continue;
-        routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(rib.pathAttr[p]!).nextHop });
+        const installed = rib.sent(this.fibConsumers[family], slot);
+        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
       }
     }
     return routes;
+  }
+
+  /** What the FIB should hold for a slot: the best path's set (one reference taken), unless it is our own route. */
+  private fibAttributes(rib: FamilyRib, slot: number): number {
+    const p = rib.best[slot]!;
+    if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
+    this.store.retain(rib.pathAttr[p]!);
+    return rib.pathAttr[p]!;
   }
 
   // --- the control API's side -----------------------------------------------------
