@@ -45,8 +45,8 @@ function nowUs(): number {
 
 /**
  * BFD over UDP for the tunnels of one node (RFC 5881, single hop,
- * asynchronous mode): one listening socket per address family on port 3784
- * shared by every session, one sending socket per session, and the timers
+ * asynchronous mode): one listening socket on port 3784 per local tunnel
+ * address, one sending socket per session, and the timers
  * that drive each session's state machine. Emits 'state' (BfdStateEvent)
  * on every change; the agent takes a tunnel's BGP sessions down on Down.
  * Malformed or stray packets are counted and dropped, never thrown.
@@ -54,7 +54,7 @@ function nowUs(): number {
 export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   private readonly peers = new Map<string, PeerEntry>();
   private readonly byDiscriminator = new Map<number, PeerEntry>();
-  private readonly listenSockets = new Map<4 | 6, Socket>();
+  private readonly listenSockets = new Map<string, Socket>();
   private readonly log = createLogger('bfd');
   /** Packets dropped: malformed, or for no session. */
   dropped = 0;
@@ -66,7 +66,7 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
       throw new UserError(`BFD peer ${peer}: peer and local address ${options.localAddress} must be IP addresses of one family`);
     }
     if (this.peers.has(peer)) throw new UserError(`BFD peer ${peer} already has a session`);
-    await this.listen(family as 4 | 6);
+    await this.listen(family as 4 | 6, options.localAddress);
     let discriminator = randomInt(1, 0xffffffff);
     while (this.byDiscriminator.has(discriminator)) discriminator = randomInt(1, 0xffffffff);
     const session = new BfdSession({ localDiscriminator: discriminator, timers: options.timers });
@@ -119,23 +119,28 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
     this.listenSockets.clear();
   }
 
-  private async listen(family: 4 | 6): Promise<void> {
-    if (this.listenSockets.has(family)) return;
+  /**
+   * One listening socket per local (tunnel) address rather than a wildcard:
+   * packets for other addresses are not ours, and another BFD speaker (BIRD)
+   * can run beside us in the same namespace on its own addresses.
+   */
+  private async listen(family: 4 | 6, localAddress: string): Promise<void> {
+    if (this.listenSockets.has(localAddress)) return;
     const socket = createSocket({ type: family === 4 ? 'udp4' : 'udp6', reuseAddr: true });
     socket.on('message', (bytes, from) => this.onMessage(bytes, from));
     socket.on('error', (err) => this.log.warn({ err: err.message }, 'BFD listening socket error'));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(BFD_CONTROL_PORT, family === 4 ? '0.0.0.0' : '::', () => {
+      socket.bind(BFD_CONTROL_PORT, localAddress, () => {
         socket.off('error', reject);
         resolve();
       });
     }).catch((err: Error) => {
-      throw new UserError(`cannot listen for BFD on UDP port ${BFD_CONTROL_PORT}: ${err.message}`, {
-        hint: 'another BFD daemon (bird, frr) may hold the port in this namespace',
+      throw new UserError(`cannot listen for BFD on ${localAddress} port ${BFD_CONTROL_PORT}: ${err.message}`, {
+        hint: 'is the tunnel address configured on this node?',
       });
     });
-    this.listenSockets.set(family, socket);
+    this.listenSockets.set(localAddress, socket);
   }
 
   private onMessage(bytes: Buffer, from: RemoteInfo): void {

@@ -4,7 +4,8 @@
  * Receives on LOCAL_PORT all along. Commands on stdin:
  *   start   send one probe every INTERVAL_MS to TARGET:TARGET_PORT (at most MAX_COUNT)
  *   stop    stop sending; prints { event: "sent", count }
- *   report  prints { event: "report", received, lost, maxGapMs, gapAfterSeq, ... }
+ *   report  prints { event: "report", received, lost, maxGapMs, gapStartMs, gapEndMs, ... }
+ *           (the largest gap between arrivals: its last packet before and first after)
  *   reset   forgets what was received
  * Arrival times are taken in the 'message' callback (Node.js has no kernel
  * receive timestamps), so gaps carry up to a millisecond of event-loop noise.
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   let lastArrival = 0;
   let maxGapMs = 0;
   let gapAfterSeq = -1;
+  let gapStartMs = 0;
+  let gapEndMs = 0;
   let firstArrivalMs = 0;
   let lastArrivalMs = 0;
   const seen = new Set<number>();
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
       if (gap > maxGapMs) {
         maxGapMs = gap;
         gapAfterSeq = lastSeq;
+        gapStartMs = performance.timeOrigin + lastArrival;
+        gapEndMs = performance.timeOrigin + now;
       }
     } else {
       firstSeq = seq;
@@ -82,7 +87,7 @@ async function main(): Promise<void> {
       print({ event: 'sent', count: sent });
     } else if (command === 'report') {
       const span = received === 0 ? 0 : lastSeq - firstSeq + 1;
-      print({ event: 'report', received, distinct: seen.size, firstSeq, lastSeq, lost: span - seen.size, outOfOrder, maxGapMs, gapAfterSeq, firstArrivalMs, lastArrivalMs });
+      print({ event: 'report', received, distinct: seen.size, firstSeq, lastSeq, lost: span - seen.size, outOfOrder, maxGapMs, gapAfterSeq, gapStartMs, gapEndMs, firstArrivalMs, lastArrivalMs });
     } else if (command === 'reset') {
       received = 0;
       firstSeq = lastSeq = gapAfterSeq = -1;
