@@ -51,6 +51,13 @@ describe('BFD over a wireguard-go tunnel between two garages', () => {
     const restoreMarks = ends.map((end) => end.child.lines.length);
     await topology.restoreLine(1);
     for (const [i, end] of ends.entries()) await end.waitState('Up', restoreMarks[i]!, 15_000);
-    expect((await ends[0]!.waitSettled(15_000)).state).toBe('Up');
+    for (const end of ends) expect((await end.waitSettled(15_000)).state).toBe('Up');
+    // It comes back without a flap (the slow one-second rate below Up hands over to 50 ms at once) and stays Up.
+    await new Promise((resolve) => setTimeout(resolve, 10 * MULTIPLIER * TX_MS));
+    for (const [i, end] of ends.entries()) {
+      const changes = end.child.lines.slice(restoreMarks[i]).filter((l) => l.event === 'state');
+      expect(changes.map((l) => l.to)).not.toContain('Down');
+      expect(changes.at(-1)?.to).toBe('Up');
+    }
   });
 });

@@ -35,6 +35,8 @@ interface PeerEntry {
   localAddress: string;
   sender: Socket;
   txTimer: NodeJS.Timeout | undefined;
+  /** The un-jittered interval the pending transmit was scheduled with. */
+  txIntervalUs: number;
   detectTimer: NodeJS.Timeout | undefined;
   log: Logger;
 }
@@ -76,6 +78,7 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
       localAddress: options.localAddress,
       sender,
       txTimer: undefined,
+      txIntervalUs: 0,
       detectTimer: undefined,
       log: this.log.child({ peer }),
     };
@@ -164,6 +167,13 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
     if (reply !== null) entry.sender.send(encodeBfdControl(reply), BFD_CONTROL_PORT, peer);
     if (change !== null) this.report(peer, entry, change);
     this.armDetection(peer, entry);
+    // A faster rate takes effect at once (RFC 5880 section 6.8.3): the remote's
+    // detection time has already shrunk, so a packet still waiting out the old
+    // one-second interval would make it declare us dead.
+    if (entry.session.transmitIntervalUs() < entry.txIntervalUs) {
+      clearTimeout(entry.txTimer);
+      this.scheduleTransmit(peer, entry, entry.session.jitteredTransmitIntervalUs());
+    }
   }
 
   private armDetection(peer: string, entry: PeerEntry): void {
@@ -178,6 +188,7 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   }
 
   private scheduleTransmit(peer: string, entry: PeerEntry, delayUs: number): void {
+    entry.txIntervalUs = entry.session.transmitIntervalUs();
     entry.txTimer = setTimeout(() => {
       if (entry.session.mayTransmit()) entry.sender.send(encodeBfdControl(entry.session.controlPacket()), BFD_CONTROL_PORT, peer);
       this.scheduleTransmit(peer, entry, entry.session.jitteredTransmitIntervalUs());
