@@ -62,6 +62,17 @@ describe('namespace topology', () => {
     expect(await reaches(g0!.netns, g1!.lineAddress)).toBe(true);
   });
 
+  it('cuts only the path between two garages, which still reach a third', async () => {
+    const [g0, g1, g2] = topology.garages;
+    await topology.cutPath(0, 1);
+    expect(await reaches(g0!.netns, g1!.lineAddress)).toBe(false);
+    expect(await reaches(g1!.netns, g0!.lineAddress)).toBe(false);
+    expect(await reaches(g0!.netns, g2!.publicAddress)).toBe(true);
+    expect(await reaches(g1!.netns, g2!.publicAddress)).toBe(true);
+    await topology.restorePath(0, 1);
+    expect(await reaches(g0!.netns, g1!.lineAddress)).toBe(true);
+  });
+
   it('cleans up the leftovers of a crashed run by prefix: namespaces, wireguard-go processes and sockets', async () => {
     const crashed = await buildTopology({ prefix: 'gnc', garages: 1 });
     const name = crashed.interfaceName('-x');
