@@ -2,7 +2,7 @@
  * Failover benchmark: how fast a cut line is noticed, and how fast traffic
  * resumes when it is restored, over real wireguard-go tunnels.
  *
- *   node dist/bench/failover/run.js [--cuts N] [--no-bird]     (as root, after npm run build)
+ *   node dist/bench/failover/run.js [--cuts N] [--no-bird] [--no-routed]     (as root, after npm run build)
  *
  * Two garages, several tunnels between them over the same line (one per
  * detector, so the detectors run side by side and see the very same cut):
@@ -15,16 +15,18 @@
  * Reported per detector: cut -> both ends Down (detection), restore -> both
  * ends Up. Reported for traffic: restore -> first probe through.
  *
- * Full traffic failover (cut -> traffic on another path) needs the route
- * daemon: a third garage, BGP sessions between loopbacks over each tunnel,
- * and BFD Down tearing them down. When that exists, the probe flow moves to
- * lab host -> lab host over the routed mesh and its largest gap IS the
- * failover time; the detectors and the cut loop here stay as they are.
+ * Then traffic failover (routed.ts): a triangle of garages where BFD Down
+ * removes the direct route and traffic takes the path through the third
+ * garage; the probes' largest gap is the failover time. Today the reaction
+ * is a kernel route change made by the BFD helper; when the route daemon
+ * exists, BFD Down tears down the BGP sessions instead and only that
+ * reaction changes (the triangle, the cut and the probes stay).
  */
 import { spawnInNetns, type NetnsChild } from '../../node/test-support/netns-process.js';
 import { buildTopology, type Topology } from '../../node/test-support/topology.js';
 import { connectGarages, type Tunnel } from '../../node/test-support/tunnels.js';
 import { birdBfd, garagenetBfd, type Detector } from './detectors.js';
+import { measureRoutedFailover } from './routed.js';
 
 interface CutResult {
   detectionMs: Map<string, number>;
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   const cuts = cutsIndex >= 0 ? Number(argv[cutsIndex + 1]) : 5;
   if (!Number.isInteger(cuts) || cuts < 1 || cuts > 50) throw new Error('--cuts must be 1..50');
   const withBird = !argv.includes('--no-bird');
+  const routed = !argv.includes('--no-routed');
 
   const topology = await buildTopology({ prefix: 'gnbf', garages: 2 });
   const tunnels: Tunnel[] = [];
@@ -160,6 +163,24 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+  if (routed) process.stdout.write(`\n${formatRouted(await measureRoutedFailover({ cuts, timers: [50, 100] })).join('\n')}\n`);
+}
+
+/** ANCHORS.md: BIRD 2 + BFD, cut -> traffic on the backup path, median; 137 ms at 50 ms x 3, 253 ms at 100 ms x 3. */
+const ANCHOR_FAILOVER_MS: Record<number, number> = { 50: 137, 100: 253 };
+
+function formatRouted(results: Awaited<ReturnType<typeof measureRoutedFailover>>): string[] {
+  const out = ['traffic failover (triangle of garages; BFD Down removes the direct route; probes both ways every 1 ms):', ''];
+  out.push(`${'BFD timers'.padEnd(16)} ${'cut -> traffic on the other path'.padEnd(33)} ${'restore -> back, largest gap'.padEnd(30)} vs ANCHORS (BIRD+BGP+BFD)`);
+  for (const r of results) {
+    const anchor = ANCHOR_FAILOVER_MS[r.txMs];
+    const ratio = anchor === undefined ? '' : `${(median(r.failoverMs) / anchor).toFixed(2)} (${anchor} ms)`;
+    out.push(
+      `${`${r.txMs} ms x 3`.padEnd(16)} ${`${fmt(Math.min(...r.failoverMs))} ${fmt(median(r.failoverMs))} ${fmt(Math.max(...r.failoverMs))}`.padEnd(33)} ` +
+        `${`${fmt(Math.min(...r.switchBackMs))} ${fmt(median(r.switchBackMs))} ${fmt(Math.max(...r.switchBackMs))}`.padEnd(30)} ${ratio}`,
+    );
+  }
+  return out;
 }
 
 main().catch((err: Error) => {
