@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
-import { writeFileAtomic } from '../system/secret-file.js';
+import { writeFileAtomic } from '../system/atomic-file.js';
 
 /** Where a joined node keeps what it must not forget across restarts. */
 export const DEFAULT_STATE_DIR = '/var/lib/garagenet';
