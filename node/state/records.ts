@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parsePrefix } from '../../common/prefix.js';
 import { isWireguardKey } from '../wireguard/keys.js';
 import { array, field, integer, matching, object, string } from './check.js';
+import type { TunnelSpec } from '../tunnels/plan.js';
 import type { StateFileSpec } from './state-file.js';
 
 /**
@@ -11,6 +12,8 @@ import type { StateFileSpec } from './state-file.js';
  *   wireguard.key     the WireGuard private key (secret, 0600; written by node/wireguard/keys.ts)
  *   mesh.json         the last mesh state received from the registry, so the
  *                     data plane comes back after a restart with the registry unreachable
+ *   tunnels.json      the tunnels last put in place, the starting point of the
+ *                     next reconcile after a restart
  */
 export const WIREGUARD_KEY_FILE = 'wireguard.key';
 const STATE_VERSION = 1;
@@ -60,6 +63,15 @@ const isAddress = (s: string): boolean => isIP(s) !== 0;
 const isPrefix = (s: string): boolean => {
   try {
     parsePrefix(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** An interface address such as 10.255.1.0/31: host bits allowed. */
+const isPrefixOrHost = (s: string): boolean => {
+  try {
+    parsePrefix(s, { allowHostBits: true });
     return true;
   } catch {
     return false;
@@ -118,5 +130,26 @@ export const meshFile: StateFileSpec<MeshState> = {
         };
       }),
     };
+  },
+};
+
+export const tunnelsFile: StateFileSpec<TunnelSpec[]> = {
+  name: 'tunnels.json',
+  secret: false,
+  fix: 'delete it: the node then rebuilds its tunnels from the mesh state',
+  check(value): TunnelSpec[] {
+    return array(value, 'tunnels', (item, at): TunnelSpec => {
+      const t = object(item, at);
+      const endpoint = t.endpoint === null ? null : matching(...field(t, 'endpoint', at), isHostPort, 'host:port or null');
+      return {
+        peer: string(...field(t, 'peer', at)),
+        interfaceName: matching(...field(t, 'interfaceName', at), (s) => /^[A-Za-z0-9_.-]{1,15}$/.test(s), 'an interface name'),
+        listenPort: integer(...field(t, 'listenPort', at), { min: 1, max: 65535 }),
+        peerPublicKey: matching(...field(t, 'peerPublicKey', at), isKey, 'a WireGuard public key'),
+        endpoint,
+        keepalive: integer(...field(t, 'keepalive', at), { min: 0, max: 65535 }),
+        addresses: array(...field(t, 'addresses', at), (v, a) => matching(v, a, isPrefixOrHost, 'an address with prefix length')),
+      };
+    });
   },
 };

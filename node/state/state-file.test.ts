@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { oneLine } from '../../common/errors.js';
-import { credentialFile, identityFile, meshFile, type Identity, type MeshState } from './records.js';
+import { credentialFile, identityFile, meshFile, tunnelsFile, type Identity, type MeshState } from './records.js';
 import { BrokenStateError, readStateFile, writeStateFile } from './state-file.js';
 
 const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -59,6 +59,17 @@ describe('state directory files', () => {
     expect((await stat(join(dir, 'credential.json'))).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, 'identity.json'))).mode & 0o777).toBe(0o644);
     expect((await readdir(dir)).sort()).toEqual(['credential.json', 'identity.json']);
+  });
+
+  it('round-trips the applied tunnel list and names a bad field in it', async () => {
+    const tunnels = [
+      { peer: 'garage-1', interfaceName: 'gn-g1', listenPort: 51001, peerPublicKey: KEY, endpoint: '198.18.1.2:51000', keepalive: 0, addresses: ['10.255.1.0/31', 'fd99::1/64'] },
+      { peer: 'garage-2', interfaceName: 'gn-g2', listenPort: 51002, peerPublicKey: KEY, endpoint: null, keepalive: 25, addresses: [] },
+    ];
+    await writeStateFile(dir, tunnelsFile, tunnels);
+    expect(await readStateFile(dir, tunnelsFile)).toEqual(tunnels);
+    await writeFile(join(dir, 'tunnels.json'), JSON.stringify([tunnels[0], { ...tunnels[1], interfaceName: 'much-too-long-name' }]));
+    expect(oneLine(await caught(readStateFile(dir, tunnelsFile)))).toMatch(/tunnels\.json: tunnels\[1\]\.interfaceName: not an interface name/);
   });
 
   it('returns null for a node that has not joined (no file)', async () => {

@@ -8,7 +8,11 @@ import { buildTopology, type Garage, type Topology } from '../test-support/topol
 import { generateKeyFile } from '../wireguard/keys.js';
 import { findWireguardGo, socketPath } from '../wireguard/userspace.js';
 import { setInterfaceKey } from '../wireguard/wg.js';
+import { readStateFile, writeStateFile } from '../state/state-file.js';
+import { tunnelsFile } from '../state/records.js';
+import { deleteTunnelInterface } from '../wireguard/tunnel-interface.js';
 import { reconcileTunnels } from './apply.js';
+import { keepPresentTunnels } from './present.js';
 import type { TunnelSpec } from './plan.js';
 
 interface Node {
@@ -111,6 +115,31 @@ describe('tunnel reconciliation between three garages', () => {
     // The failed peer keeps its previous, working tunnel.
     expect(result.current.find((s) => s.peer === 'garage-2')?.peerPublicKey).toBe(n2.publicKey);
     expect(await ping(n0.garage.netns, address(n2, n0))).toBe(true);
+  });
+
+  it('restarts from the saved tunnel list: live tunnels are left alone, a lost one is made anew', async () => {
+    const [n0, n1, n2] = nodes as [Node, Node, Node];
+    const stateDir = await mkdtemp(join(tmpdir(), `${topology.id}-state-`));
+    const desired = [spec(n0, n1, { peerMoved: true }), spec(n0, n2)];
+    await writeStateFile(stateDir, tunnelsFile, n0.current);
+    // "Restart": the agent forgets everything but the state directory.
+    const saved = (await readStateFile(stateDir, tunnelsFile))!;
+    expect(saved).toEqual(n0.current);
+    const live = await keepPresentTunnels(saved, { netns: n0.garage.netns });
+    expect(live.map((s) => s.peer).sort()).toEqual(['garage-1', 'garage-2']);
+    expect((await reconcileTunnels(live, desired, { netns: n0.garage.netns, privateKeyFile: n0.keyFile })).applied).toEqual([]);
+
+    // A tunnel lost while the agent was away (its wireguard-go killed) is recreated; the other is not touched.
+    const lost = spec(n0, n2).interfaceName;
+    const keptIndex = await ifindex(n0.garage.netns, spec(n0, n1).interfaceName);
+    await deleteTunnelInterface({ name: lost, netns: n0.garage.netns });
+    const survivors = await keepPresentTunnels(saved, { netns: n0.garage.netns });
+    expect(survivors.map((s) => s.peer)).toEqual(['garage-1']);
+    const result = await reconcileTunnels(survivors, desired, { netns: n0.garage.netns, privateKeyFile: n0.keyFile });
+    expect(result.applied.map((c) => `${c.kind} ${c.spec.peer}`)).toEqual(['create garage-2']);
+    n0.current = result.current;
+    expect(await ping(n0.garage.netns, address(n2, n0))).toBe(true);
+    expect(await ifindex(n0.garage.netns, spec(n0, n1).interfaceName)).toBe(keptIndex);
   });
 
   it('removes the tunnel of a peer that left: interface, wireguard-go process and socket', async () => {
