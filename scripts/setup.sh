@@ -42,7 +42,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "==> installing npm packages"
-npm ci --no-audit --no-fund
+# `npm install` honours package-lock.json; `npm ci` would refuse a lock that lacks
+# other platforms' optional packages (rollup), which npm here does not record.
+npm install --no-audit --no-fund
 echo "==> building"
 npm run build
 
