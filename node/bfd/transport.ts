@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../../common/errors.js';
+import { formatAddress, parseAddress } from '../../common/prefix.js';
 import { createLogger, type Logger } from '../../common/log.js';
 import { BfdDecodeError, BfdDiagnostic, BfdState, decodeBfdControl, encodeBfdControl, type BfdControlPacket } from './codec.js';
 import { BfdSession, type BfdStateChange, type BfdTimers } from './session.js';
@@ -61,12 +62,14 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   /** Packets dropped: malformed, or for no session. */
   dropped = 0;
 
-  /** Starts a session with `peer` (the far end's tunnel address), sending from `localAddress`. */
-  async addPeer(peer: string, options: { localAddress: string; timers: BfdTimers }): Promise<void> {
-    const family = isIP(peer);
+  /** Starts a session with the far end's tunnel address, sending from `localAddress`. */
+  async addPeer(peerAddress: string, options: { localAddress: string; timers: BfdTimers }): Promise<void> {
+    const family = isIP(peerAddress);
     if (family === 0 || isIP(options.localAddress) !== family) {
-      throw new UserError(`BFD peer ${peer}: peer and local address ${options.localAddress} must be IP addresses of one family`);
+      throw new UserError(`BFD peer ${peerAddress}: peer and local address ${options.localAddress} must be IP addresses of one family`);
     }
+    // Sessions are found by the sender's address as the kernel writes it (RFC 5952 for IPv6).
+    const peer = formatAddress(parseAddress(peerAddress));
     if (this.peers.has(peer)) throw new UserError(`BFD peer ${peer} already has a session`);
     await this.listen(family as 4 | 6, options.localAddress);
     let discriminator = randomInt(1, 0xffffffff);
@@ -89,7 +92,8 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   }
 
   /** Stops a session: tells the remote AdminDown once, then closes its socket. */
-  async removePeer(peer: string): Promise<void> {
+  async removePeer(peerAddress: string): Promise<void> {
+    const peer = formatAddress(parseAddress(peerAddress));
     const entry = this.peers.get(peer);
     if (entry === undefined) return;
     this.peers.delete(peer);
