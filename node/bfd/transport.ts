@@ -155,9 +155,11 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
     try {
       packet = decodeBfdControl(bytes);
     } catch (err) {
-      if (!(err instanceof BfdDecodeError)) throw err;
+      // Whatever arrives from the network, the daemon drops it and carries on.
       this.dropped++;
-      this.log.debug({ from: from.address, reason: err.message }, 'dropped BFD packet');
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof BfdDecodeError) this.log.debug({ from: from.address, reason }, 'dropped BFD packet');
+      else this.log.warn({ from: from.address, reason }, 'dropped BFD packet the decoder could not handle');
       return;
     }
     const peer = from.address.replace(/^::ffff:/, '');
