@@ -147,6 +147,14 @@ describe('control API over a unix socket', () => {
     await expect(client.lookupRoute({ plane: 'production', query: '10.70.1' })).rejects.toThrow(/"10\.70\.1" is not an IPv4 or IPv6 address/);
   });
 
+  it('lists the recent best-route changes, newest first', async () => {
+    const changes = await client.routeChanges({ plane: 'production', limit: 2 });
+    expect(changes).toHaveLength(2);
+    expect(changes[0]).toMatchObject({ kind: 'announce', prefix: '10.81.0.0/16', peer: 'garage-b', nextHop: '10.64.0.2', asPath: [{ type: 'sequence', asns: [65001, 65020] }] });
+    expect(changes[0]!.timeUnixMs).toBeGreaterThan(Date.now() - 60_000);
+    expect((await client.routeChanges({ plane: 'production' })).map((c) => c.prefix)).toEqual(['10.81.0.0/16', '10.80.0.0/16', '10.70.2.0/24', '10.70.1.0/24', '10.70.0.0/16']);
+  });
+
   it('announces and withdraws an authorized local prefix, and refuses others naming the prefix', async () => {
     const production = instances.get('production')!;
     await client.announce({ plane: 'production', prefix: '10.64.1.0/24', communities: ['4200:1'] });

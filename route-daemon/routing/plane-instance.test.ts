@@ -323,6 +323,27 @@ describe('routing instance: FIB feed', () => {
   });
 });
 
+describe('routing instance: change log', () => {
+  it('records best-route changes with the peer, newest first, in a fixed ring', () => {
+    const rib = createRoutingInstance({ plane: 'production', localAsn: LOCAL_AS, pools: [p('10.64.0.0/10')], authorizations: [], changeLogSize: 3 });
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 9]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    // Not a change of the best path: a's path loses to b's.
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 8]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    rib.receive('a', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    const changes = rib.recentChanges({ limit: 10 });
+    expect(changes.map((c) => [c.kind, formatPrefix(c.prefix), c.peer, c.attributes?.asPath[0]?.asns.join(' ')])).toEqual([
+      ['withdraw', '10.70.0.0/16', 'a', undefined],
+      ['announce', '10.70.0.0/16', 'a', '65001 8'],
+      ['announce', '10.70.0.0/16', 'b', '65002'],
+    ]);
+    expect(rib.recentChanges({ limit: 1 })).toHaveLength(1);
+  });
+});
+
 describe('routing instance: listing', () => {
   it('pages through routes and filters by community, large community, origin AS and peer', () => {
     const rib = instance();

@@ -10,6 +10,7 @@ import { ImportPolicy, type Rejection } from '../policy/import.js';
 import { maxPrefixReason } from '../policy/max-prefix.js';
 import { originAs, RouteAuthorizations, type RouteAuthorization, type ValidationState } from '../policy/origin-validation.js';
 import { AttributeStore } from './attribute-store.js';
+import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource } from './decision.js';
 import { exportAttributes } from './export-attributes.js';
@@ -50,6 +51,8 @@ export interface RoutingInstanceOptions {
   /** Every rejected route and every ceased session, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
+  /** Best-route changes kept for the looking glass (default 1000; 0 keeps none). */
+  readonly changeLogSize?: number;
 }
 
 export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
@@ -100,6 +103,7 @@ class Instance implements PlaneInstance {
   private readonly localSource: RouteSource;
   private readonly log: Logger;
   private readonly damping: FlapDamping | undefined;
+  private readonly changes: RouteChangeLog;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -107,9 +111,11 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000);
+    const logChange = (family: Family) => (slot: number, change: { before: number; after: number }) => this.logChange(this.ribs[family], { slot, ...change });
     this.ribs = {
-      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024 }),
-      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024 }),
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: logChange(4) }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: logChange(6) }),
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
@@ -413,6 +419,10 @@ class Instance implements PlaneInstance {
     };
   }
 
+  recentChanges(options: { limit: number }): RouteChange[] {
+    return this.changes.recent(options.limit);
+  }
+
   allPeerCounters(): PeerCounters[] {
     return [...this.peers.keys()].map((name) => this.peerCounters(name)!);
   }
@@ -536,6 +546,17 @@ class Instance implements PlaneInstance {
     const peer = this.peers.get(name);
     if (!peer?.up) throw new Error(`peer ${name} is not up in the ${this.plane} instance`);
     return peer;
+  }
+
+  private logChange(rib: FamilyRib, change: { slot: number; before: number; after: number }): void {
+    if (this.changes.capacity === 0) return;
+    const { slot, before, after } = change;
+    const path = after >= 0 ? after : before;
+    const owner = rib.pathPeer[path]!;
+    const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
+    const prefix = rib.index.prefixOf(slot);
+    if (after >= 0) this.changes.record({ time: Date.now(), kind: 'announce', prefix, peer, attributes: this.store.get(rib.pathAttr[after]!) });
+    else this.changes.record({ time: Date.now(), kind: 'withdraw', prefix, peer });
   }
 
   /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
