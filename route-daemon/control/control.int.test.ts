@@ -232,6 +232,13 @@ describe('garagenet bgp (CLI over the same socket)', () => {
     expect(bad.code).toBe(1);
   });
 
+  it('changes prints the newest best-route changes', async () => {
+    const out = (await run('changes', '--limit', '2')).out.split('\n');
+    expect(out[0]).toMatch(/^TIME\s+KIND\s+PREFIX\s+PEER\s+NEXT HOP\s+AS PATH$/);
+    expect(out).toHaveLength(4);
+    expect(JSON.parse((await run('changes', '--json', '--limit', '1')).out)).toHaveLength(1);
+  });
+
   it('announce and withdraw report what they did', async () => {
     expect((await run('announce', '10.64.1.0/24')).out).toBe('announced 10.64.1.0/24 in the production plane\n');
     expect((await run('withdraw', '10.64.1.0/24')).out).toBe('withdrew 10.64.1.0/24 from the production plane\n');
