@@ -127,6 +127,22 @@ describe('routing instance: import and best path', () => {
     expect(rib.counters().attributeSets).toBe(0);
   });
 
+  it('applies UPDATEs over the rate limit but asks the session to pause reading', () => {
+    vi.useFakeTimers();
+    try {
+      const rib = instance();
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { maxUpdateRate: 1 }), { session: session(2), onExportReady: () => {} });
+      const many = Array.from({ length: 12 }, (_, i) => p(`10.70.${i}.0/24`));
+      const result = rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: many }] });
+      expect(result).toMatchObject({ accepted: 12, pauseMs: 2000 });
+      vi.advanceTimersByTime(5000);
+      expect(rib.receive('a', { withdrawn: [p('10.70.0.0/24')], announced: [] }).pauseMs).toBeUndefined();
+      expect(rib.peerCounters('a')!.decisions['import:throttled']).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the longest prefix containing an address, in its own family', () => {
     const rib = instance();
     rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });

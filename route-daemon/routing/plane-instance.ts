@@ -8,6 +8,7 @@ import { FlapDamping, type DampingParameters, type FlapEvent } from '../policy/d
 import { exportReason, type RouteOrigin } from '../policy/export.js';
 import { ImportPolicy, type Rejection } from '../policy/import.js';
 import { maxPrefixReason } from '../policy/max-prefix.js';
+import { UpdateRateLimit } from '../policy/update-rate.js';
 import { originAs, RouteAuthorizations, type RouteAuthorization, type ValidationState } from '../policy/origin-validation.js';
 import { AttributeStore } from './attribute-store.js';
 import { RouteChangeLog, type RouteChange } from './change-log.js';
@@ -87,6 +88,7 @@ interface PeerState {
   stale: number;
   readonly decisions: DecisionCounters;
   timer: NodeJS.Timeout | undefined;
+  rateLimit: UpdateRateLimit | undefined;
   log: Logger;
 }
 
@@ -138,7 +140,7 @@ class Instance implements PlaneInstance {
       peer = {
         index, settings, session: undefined, source: this.localSource, ebgp: true, up: false, onExportReady: () => {}, signalled: false,
         consumers: new Map(), initialWalk: new Set(), accepted: 0, advertised: 0, stale: 0,
-        decisions: new DecisionCounters(), timer: undefined, log: this.log,
+        decisions: new DecisionCounters(), timer: undefined, rateLimit: undefined, log: this.log,
       };
       this.peers.set(settings.name, peer);
       this.peersByIndex[index] = peer;
@@ -151,6 +153,8 @@ class Instance implements PlaneInstance {
     peer.up = true;
     peer.onExportReady = options.onExportReady;
     peer.log = this.log.child({ peer: settings.name });
+    const rate = settings.maxUpdateRate;
+    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: rate * 10 }) : undefined;
     this.clearTimer(peer);
     if (peer.stale > 0) {
       // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
@@ -238,8 +242,11 @@ class Instance implements PlaneInstance {
       'validation:not-found': validation['not-found'],
       'import:damped': damped,
     });
+    const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
+    const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
+    if (pauseMs > 0) this.count(peer, { 'import:throttled': 1 });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
-    if (!overLimit) return { accepted, rejected, withdrawn };
+    if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
     this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
