@@ -120,7 +120,8 @@ function handlers(options: ControlServerOptions): UntypedServiceImplementation {
     })),
 
     ListRoutes: (call: ServerWritableStream<ListRoutesRequestMessage, unknown>): void => {
-      void streamRoutes(call, { instance, localAsn: options.localAsn }).catch((err: unknown) => call.destroy(Object.assign(new Error(toStatus(err).details), toStatus(err))));
+      // A failed listing ends the call with a status, as a unary call would.
+      void streamRoutes(call, { instance, localAsn: options.localAsn }).catch((err: unknown) => call.emit('error', toStatus(err)));
     },
 
     LookupRoute: unary<{ plane: string; query: string; exact: boolean }>((request) => {
