@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -190,6 +190,24 @@ describe('control API over a unix socket', () => {
     expect(sessions.refreshRequests).toEqual(['garage-b']);
     expect(production.peerCounters('garage-b')!.decisions['export:refresh']).toBe(1);
     await expect(client.softReset({ neighbor: 'nobody' })).rejects.toThrow('no neighbor named "nobody"');
+  });
+
+  it('refuses to take over the socket of a running daemon, and replaces a stale one', async () => {
+    const address = `unix:${join(dir, 'routed.sock')}`;
+    await expect(startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address })).rejects.toThrow(/another process is listening on .*routed\.sock/);
+    const stalePath = join(dir, 'nested', 'stale.sock');
+    const first = await startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: `unix:${stalePath}` });
+    await first.close();
+    await writeFile(stalePath, '');
+    const second = await startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: `unix:${stalePath}` });
+    const probe = new RoutedClient({ address: second.address });
+    try {
+      expect((await probe.summary()).length).toBe(2);
+    } finally {
+      probe.close();
+      await second.close();
+    }
+    await expect(startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: '0.0.0.0:0' })).rejects.toThrow(/is not on loopback/);
   });
 
   it('says plainly when the daemon is not there', async () => {
