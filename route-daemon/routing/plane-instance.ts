@@ -448,7 +448,7 @@ class Instance implements PlaneInstance {
         scanned++;
         if (rib.head[slot]! < 0) continue;
         const view = this.routeView(rib, slot);
-        if (matches(view, filter, this.options.localAsn)) routes.push(view);
+        if (matches(view, { filter, localAsn: this.options.localAsn })) routes.push(view);
       }
     }
     return { routes };
@@ -715,7 +715,8 @@ function parseCursor(after: string | undefined): { family: Family; slot: number 
   return { family: Number(match[1]) as Family, slot: Number(match[2]) };
 }
 
-function matches(route: RouteView, filter: RouteFilter, localAsn: number): boolean {
+function matches(route: RouteView, options: { filter: RouteFilter; localAsn: number }): boolean {
+  const { filter, localAsn } = options;
   return route.paths.some((path) => {
     const a = path.attributes;
     if (filter.peer !== undefined && path.peer !== filter.peer) return false;
