@@ -281,7 +281,7 @@ class Instance implements PlaneInstance {
       const result = rib.drain(consumer, {
         max: max - emitted,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, outgoing, nextHopSelf }),
-        emit: (slot, previous, next) => {
+        emit: (slot, { previous, next }) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) withdrawn.push(prefix);
           else {
@@ -365,7 +365,7 @@ class Instance implements PlaneInstance {
       rib.drain(this.fibConsumers[family], {
         max: max - changes.length,
         desired: (slot) => this.fibAttributes(rib, slot),
-        emit: (slot, previous, next) => {
+        emit: (slot, { previous, next }) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
             changes.push({ kind: 'withdraw', prefix });

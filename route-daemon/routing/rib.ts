@@ -45,7 +45,7 @@ export interface DrainOptions {
   /** The attribute set this consumer should hold for `slot` (with one reference taken), or -1 for none. */
   readonly desired: (slot: number) => number;
   /** Called for every difference before it is recorded; returns whether it counts against `max`. */
-  readonly emit: (slot: number, previous: number, next: number) => boolean;
+  readonly emit: (slot: number, change: { previous: number; next: number }) => boolean;
 }
 
 export class FamilyRib {
@@ -313,7 +313,7 @@ export class FamilyRib {
       if (next >= 0) this.store.release(next);
       return false;
     }
-    const counted = options.emit(slot, previous, next);
+    const counted = options.emit(slot, { previous, next });
     if (previous >= 0) this.store.release(previous);
     if (previous < 0 && next >= 0) this.holds[slot]!++;
     if (previous >= 0 && next < 0) this.holds[slot]!--;
