@@ -56,7 +56,10 @@ export interface RoutingInstanceOptions {
   readonly changeLogSize?: number;
 }
 
-export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
+export type PlaneInstance = RoutingInstance & RouteQueries & FibSource & {
+  /** Stops the instance's timers (restart timers, damping reuse checks) at daemon shutdown. */
+  close(): void;
+};
 
 export function createRoutingInstance(options: RoutingInstanceOptions): PlaneInstance {
   return new Instance(options);
@@ -105,6 +108,7 @@ class Instance implements PlaneInstance {
   private readonly localSource: RouteSource;
   private readonly log: Logger;
   private readonly damping: FlapDamping | undefined;
+  private readonly reuseTimer: NodeJS.Timeout | undefined;
   private readonly changes: RouteChangeLog;
 
   constructor(private readonly options: RoutingInstanceOptions) {
@@ -121,13 +125,18 @@ class Instance implements PlaneInstance {
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
-      setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
+      this.reuseTimer = setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
     }
     this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
     this.fibConsumers = {
       4: this.ribs[4].addConsumer(() => this.signalFib()),
       6: this.ribs[6].addConsumer(() => this.signalFib()),
     };
+  }
+
+  close(): void {
+    if (this.reuseTimer) clearInterval(this.reuseTimer);
+    for (const peer of this.peers.values()) this.clearTimer(peer);
   }
 
   // --- the peering layer's side -------------------------------------------------
