@@ -39,7 +39,7 @@ function splitAddress(address: string): { host: string; port: number } {
 export async function fetchPinnedCert(address: string, pin: string, timeoutMs = 5000): Promise<string> {
   const { host, port } = splitAddress(address);
   const der = await new Promise<Buffer>((resolve, reject) => {
-    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'], timeout: timeoutMs }, () => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, servername: 'registry.garagenet', ALPNProtocols: ['h2'], timeout: timeoutMs }, () => {
       const cert = socket.getPeerCertificate();
       socket.end();
       if (!cert?.raw) reject(new UserError(`registry at ${address} presented no certificate`));
@@ -76,7 +76,11 @@ export class RegistryClient {
     // The pin (or the PEM from the state directory) is the identity check: the
     // certificate need not name the host the node dialled.
     const channel = grpcCredentials.createSsl(Buffer.from(options.certPem), null, null, { checkServerIdentity: () => undefined });
-    this.stub = new Ctor(address, channel, { 'grpc.use_local_subchannel_pool': 1 }) as Client & Record<string, Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+    this.stub = new Ctor(address, channel, {
+      'grpc.use_local_subchannel_pool': 1,
+      // A fixed TLS server name: the address may be an IP, which SNI must not carry.
+      'grpc.ssl_target_name_override': 'registry.garagenet',
+    }) as Client & Record<string, Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
     this.credential = options.credential;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }

@@ -11,8 +11,10 @@ export class RpcError extends Error {
 
 export const invalidArgument = (field: string, problem: string): RpcError =>
   new RpcError(status.INVALID_ARGUMENT, `${field}: ${problem}`);
-export const notFound = (what: string): RpcError => new RpcError(status.NOT_FOUND, `${what} does not exist`);
-export const alreadyExists = (what: string): RpcError => new RpcError(status.ALREADY_EXISTS, `${what} already exists`);
+export const notFound = (what: string, hint?: string): RpcError =>
+  new RpcError(status.NOT_FOUND, `${what} does not exist${hint ? ` (${hint})` : ''}`);
+export const alreadyExists = (what: string, hint?: string): RpcError =>
+  new RpcError(status.ALREADY_EXISTS, `${what} already exists${hint ? ` (${hint})` : ''}`);
 export const unauthenticated = (why: string): RpcError => new RpcError(status.UNAUTHENTICATED, why);
 export const permissionDenied = (why: string): RpcError => new RpcError(status.PERMISSION_DENIED, why);
 export const exhausted = (why: string): RpcError => new RpcError(status.RESOURCE_EXHAUSTED, why);

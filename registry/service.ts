@@ -133,7 +133,7 @@ export class RegistryService {
         },
         {
           key: this.keys.node(name), target: 'Create', value: 0,
-          refuse: () => { throw alreadyExists(`node "${name}" (choose another name)`); },
+          refuse: () => { throw alreadyExists(`node "${name}"`, 'choose another name'); },
         },
       ],
       writes: ([slot, asnSlot]) => {
@@ -284,7 +284,7 @@ export class RegistryService {
 
   async createInvitation(req: { organization: string; expiresInSeconds: number }): Promise<{ invitation: Invitation; joinString: string }> {
     checkName('organization', req.organization);
-    const ttl = req.expiresInSeconds ? checkRange('expires_in_seconds', req.expiresInSeconds, 60, 30 * DAY) : DAY;
+    const ttl = req.expiresInSeconds ? checkRange('expires_in_seconds', req.expiresInSeconds, 1, 30 * DAY) : DAY;
     const secret = newSecret();
     const created = new Date();
     const invitation: Invitation = {
@@ -296,7 +296,7 @@ export class RegistryService {
       .if(this.keys.org(req.organization), 'Create', '>', 0)
       .then(this.put(this.keys.invitation(invitation.id), stored))
       .commit();
-    if (!res.succeeded) throw notFound(`organization "${req.organization}" (create it with \`garagenet registry org add\`)`);
+    if (!res.succeeded) throw notFound(`organization "${req.organization}"`, 'add it with `garagenet registry org add`');
     const joinString = encodeJoinString({ registry: this.identity.address, pin: this.identity.pin, invitation: invitation.id, secret });
     return { invitation, joinString };
   }

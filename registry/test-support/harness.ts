@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_POOLS, type Pools } from '../addressPlan.js';
 import { RegistryClient } from '../client.js';
-import { freePort } from '../etcdProcess.js';
+import { expect } from 'vitest';
+import { EtcdMember, freePort } from '../etcdProcess.js';
 import { runRegistry, type RunningRegistry } from '../serve.js';
 import { initState, type RegistryState } from '../state.js';
 
@@ -54,4 +55,29 @@ export function wgPublicKey(): string {
   const { publicKey } = generateKeyPairSync('x25519');
   const der = publicKey.export({ format: 'der', type: 'spki' });
   return der.subarray(der.length - 32).toString('base64');
+}
+
+/** Asserts that a registry call fails with `code` and a message matching `message`. */
+export async function expectRefusal(call: Promise<unknown>, code: number, message: RegExp): Promise<void> {
+  const err = await call.then(
+    () => null,
+    (e: unknown) => e as { code?: number; message: string },
+  );
+  if (err === null) throw new Error(`expected a refusal with code ${code}, but the call succeeded`);
+  expect({ code: err.code, message: err.message }).toEqual({ code, message: expect.stringMatching(message) });
+}
+
+/** Starts one real etcd member on free loopback ports in a temp dir. */
+export async function startTestEtcd(): Promise<{ member: EtcdMember; url: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gn-etcd-'));
+  const member = new EtcdMember({ name: 'test', dataDir: join(dir, 'data'), clientPort: await freePort(), peerPort: await freePort() });
+  await member.start();
+  return {
+    member,
+    url: member.clientUrl,
+    async close(): Promise<void> {
+      await member.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
