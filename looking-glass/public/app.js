@@ -229,14 +229,15 @@ async function loadExperiments() {
     if (slot) replace(slot, stat(`${active}`, `active experiment${active === 1 ? '' : 's'}`));
     replace($('experiments-body'), experiments.length === 0 ? h('p', { class: 'muted' }, 'no experiments') : experiments.map((e) =>
       h('article', { class: 'experiment', 'data-experiment': e.name },
-        h('header', {}, h('h3', {}, e.name), badge(e.state, e.state === 'active' ? 'up' : e.state === 'pending' ? 'unknown' : 'down')),
+        h('header', {}, h('h3', {}, e.name), badge(e.state, e.state === 'active' ? 'up' : 'down')),
         h('p', {}, e.description),
         h('dl', {},
           h('dt', {}, 'owner'), h('dd', {}, e.owner),
           h('dt', {}, 'AS'), h('dd', { class: 'mono' }, e.asn),
           h('dt', {}, 'allocation'), h('dd', { class: 'mono' }, e.allocations.join(', ')),
           h('dt', {}, 'attached at'), h('dd', {}, e.attachedAt.join(', ')),
-          h('dt', {}, 'limits'), h('dd', {}, `${e.limits.maxPrefixes} prefixes · path ≤ ${e.limits.maxAsPathLength} · ${e.limits.maxUpdatesPerMinute} updates/min · ${e.limits.bandwidthMbit} Mbit/s`)),
+          h('dt', {}, 'limits'), h('dd', {}, limits(e.limits)),
+          e.expiresAt ? [h('dt', {}, 'expires'), h('dd', { title: e.expiresAt }, e.expiresAt.slice(0, 10))] : null),
         e.audit.length ? h('details', {}, h('summary', {}, `audit log (${e.audit.length})`), h('ul', { class: 'audit' }, e.audit.map((a) =>
           h('li', {}, h('span', { class: 'muted' }, `${ago(a.time)} ago · ${a.node} · `), h('b', {}, a.kind), ' ', a.detail)))) : null)));
   } catch (err) {
@@ -244,10 +245,19 @@ async function loadExperiments() {
   }
 }
 
+function limits(l) {
+  return [
+    `${l.maxPrefixes} prefixes`,
+    l.maxAsPathLength === undefined ? null : `AS path ≤ ${l.maxAsPathLength}`,
+    `${l.maxUpdatesPerMinute} updates/min`,
+    l.bandwidthMbit === undefined ? null : `${l.bandwidthMbit} Mbit/s`,
+  ].filter(Boolean).join(' · ');
+}
+
 async function loadMembers() {
   try {
     const m = await api('/api/v1/members');
-    const orgName = new Map(m.organizations.map((o) => [o.id, o.name]));
+    const orgName = new Map(m.organizations.map((o) => [o.name, o.description || o.name]));
     replace($('members-body'),
       table(['garage', 'organization', 'AS', 'loopbacks', 'endpoint', 'status'], m.nodes.map((n) =>
         h('tr', {},
@@ -255,7 +265,7 @@ async function loadMembers() {
           h('td', {}, orgName.get(n.organization) ?? n.organization),
           h('td', { class: 'mono' }, n.asn),
           h('td', { class: 'mono' }, n.loopbacks.production, h('br'), n.loopbacks.experimental),
-          h('td', { class: 'mono' }, n.endpoint ? `${n.endpoint.host}:${n.endpoint.port}` : h('span', { class: 'muted' }, 'not public')),
+          h('td', { class: 'mono' }, n.endpoints.length ? n.endpoints.join(' ') : h('span', { class: 'muted' }, 'not public')),
           h('td', {}, badge(n.online ? 'online' : 'offline', n.online ? 'up' : 'down'))))),
       h('details', {}, h('summary', {}, `allocations and route authorizations (${m.allocations.length})`),
         table(['prefix', 'plane', 'holder', 'purpose', 'origin AS', 'max length'], m.allocations.map((a) => {

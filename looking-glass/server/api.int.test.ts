@@ -119,15 +119,15 @@ describe('mesh, members, nodes', () => {
 
   it('lists members with allocations and authorizations, and an endpoint only where it is public', async () => {
     const { json } = await get('/api/v1/members');
-    expect(json.organizations.find((o: any) => o.id === 'aalto').nodes).toEqual(['aalto-garage']);
+    expect(json.organizations.find((o: any) => o.name === 'aalto').nodes).toEqual(['aalto-garage']);
     expect(json.allocations.some((a: any) => a.purpose === 'experiment' && a.holder.name === 'anycast-study')).toBe(true);
     expect(json.authorizations.length).toBeGreaterThan(0);
     const view = mesh.registryView();
     for (const node of json.nodes) {
       const source = view.nodes.find((n) => n.name === node.name)!;
-      expect(node.endpoint).toEqual(source.endpointPublic ? source.endpoint : undefined);
+      expect(node.endpoints).toEqual(source.endpointPublic ? source.endpoints : []);
     }
-    expect(json.nodes.some((n: any) => n.endpoint)).toBe(true);
+    expect(json.nodes.some((n: any) => n.endpoints.length > 0)).toBe(true);
   });
 
   it('lists nodes with session counts, and one node with sessions and tunnels', async () => {
@@ -275,7 +275,7 @@ describe('experiments and probes', () => {
     const one = await get('/api/v1/experiments/anycast-study');
     expect(one.json.limits.maxPrefixes).toBe(8);
     expect(one.json.audit.map((a: any) => a.kind)).toEqual(['unauthorized-prefix', 'as-path-too-long']);
-    expect((await get('/api/v1/experiments/exp-9999')).status).toBe(404);
+    expect((await get('/api/v1/experiments/no-such-experiment')).status).toBe(404);
   });
 
   it('pings and traceroutes a mesh address through the mesh', async () => {
@@ -300,7 +300,7 @@ describe('secrets', () => {
       '/api/v1', '/api/v1/mesh', '/api/v1/members', '/api/v1/nodes', '/api/v1/experiments', '/api/v1/changes',
       '/api/v1/ping?node=aalto-garage&plane=production&target=10.96.0.3',
       '/api/v1/traceroute?node=aalto-garage&plane=experimental&target=10.192.0.2',
-      '/api/v1/experiments/exp-0001',
+      '/api/v1/experiments/anycast-study',
     ]) expect((await get(path)).status).toBe(200);
     for (const node of mesh.registryView().nodes) {
       await get(`/api/v1/nodes/${node.name}`);
@@ -311,8 +311,8 @@ describe('secrets', () => {
     const everything = bodies.join('\n');
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
     for (const node of mesh.registryView().nodes) {
-      if (node.endpointPublic) expect(everything).toContain(node.endpoint!.host);
-      else expect(everything).not.toContain(node.endpoint!.host);
+      if (node.endpointPublic) expect(everything).toContain(node.endpoints[0]);
+      else expect(everything).not.toContain(node.endpoints[0]!.split(':')[0]);
     }
     expect(everything).toContain('wireguardPublicKey');
   });

@@ -74,7 +74,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
       return {
         organizations: registry.organizations.map((o) => ({
           ...publicOrganization(o),
-          nodes: registry.nodes.filter((n) => n.organization === o.id).map((n) => n.name),
+          nodes: registry.nodes.filter((n) => n.organization === o.name).map((n) => n.name),
         })),
         nodes: registry.nodes.map(publicNode),
         pools: registry.pools.map((p) => ({ plane: p.plane, prefix: p.prefix })),
@@ -239,14 +239,14 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
   {
     path: '/api/v1/experiments/:experiment',
-    summary: 'one experiment by id or name',
+    summary: 'one experiment by name',
     query: {},
     cost: 1,
     handle: async ({ params }, ctx) => {
       const { registry } = ctx.cache.snapshot();
-      const id = parseValue('experiment', 'node-name', params.experiment!);
-      const experiment = registry.experiments.find((e) => e.id === id || e.name === id);
-      if (!experiment) throw new HttpError(404, `no experiment "${id}"`, { field: 'experiment', hint: 'see /api/v1/experiments for the list' });
+      const name = parseValue('experiment', 'node-name', params.experiment!);
+      const experiment = registry.experiments.find((e) => e.name === name);
+      if (!experiment) throw new HttpError(404, `no experiment "${name}"`, { field: 'experiment', hint: 'see /api/v1/experiments for the list' });
       return publicExperiment(experiment);
     },
   },

@@ -26,15 +26,16 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
 }
 
 export function publicOrganization(o: Organization): Organization {
-  return pick(o, ['id', 'name', 'kind']);
+  return pick(o, ['name', 'description']);
 }
 
-export function publicNode(n: MeshNode): Omit<MeshNode, 'endpoint'> & { endpoint?: { host: string; port: number } } {
-  const node = {
-    ...pick(n, ['name', 'organization', 'asn', 'wireguardPublicKey', 'endpointPublic', 'online', 'lastSeen', 'location']),
+export function publicNode(n: MeshNode): MeshNode {
+  return {
+    ...pick(n, ['name', 'organization', 'asn', 'wireguardPublicKey', 'online', 'onlineSince', 'location']),
     loopbacks: { production: n.loopbacks.production, experimental: n.loopbacks.experimental },
+    endpointPublic: n.endpointPublic === true,
+    endpoints: n.endpointPublic === true ? n.endpoints.map(String) : [],
   };
-  return n.endpointPublic === true && n.endpoint ? { ...node, endpoint: { host: n.endpoint.host, port: n.endpoint.port } } : node;
 }
 
 export function publicAllocation(a: Allocation): Allocation {
@@ -47,7 +48,7 @@ export function publicAuthorization(a: Authorization): Authorization {
 
 export function publicExperiment(e: Experiment): Experiment {
   return {
-    ...pick(e, ['id', 'name', 'owner', 'description', 'asn', 'state', 'createdAt']),
+    ...pick(e, ['name', 'owner', 'description', 'asn', 'state', 'createdAt', 'expiresAt']),
     allocations: [...e.allocations],
     attachedAt: [...e.attachedAt],
     limits: pick(e.limits, ['maxPrefixes', 'maxAsPathLength', 'maxUpdatesPerMinute', 'bandwidthMbit']),

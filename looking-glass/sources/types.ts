@@ -17,14 +17,9 @@ export interface Pool {
 }
 
 export interface Organization {
-  readonly id: string;
+  /** The short name nodes and experiments refer to. */
   readonly name: string;
-  readonly kind: 'university' | 'college' | 'company' | 'agency' | 'other';
-}
-
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
+  readonly description: string;
 }
 
 export interface MeshNode {
@@ -33,11 +28,12 @@ export interface MeshNode {
   readonly asn: number;
   readonly wireguardPublicKey: string;
   readonly loopbacks: Readonly<Record<Plane, string>>;
-  /** The underlay endpoint; the looking glass shows it only when `endpointPublic`. */
-  readonly endpoint?: Endpoint;
+  /** Underlay endpoints, host:port; the looking glass shows them only when `endpointPublic`. */
+  readonly endpoints: readonly string[];
   readonly endpointPublic: boolean;
   readonly online: boolean;
-  readonly lastSeen?: string;
+  /** Since when the node has been online (when it is). */
+  readonly onlineSince?: string;
   readonly location?: string;
 }
 
@@ -45,7 +41,7 @@ export interface Allocation {
   readonly prefix: string;
   readonly plane: Plane;
   readonly holder: { readonly kind: 'node' | 'experiment'; readonly name: string };
-  readonly purpose: 'loopback' | 'lan' | 'experiment';
+  readonly purpose: 'loopback' | 'garage' | 'experiment';
 }
 
 export interface Authorization {
@@ -55,13 +51,14 @@ export interface Authorization {
   readonly plane: Plane;
 }
 
-export type ExperimentState = 'pending' | 'active' | 'suspended' | 'killed' | 'ended';
+export type ExperimentState = 'active' | 'suspended' | 'stopped';
 
+/** The guard rails of an experiment; the ones the registry does not set are absent. */
 export interface ExperimentLimits {
   readonly maxPrefixes: number;
-  readonly maxAsPathLength: number;
   readonly maxUpdatesPerMinute: number;
-  readonly bandwidthMbit: number;
+  readonly maxAsPathLength?: number;
+  readonly bandwidthMbit?: number;
 }
 
 /** A guard rail that fired: what the mesh refused from an experiment, and where. */
@@ -74,7 +71,6 @@ export interface AuditEntry {
 }
 
 export interface Experiment {
-  readonly id: string;
   readonly name: string;
   readonly owner: string;
   readonly description: string;
@@ -84,6 +80,7 @@ export interface Experiment {
   readonly state: ExperimentState;
   readonly limits: ExperimentLimits;
   readonly createdAt: string;
+  readonly expiresAt?: string;
   readonly audit: readonly AuditEntry[];
 }
 

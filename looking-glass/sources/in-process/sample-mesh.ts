@@ -42,12 +42,12 @@ interface Garage {
 }
 
 const GARAGES: readonly Garage[] = [
-  { name: 'aalto-garage', org: { id: 'aalto', name: 'Aalto University', kind: 'university' }, location: 'Espoo', country: 1, online: true, behindNat: false },
-  { name: 'bergen-lab', org: { id: 'uib', name: 'University of Bergen', kind: 'university' }, location: 'Bergen', country: 2, online: true, behindNat: false },
-  { name: 'cph-makerspace', org: { id: 'kea', name: 'Copenhagen School of Design and Technology', kind: 'college' }, location: 'Copenhagen', country: 3, online: true, behindNat: false },
-  { name: 'delft-shed', org: { id: 'tulp', name: 'Tulp Networks B.V.', kind: 'company' }, location: 'Delft', country: 4, online: true, behindNat: true },
-  { name: 'eindhoven-lab', org: { id: 'ehv', name: 'Gemeente Eindhoven', kind: 'agency' }, location: 'Eindhoven', country: 4, online: true, behindNat: true },
-  { name: 'freiburg-garage', org: { id: 'unifr', name: 'Universität Freiburg', kind: 'university' }, location: 'Freiburg', country: 5, online: false, behindNat: false },
+  { name: 'aalto-garage', org: { name: 'aalto', description: 'Aalto University' }, location: 'Espoo', country: 1, online: true, behindNat: false },
+  { name: 'bergen-lab', org: { name: 'uib', description: 'University of Bergen' }, location: 'Bergen', country: 2, online: true, behindNat: false },
+  { name: 'cph-makerspace', org: { name: 'kea', description: 'Copenhagen School of Design and Technology' }, location: 'Copenhagen', country: 3, online: true, behindNat: false },
+  { name: 'delft-shed', org: { name: 'tulp', description: 'Tulp Networks B.V.' }, location: 'Delft', country: 4, online: true, behindNat: true },
+  { name: 'eindhoven-lab', org: { name: 'ehv', description: 'Gemeente Eindhoven' }, location: 'Eindhoven', country: 4, online: true, behindNat: true },
+  { name: 'freiburg-garage', org: { name: 'unifr', description: 'Universität Freiburg' }, location: 'Freiburg', country: 5, online: false, behindNat: false },
 ];
 
 const EXPERIMENT_ASN = 4200100001;
@@ -59,20 +59,20 @@ export function buildSampleMesh(options: SampleMeshOptions = {}): InProcessMesh 
   const iso = (ms: number): string => new Date(ms).toISOString();
   const nodes: MeshNode[] = GARAGES.map((g, i) => ({
     name: g.name,
-    organization: g.org.id,
+    organization: g.org.name,
     asn: 4200000101 + i,
     wireguardPublicKey: Buffer.alloc(32, i + 1).toString('base64'),
     loopbacks: { production: `10.96.0.${i + 1}`, experimental: `10.192.0.${i + 1}` },
-    endpoint: { host: g.behindNat ? `192.168.${i}.10` : `198.51.100.${10 + i}`, port: 51820 },
+    endpoints: [g.behindNat ? `192.168.${i}.10:51820` : `198.51.100.${10 + i}:51820`],
     endpointPublic: !g.behindNat && i % 2 === 0,
     online: g.online,
-    lastSeen: iso(g.online ? now - 5_000 : now - 3 * 3600_000),
+    ...(g.online ? { onlineSince: iso(now - 26 * 3600_000) } : {}),
     location: g.location,
   }));
   const asnOf = new Map(nodes.map((n) => [n.name, n.asn]));
   const allocations: Allocation[] = nodes.flatMap((n, i) => [
     { prefix: `${n.loopbacks.production}/32`, plane: 'production', holder: { kind: 'node', name: n.name }, purpose: 'loopback' },
-    { prefix: `10.97.${i + 1}.0/24`, plane: 'production', holder: { kind: 'node', name: n.name }, purpose: 'lan' },
+    { prefix: `10.97.${i + 1}.0/24`, plane: 'production', holder: { kind: 'node', name: n.name }, purpose: 'garage' },
     { prefix: `${n.loopbacks.experimental}/32`, plane: 'experimental', holder: { kind: 'node', name: n.name }, purpose: 'loopback' },
   ]);
   allocations.push(
@@ -87,7 +87,6 @@ export function buildSampleMesh(options: SampleMeshOptions = {}): InProcessMesh 
   }));
   const experiments: Experiment[] = [
     {
-      id: 'exp-0001',
       name: 'anycast-study',
       owner: 'aalto',
       description: 'Anycast catchment of a BIRD-based prototype router across the mesh',
@@ -97,13 +96,13 @@ export function buildSampleMesh(options: SampleMeshOptions = {}): InProcessMesh 
       state: 'active',
       limits: { maxPrefixes: 8, maxAsPathLength: 6, maxUpdatesPerMinute: 120, bandwidthMbit: 50 },
       createdAt: iso(now - 6 * 24 * 3600_000),
+      expiresAt: iso(now + 24 * 24 * 3600_000),
       audit: [
         { time: iso(now - 42 * MINUTE), node: 'aalto-garage', kind: 'unauthorized-prefix', prefix: '10.201.0.0/24', detail: 'origin AS4200100001 is not authorized for 10.201.0.0/24 in the experimental plane' },
         { time: iso(now - 17 * MINUTE), node: 'aalto-garage', kind: 'as-path-too-long', prefix: '10.200.2.0/24', detail: 'AS path of 9 hops exceeds the limit of 6' },
       ],
     },
     {
-      id: 'exp-0002',
       name: 'flap-damping',
       owner: 'tulp',
       description: 'Route flap damping parameters under real churn',
@@ -149,7 +148,7 @@ export function buildSampleMesh(options: SampleMeshOptions = {}): InProcessMesh 
   const pathFrom = shortestPaths(nodes.map((n) => n.name), neighbors);
   for (const plane of ['production', 'experimental'] as Plane[]) {
     for (const origin of allocations.filter((a) => a.plane === plane && a.holder.kind === 'node')) {
-      const community = origin.purpose === 'lan' ? '64512:200' : '64512:300';
+      const community = origin.purpose === 'garage' ? '64512:200' : '64512:300';
       const country = GARAGES.find((g) => g.name === origin.holder.name)!.country;
       const base = { origin: 'igp' as const, communities: [community], largeCommunities: [`4200000000:1:${country}`] };
       for (const at of nodes.filter((n) => state.has(n.name))) {
