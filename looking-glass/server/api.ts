@@ -160,7 +160,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
       largeCommunity: { kind: 'large-community' },
       limit: { kind: 'limit' },
     },
-    cost: 2,
+    // A filter may walk a whole table at the node.
+    cost: 5,
     handle: async ({ query }, ctx) => {
       const plane = query.plane as Plane;
       const node = knownNode(ctx.cache.snapshot(), query.node as string);

@@ -36,6 +36,7 @@ export class RouteTable {
   private readonly nextOf: number[] = [];
   private readonly head = new Map<Key, number>();
   private readonly freeSlots: number[] = [];
+  private live = new Uint8Array(1024);
   private readonly lengthsInUse: Record<Family, Set<number>> = { 4: new Set(), 6: new Set() };
   private liveRoutes = 0;
 
@@ -69,6 +70,12 @@ export class RouteTable {
     this.keys[slot] = key;
     this.attributeOf[slot] = attributeId;
     this.sinceOf[slot] = since;
+    if (slot >= this.live.length) {
+      const grown = new Uint8Array(this.live.length * 2);
+      grown.set(this.live);
+      this.live = grown;
+    }
+    this.live[slot] = 1;
     // Keep the chain in decision order so that its head is the best path.
     let previous = -1;
     let current = this.head.get(key) ?? -1;
@@ -98,6 +105,7 @@ export class RouteTable {
     else if (next >= 0) this.head.set(key, next);
     else this.head.delete(key);
     this.freeSlots.push(current);
+    this.live[current] = 0;
     this.liveRoutes--;
     return true;
   }
@@ -118,15 +126,13 @@ export class RouteTable {
 
   /** Paths whose attributes match, in table order, at most `limit` (+1 to tell truncation). */
   filter(matches: (attributes: RouteAttributes) => boolean, limit: number): { entries: TableEntry[]; truncated: boolean } {
-    // Decide per attribute set once; then the walk over the routes is a lookup per route.
+    // Decide per attribute set once; then the walk over the slots is an array read per route.
     const matching = this.attributeSets.map(matches);
     const entries: TableEntry[] = [];
-    for (const slot of this.head.values()) {
-      for (let s = slot; s >= 0; s = this.nextOf[s]!) {
-        if (!matching[this.attributeOf[s]!]) continue;
-        if (entries.length === limit) return { entries, truncated: true };
-        entries.push(this.entry(s, s === slot));
-      }
+    for (let s = 0; s < this.keys.length; s++) {
+      if (!this.live[s] || !matching[this.attributeOf[s]!]) continue;
+      if (entries.length === limit) return { entries, truncated: true };
+      entries.push(this.entry(s, this.head.get(this.keys[s]!) === s));
     }
     return { entries, truncated: false };
   }
