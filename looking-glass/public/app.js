@@ -127,7 +127,7 @@ async function showSessions() {
         h('td', {}, h('b', {}, s.neighbor), h('div', { class: 'muted mono' }, s.neighborAddress)),
         h('td', { class: 'mono' }, s.neighborAsn),
         h('td', {}, badge(s.state, s.state === 'established' ? 'up' : 'down')),
-        h('td', {}, s.state === 'established' ? ago(s.since) : `— (${ago(s.since)})`),
+        h('td', {}, s.since ? ago(s.since) : '—'),
         h('td', { class: 'num' }, s.prefixesReceived),
         h('td', { class: 'num' }, s.prefixesAccepted),
         h('td', { class: 'num' }, s.prefixesAdvertised))), { empty: 'no sessions in this plane', class: 'sessions' }));
@@ -169,7 +169,7 @@ async function lookup() {
           h('td', { class: 'mono' }, route.nextHop, h('div', { class: 'muted' }, `via ${route.neighbor}`)),
           h('td', {}, communities(route)),
           h('td', {}, badge(route.validation, route.validation === 'valid' ? 'up' : route.validation === 'invalid' ? 'down' : 'unknown')),
-          h('td', { class: 'muted' }, ago(route.since)))));
+          h('td', { class: 'muted' }, route.since ? ago(route.since) : '—'))));
     const alternatives = result.results.reduce((n, r) => n + (r.routes ? Math.max(0, r.routes.length - 1) : 0), 0);
     const routes = table(['node', 'prefix', 'AS path', 'next hop', 'communities', 'validation', 'age'], rows, { class: 'routes best-only' });
     const toggle = h('button', { type: 'button', class: 'toggle', 'aria-pressed': 'false', onclick: () => {

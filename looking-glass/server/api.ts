@@ -1,7 +1,7 @@
 import { formatAddress, formatPrefix, type Address, type Prefix } from '../../common/prefix.js';
 import type { MeshCache, MeshSnapshot } from '../sources/cache.js';
 import { mapSettled, withTimeout } from '../sources/map-limit.js';
-import type { NodeSource, RouteFilter } from '../sources/source.js';
+import { NotOfferedError, type NodeSource, type RouteFilter } from '../sources/source.js';
 import type { MeshNode, Plane, TunnelStatus } from '../sources/types.js';
 import { buildAsGraph } from './as-path-graph.js';
 import type { CommunityDictionary } from './communities.js';
@@ -331,6 +331,7 @@ async function call<T>(ctx: ApiContext, node: string, work: (source: NodeSource)
     return await withTimeout(work(source), ctx.cache.callTimeoutMs, `node ${node}`);
   } catch (err) {
     if (err instanceof HttpError) throw err;
+    if (err instanceof NotOfferedError) throw new HttpError(501, `node ${node}: ${err.message}`);
     throw new HttpError(502, `node ${node} did not answer`, { hint: 'it may be offline; try another node' });
   }
 }

@@ -159,12 +159,22 @@ export class MeshCache {
     try {
       if (!node) throw new Error(`no source for node ${name}`);
       const call = <T>(p: Promise<T>): Promise<T> => withTimeout(p, this.callTimeoutMs, `node ${name}`);
-      const [sessions, tunnels, changes] = await Promise.all([
+      // Each facet on its own: a daemon that offers sessions but no change log still shows its sessions.
+      const [sessions, tunnels, changes] = await Promise.allSettled([
         call(node.routeDaemon.sessions()),
         call(node.agent.tunnels()),
         call(node.routeDaemon.recentChanges({ limit: this.changesPerNode })),
       ]);
-      this.nodes.set(name, { sessions, tunnels, changes, updatedAt: this.now() });
+      const failures = [sessions, tunnels, changes].flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+      if (failures.length === 3) throw new Error(failures[0]);
+      const value = <T>(r: PromiseSettledResult<T>): T | undefined => (r.status === 'fulfilled' ? r.value : undefined);
+      this.nodes.set(name, {
+        ...(value(sessions) ? { sessions: value(sessions)! } : {}),
+        ...(value(tunnels) ? { tunnels: value(tunnels)! } : {}),
+        ...(value(changes) ? { changes: value(changes)! } : {}),
+        updatedAt: this.now(),
+        ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
+      });
     } catch (err) {
       const previous = this.nodes.get(name);
       this.nodes.set(name, { ...previous, error: err instanceof Error ? err.message : String(err) });

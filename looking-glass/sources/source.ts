@@ -18,6 +18,14 @@ import type {
  * Every call may fail (a node is offline): the cache keeps the last answer.
  */
 
+/** A call the real component does not offer (yet); the API answers 501 with this message. */
+export class NotOfferedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotOfferedError';
+  }
+}
+
 /** The registry's public view: members, nodes, allocations, experiments. */
 export interface RegistrySource {
   publicView(): Promise<RegistryView>;

@@ -148,8 +148,8 @@ export interface BgpSession {
   readonly neighborAddress: string;
   readonly neighborAsn: number;
   readonly state: SessionState;
-  /** When the session entered its current state. */
-  readonly since: string;
+  /** When the session reached Established, while it is up. */
+  readonly since?: string;
   readonly prefixesReceived: number;
   readonly prefixesAccepted: number;
   readonly prefixesAdvertised: number;
@@ -172,7 +172,8 @@ export interface Route {
   /** RFC 8092 large communities as "global:local1:local2". */
   readonly largeCommunities: readonly string[];
   readonly validation: ValidationState;
-  readonly since: string;
+  /** When this path was learned, if the daemon says. */
+  readonly since?: string;
 }
 
 export interface RouteChange {

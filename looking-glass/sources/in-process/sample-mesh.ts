@@ -254,7 +254,7 @@ function addSessions(state: Map<string, InProcessNode>, nodes: MeshNode[], now: 
         own.sessions.push({
           plane, neighbor: peer.name, neighborAddress: peer.loopbacks[plane], neighborAsn: peer.asn,
           state: established ? 'established' : 'active',
-          since: new Date(now - (established ? 2 * 3600_000 + peer.asn % 97 * MINUTE : 3 * 3600_000)).toISOString(),
+          ...(established ? { since: new Date(now - 2 * 3600_000 - (peer.asn % 97) * MINUTE).toISOString() } : {}),
           prefixesReceived: established ? received : 0, prefixesAccepted: established ? received : 0, prefixesAdvertised: established ? advertised : 0,
         });
       }
