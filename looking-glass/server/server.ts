@@ -45,6 +45,8 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
   const log = options.log ?? createLogger('looking-glass');
   const probes = new ProbeGate(options.maxConcurrentProbes ?? 2);
   const metrics = createServerMetrics({ probesRunning: () => probes.running });
+  // Logged when it changes, not on every refresh: an offline garage is news once.
+  let lastFailures = '';
   const cache = new MeshCache(options.source, {
     ...options.cache,
     onQuery: (reused) => metrics.queryCache.inc({ result: reused ? 'reused' : 'fetched' }),
@@ -52,7 +54,12 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
       metrics.refreshDuration.observe(report.durationMs / 1000);
       if (report.registryFailed) metrics.refreshFailures.inc({ target: 'registry' });
       for (const node of report.failedNodes) metrics.refreshFailures.inc({ target: `node ${node}` });
-      if (report.registryFailed || report.failedNodes.length > 0) log.warn({ registryFailed: report.registryFailed, failedNodes: report.failedNodes }, 'refresh incomplete');
+      const failures = JSON.stringify([report.registryFailed, report.failedNodes]);
+      if (failures !== lastFailures) {
+        lastFailures = failures;
+        if (report.registryFailed || report.failedNodes.length > 0) log.warn({ registryFailed: report.registryFailed, failedNodes: report.failedNodes }, 'refresh incomplete');
+        else log.info('every source answers again');
+      }
     },
   });
   const limiter = new RateLimiter(options.rateLimit);
