@@ -91,6 +91,8 @@ async function loadMesh() {
   $('mesh-name').textContent = `${mesh.meshName} · looking glass`;
   state.selected ??= mesh.nodes.find((n) => n.online)?.name ?? mesh.nodes[0]?.name;
   for (const n of mesh.nodes) state.asLabels.set(n.asn, n.name);
+  const example = mesh.nodes.find((n) => n.online) ?? mesh.nodes[0];
+  if (example) $('probe-target').placeholder = example.loopbacks.production;
   for (const id of ['session-node', 'lookup-node', 'probe-node']) {
     const select = $(id);
     const keep = select.value;
@@ -113,7 +115,9 @@ function stat(value, label) {
 }
 
 function drawMap() {
-  replace($('map-body'), meshMap(state.mesh, { selected: state.selected, onSelect: (name) => { state.selected = name; $('session-node').value = name; drawMap(); showSessions(); } }));
+  replace($('map-body'),
+    meshMap(state.mesh, { selected: state.selected, onSelect: (name) => { state.selected = name; $('session-node').value = name; drawMap(); showSessions(); } }),
+    state.mesh.links.length === 0 ? h('p', { class: 'muted center' }, 'no tunnel reports from the garages yet') : null);
 }
 
 async function showSessions() {
@@ -122,7 +126,7 @@ async function showSessions() {
   for (const tab of document.querySelectorAll('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.plane === state.plane));
   try {
     const { sessions } = await api(`/api/v1/nodes/${encodeURIComponent(node)}/sessions?plane=${state.plane}`);
-    replace($('sessions-body'), table(['neighbor', 'AS', 'state', 'up for', 'received', 'accepted', 'advertised'], sessions.map((s) =>
+    replace($('sessions-body'), table(['neighbor', 'AS', 'state', 'up for', 'received', 'accepted', 'sent'], sessions.map((s) =>
       h('tr', {},
         h('td', {}, h('b', {}, s.neighbor), h('div', { class: 'muted mono' }, s.neighborAddress)),
         h('td', { class: 'mono' }, s.neighborAsn),

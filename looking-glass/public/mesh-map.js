@@ -39,9 +39,15 @@ export function meshMap(mesh, { selected, onSelect }) {
     },
       svg('title', {}, `${node.name} (AS${node.asn}, ${node.location ?? ''}) ${state}`),
       svg('circle', { cx: p.x, cy: p.y, r: 20 }),
-      svg('text', { x: p.x, y: p.y + 5, class: 'node-initial' }, node.name.slice(0, 2).toUpperCase()),
+      svg('text', { x: p.x, y: p.y + 5, class: 'node-initial' }, initials(node.name)),
       svg('text', { x: p.x, y: below ? p.y + 43 : p.y - 44, class: 'node-label' }, node.name),
       svg('text', { x: p.x, y: below ? p.y + 58 : p.y - 29, class: 'node-sub' }, `AS${node.asn}`));
   });
   return svg('svg', { viewBox: `0 0 ${SIZE} ${SIZE}`, class: 'mesh-map', role: 'img', 'aria-label': 'map of the mesh' }, links, nodes);
+}
+
+/** "aalto-garage" → "AG", "bergen" → "BE". */
+function initials(name) {
+  const parts = name.split(/[-_.]/).filter(Boolean);
+  return (parts.length > 1 ? parts[0][0] + parts[1][0] : name.slice(0, 2)).toUpperCase();
 }
