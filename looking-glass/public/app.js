@@ -21,8 +21,8 @@ function layout() {
       section('sessions', 'BGP sessions', h('div', { class: 'controls' }, nodeSelect('session-node'), planeTabs()), h('div', { id: 'sessions-body' }), h('h3', {}, 'Kernel table against BGP'), h('div', { id: 'ribfib-body' }))),
     section('lookup', 'Route lookup', lookupForm(), h('div', { id: 'lookup-body', 'aria-live': 'polite' })),
     h('div', { class: 'grid' },
-      section('changes', 'Recent route changes', h('div', { id: 'changes-body' })),
-      section('experiments', 'Experiments', h('div', { id: 'experiments-body' }))),
+      section('experiments', 'Experiments', h('div', { id: 'experiments-body' })),
+      section('changes', 'Recent route changes', h('div', { id: 'changes-body' }))),
     section('members', 'Members', h('div', { id: 'members-body' })),
     section('probe', 'Ping and traceroute', probeForm(), h('div', { id: 'probe-body', 'aria-live': 'polite' })),
     h('footer', {}, 'Read-only view of the mesh. The same data as JSON: ', h('a', { href: '/api/v1' }, '/api/v1'), ' · ', h('a', { href: '/metrics' }, 'metrics')));
