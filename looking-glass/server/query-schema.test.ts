@@ -58,6 +58,11 @@ describe('validateQuery', () => {
   it('echoes only a short printable form of what it refuses', () => {
     const err = refusal(`plane=${encodeURIComponent('<script>\u0000' + 'x'.repeat(60))}`);
     expect(err.message).not.toContain('\u0000');
-    expect(err.message.length).toBeLessThan(80);
+    expect(err.message.length).toBeLessThan(120);
+  });
+
+  it('refuses control characters before any parser sees them', () => {
+    const err = refusal(`plane=production&target=${encodeURIComponent('10.0.0.1\n<script>')}`);
+    expect(err.message).toBe('"target": "10.0.0.1?<script>" has characters that cannot appear in it');
   });
 });

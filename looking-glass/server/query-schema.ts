@@ -74,6 +74,8 @@ export function validateQuery(schema: QuerySchema, params: URLSearchParams): Par
 export function parseValue<K extends ParamKind>(field: string, kind: K, raw: string): ParsedValue[K] {
   if (raw.length > MAX_VALUE_LENGTH) throw new HttpError(400, `"${field}" is longer than ${MAX_VALUE_LENGTH} characters`, { field, hint: hintFor(kind) });
   const bad = (what: string): HttpError => new HttpError(400, `"${field}": "${clip(raw)}" ${what}`, { field, hint: hintFor(kind) });
+  // Nothing a parser could echo back verbatim: control characters and non-ASCII never belong in any value.
+  if (/[^\x20-\x7e]/.test(raw)) throw bad('has characters that cannot appear in it');
   const fromUserError = <T>(parse: () => T): T => {
     try {
       return parse();
