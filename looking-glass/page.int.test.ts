@@ -89,6 +89,19 @@ describe('the looking-glass page in Chromium', () => {
     await page.click('#lookup-body button.toggle');
     expect(await page.locator('#lookup-body tr.alt').first().isVisible()).toBe(true);
     await page.locator('#lookup').screenshot({ path: join(SHOTS, 'lookup.png') });
+
+    // A community in the results lists every route that carries it at that node.
+    await page.locator('#lookup-body tr.best button.community', { hasText: '64512:100' }).first().click();
+    await expect.poll(() => page.locator('#routes-body').innerText()).toMatch(/paths? at aalto-garage in the experimental plane/);
+    const listed = await page.locator('#routes-body table.routes').innerText();
+    expect(listed).toContain('10.200.0.0/24');
+    expect(listed).toContain('10.200.1.0/24');
+    expect(await page.locator('#routes-filter').inputValue()).toBe('community');
+    // A neighbor in the sessions table lists the routes learned from it.
+    await page.locator('#sessions-body button.link', { hasText: 'aalto-garage' }).click();
+    await expect.poll(() => page.locator('#routes-body').innerText()).toMatch(/at cph-makerspace in the production plane/);
+    expect(await page.locator('#routes-body table.routes tbody tr').count()).toBeGreaterThan(3);
+    await page.locator('#routes').screenshot({ path: join(SHOTS, 'routes.png') });
     await page.locator('#map').screenshot({ path: join(SHOTS, 'map.png') });
 
     const experiment = await page.locator('article[data-experiment="anycast-study"]').innerText();

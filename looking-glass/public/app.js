@@ -14,12 +14,13 @@ function layout() {
   replace($('app'),
     h('header', { class: 'top' },
       h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '◉'), h('h1', { id: 'mesh-name' }, 'garagenet looking glass')),
-      h('nav', {}, ['map', 'lookup', 'sessions', 'changes', 'experiments', 'members', 'probe'].map((s) => h('a', { href: `#${s}` }, s)))),
+      h('nav', {}, ['map', 'lookup', 'routes', 'sessions', 'changes', 'experiments', 'members', 'probe'].map((s) => h('a', { href: `#${s}` }, s)))),
     h('div', { id: 'summary', class: 'summary' }),
     h('div', { class: 'grid' },
       section('map', 'Mesh map', h('div', { id: 'map-body' }), legend()),
       section('sessions', 'BGP sessions', h('div', { class: 'controls' }, nodeSelect('session-node'), planeTabs()), h('div', { id: 'sessions-body' }), h('h3', {}, 'Kernel table against BGP'), h('div', { id: 'ribfib-body' }))),
     section('lookup', 'Route lookup', lookupForm(), h('div', { id: 'lookup-body', 'aria-live': 'polite' })),
+    section('routes', 'Routes by neighbor, origin AS or community', routesForm(), h('div', { id: 'routes-body', 'aria-live': 'polite' })),
     h('div', { class: 'grid' },
       section('experiments', 'Experiments', h('div', { id: 'experiments-body' })),
       section('changes', 'Recent route changes', h('div', { id: 'changes-body' }))),
@@ -54,6 +55,59 @@ function lookupForm() {
     h('button', { type: 'submit' }, 'Look up'));
 }
 
+const FILTERS = [
+  ['neighbor', 'from neighbor', 'bergen-lab'],
+  ['originAsn', 'origin AS', '4200000102'],
+  ['community', 'community', '64512:100'],
+  ['largeCommunity', 'large community', '4200000000:1:2'],
+];
+
+function routesForm() {
+  return h('form', { id: 'routes-form', class: 'form', onsubmit: (e) => { e.preventDefault(); listRoutes(); } },
+    h('label', {}, 'At', nodeSelect('routes-node')),
+    h('label', {}, 'Plane', planeSelect('routes-plane')),
+    h('label', {}, 'Routes', h('select', { id: 'routes-filter', onchange: () => { $('routes-value').placeholder = FILTERS.find((f) => f[0] === $('routes-filter').value)[2]; } },
+      FILTERS.map(([value, label]) => h('option', { value }, label)))),
+    h('label', {}, 'Value', h('input', { id: 'routes-value', required: true, placeholder: FILTERS[0][2], autocomplete: 'off', spellcheck: 'false' })),
+    h('button', { type: 'submit' }, 'List'));
+}
+
+/** Fills the route-list form (from a clicked AS, community or neighbor) and runs it. */
+function showRoutes(filter, value, { node, plane } = {}) {
+  $('routes-filter').value = filter;
+  $('routes-value').value = value;
+  if (node) $('routes-node').value = node;
+  if (plane) $('routes-plane').value = plane;
+  void listRoutes();
+  $('routes').scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+async function listRoutes() {
+  const node = $('routes-node').value;
+  const plane = $('routes-plane').value;
+  const filter = $('routes-filter').value;
+  const q = new URLSearchParams({ node, plane, [filter]: $('routes-value').value.trim(), limit: '100' });
+  replace($('routes-body'), h('p', { class: 'muted' }, 'listing…'));
+  try {
+    const list = await api(`/api/v1/routes?${q}`);
+    replace($('routes-body'),
+      h('p', { class: 'muted' }, `${list.routes.length}${list.truncated ? '+' : ''} path${list.routes.length === 1 ? '' : 's'} at ${list.node} in the ${list.plane} plane`),
+      table(['prefix', 'AS path', 'next hop', 'communities', 'validation'], list.routes.map((route) => h('tr', { class: route.best ? 'best' : 'alt' },
+        h('td', { class: 'mono' }, route.prefix, route.best ? h('span', { class: 'best-mark', title: 'best path' }, ' ★') : null),
+        h('td', {}, asPath(route.asPath, { node: list.node, plane: list.plane })),
+        h('td', { class: 'mono' }, route.nextHop, h('div', { class: 'muted' }, `via ${route.neighbor}`)),
+        h('td', {}, communities(route, { node: list.node, plane: list.plane })),
+        h('td', {}, validationBadge(route.validation)))), { class: 'routes', empty: 'no matching routes' }),
+      list.truncated ? h('p', { class: 'muted' }, 'the first 100 are shown') : null);
+  } catch (err) {
+    replace($('routes-body'), failure(err));
+  }
+}
+
+function validationBadge(v) {
+  return badge(v, v === 'valid' ? 'up' : v === 'invalid' ? 'down' : 'unknown');
+}
+
 function probeForm() {
   return h('form', { id: 'probe-form', class: 'form', onsubmit: (e) => { e.preventDefault(); probe(); } },
     h('label', {}, 'From', nodeSelect('probe-node')),
@@ -67,15 +121,25 @@ function failure(err) {
   return h('p', { class: 'error', role: 'alert' }, err.message);
 }
 
-function asPath(path) {
+/** An AS path whose hops, given where it was seen, link to the routes they originate there. */
+function asPath(path, at) {
   if (path.length === 0) return h('span', { class: 'muted' }, 'local');
-  return h('span', { class: 'aspath' }, path.map((asn) => h('span', { class: 'asn', title: state.asLabels.get(asn) ?? '' }, `AS${asn}`, state.asLabels.has(asn) ? h('small', {}, state.asLabels.get(asn)) : null)));
+  return h('span', { class: 'aspath' }, path.map((asn) => {
+    const label = state.asLabels.get(asn);
+    const body = [`AS${asn}`, label ? h('small', {}, label) : null];
+    return at
+      ? h('button', { type: 'button', class: 'asn chip', title: `routes originated by AS${asn} at ${at.node}`, onclick: () => showRoutes('originAsn', String(asn), at) }, body)
+      : h('span', { class: 'asn', title: label ?? '' }, body);
+  }));
 }
 
-function communities(route) {
-  const all = [...route.communities, ...route.largeCommunities];
-  if (all.length === 0) return h('span', { class: 'muted' }, '—');
-  return all.map((c) => h('span', { class: 'community', title: c.meaning ?? 'no known meaning' }, c.value, c.meaning ? h('small', {}, c.meaning) : null));
+function communities(route, at) {
+  const chips = [...route.communities.map((c) => ['community', c]), ...route.largeCommunities.map((c) => ['largeCommunity', c])];
+  if (chips.length === 0) return h('span', { class: 'muted' }, '—');
+  return chips.map(([filter, c]) => h('button', {
+    type: 'button', class: 'community chip', title: `${c.meaning ?? 'no known meaning'}: routes with it at ${at.node}`,
+    onclick: () => showRoutes(filter, c.value, at),
+  }, c.value, c.meaning ? h('small', {}, c.meaning) : null));
 }
 
 // ---- sections --------------------------------------------------------------
@@ -93,7 +157,7 @@ async function loadMesh() {
   for (const n of mesh.nodes) state.asLabels.set(n.asn, n.name);
   const example = mesh.nodes.find((n) => n.online) ?? mesh.nodes[0];
   if (example) $('probe-target').placeholder = example.loopbacks.production;
-  for (const id of ['session-node', 'lookup-node', 'probe-node']) {
+  for (const id of ['session-node', 'lookup-node', 'probe-node', 'routes-node']) {
     const select = $(id);
     const keep = select.value;
     const options = [...select.options].filter((o) => o.value === '');
@@ -128,7 +192,7 @@ async function showSessions() {
     const { sessions } = await api(`/api/v1/nodes/${encodeURIComponent(node)}/sessions?plane=${state.plane}`);
     replace($('sessions-body'), table(['neighbor', 'AS', 'state', 'up for', 'received', 'accepted', 'sent'], sessions.map((s) =>
       h('tr', {},
-        h('td', {}, h('b', {}, s.neighbor), h('div', { class: 'muted mono' }, s.neighborAddress)),
+        h('td', {}, h('button', { type: 'button', class: 'link', title: `routes from ${s.neighbor} at ${node}`, onclick: () => showRoutes('neighbor', s.neighbor, { node, plane: state.plane }) }, s.neighbor), h('div', { class: 'muted mono' }, s.neighborAddress)),
         h('td', { class: 'mono' }, s.neighborAsn),
         h('td', {}, badge(s.state, s.state === 'established' ? 'up' : 'down')),
         h('td', {}, s.since ? ago(s.since) : '—'),
@@ -169,10 +233,10 @@ async function lookup() {
         : r.routes.map((route, i) => h('tr', { class: route.best ? 'best' : 'alt' },
           h('td', {}, i === 0 ? h('b', {}, r.node) : ''),
           h('td', { class: 'mono' }, route.prefix, route.best ? h('span', { class: 'best-mark', title: 'best path' }, ' ★') : null),
-          h('td', {}, asPath(route.asPath)),
+          h('td', {}, asPath(route.asPath, { node: r.node, plane: result.plane })),
           h('td', { class: 'mono' }, route.nextHop, h('div', { class: 'muted' }, `via ${route.neighbor}`)),
-          h('td', {}, communities(route)),
-          h('td', {}, badge(route.validation, route.validation === 'valid' ? 'up' : route.validation === 'invalid' ? 'down' : 'unknown')),
+          h('td', {}, communities(route, { node: r.node, plane: result.plane })),
+          h('td', {}, validationBadge(route.validation)),
           h('td', { class: 'muted' }, route.since ? ago(route.since) : '—'))));
     const alternatives = result.results.reduce((n, r) => n + (r.routes ? Math.max(0, r.routes.length - 1) : 0), 0);
     const routes = table(['node', 'prefix', 'AS path', 'next hop', 'communities', 'validation', 'age'], rows, { class: 'routes best-only' });
