@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { action } from '../common/cli.js';
 import { UserError } from '../common/errors.js';
@@ -18,6 +19,7 @@ interface ServeOptions {
   routed: string[];
   sample?: boolean;
   refresh: string;
+  trustedProxy: string[];
 }
 
 /** `garagenet looking-glass serve`: the public page and JSON API. */
@@ -31,15 +33,18 @@ export function lookingGlassCommand(): Command {
     .option('--routed <node=address>', 'a node\'s route daemon control address (unix:/path or 127.0.0.1:port); repeat per node', (v: string, all: string[]) => [...all, v], [])
     .option('--sample', 'serve the built-in sample mesh instead, to try the page')
     .option('--refresh <seconds>', 'how often to poll the registry and the nodes', '5')
+    .option('--trusted-proxy <address>', 'a reverse proxy whose X-Forwarded-For is believed for rate limiting; repeat per proxy', (v: string, all: string[]) => [...all, v], [])
     .action(action(async (options: ServeOptions) => {
       const { host, port } = parseListen(options.listen);
       const refreshSeconds = Number(options.refresh);
       if (!(refreshSeconds >= 1 && refreshSeconds <= 300)) throw new UserError(`--refresh "${options.refresh}" is not a number of seconds`, { hint: 'use 1 to 300' });
+      for (const proxy of options.trustedProxy) if (isIP(proxy) === 0) throw new UserError(`--trusted-proxy "${proxy}" is not an IP address`);
       const source = options.sample ? buildSampleMesh() : realSource(options);
       const server = createLookingGlass({
         source,
         cache: { refreshIntervalMs: refreshSeconds * 1000, maxStalenessMs: Math.max(60_000, refreshSeconds * 6000) },
         ...(options.sample ? { communities: { communities: MESH_COMMUNITIES, largeCommunities: MESH_LARGE_COMMUNITIES } } : {}),
+        trustedProxies: options.trustedProxy,
         log: createLogger('looking-glass'),
       });
       const url = await server.listen({ host, port });

@@ -363,6 +363,38 @@ describe('rate limiting and metrics', () => {
     }
   });
 
+  it('believes X-Forwarded-For only from a trusted proxy, so a client cannot pick its own bucket', async () => {
+    const statuses = async (url: string, forwardedFor: string[]): Promise<number[]> => {
+      const out: number[] = [];
+      for (const xff of forwardedFor) {
+        const res = await fetch(`${url}/api/v1/experiments`, { headers: { 'x-forwarded-for': xff } });
+        await res.arrayBuffer();
+        out.push(res.status);
+      }
+      return out;
+    };
+    const direct = createLookingGlass({ source: buildSampleMesh(), rateLimit: { burst: 2, perSecond: 0.01 } });
+    const proxied = createLookingGlass({ source: buildSampleMesh(), rateLimit: { burst: 2, perSecond: 0.01 }, trustedProxies: ['127.0.0.1'] });
+    try {
+      expect(await statuses(await direct.listen({ port: 0, host: '127.0.0.1' }), ['192.0.2.1', '192.0.2.2', '192.0.2.3'])).toEqual([200, 200, 429]);
+      const url = await proxied.listen({ port: 0, host: '127.0.0.1' });
+      // The proxy appends the client's address; what the client wrote before it is not believed.
+      expect(await statuses(url, ['192.0.2.1', '10.9.9.9, 192.0.2.1', '192.0.2.1', '192.0.2.2', 'not-an-address'])).toEqual([200, 200, 429, 200, 200]);
+    } finally {
+      await direct.close();
+      await proxied.close();
+    }
+  });
+
+  it('answers HEAD without a body and a matching If-None-Match with 304', async () => {
+    const head = await fetch(`${base}/app.js`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const etag = head.headers.get('etag')!;
+    const again = await fetch(`${base}/app.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
+
   it('exposes Prometheus metrics of the server itself', async () => {
     const { status, text, headers } = await get('/metrics');
     expect(status).toBe(200);

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../../common/log.js';
 import { MeshCache, StaleDataError, type MeshCacheOptions } from '../sources/cache.js';
 import type { MeshSource } from '../sources/source.js';
 import { ENDPOINTS, matchEndpoint, type ApiContext } from './api.js';
+import { clientAddress } from './client-address.js';
 import type { CommunityDictionary } from './communities.js';
 import { HttpError } from './http-error.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
@@ -17,6 +18,8 @@ export interface LookingGlassOptions {
   readonly source: MeshSource;
   readonly cache?: MeshCacheOptions;
   readonly rateLimit?: RateLimitOptions;
+  /** Reverse proxies whose X-Forwarded-For is believed for rate limiting. */
+  readonly trustedProxies?: readonly string[];
   /** Probes (ping, traceroute) running at once across all clients. */
   readonly maxConcurrentProbes?: number;
   readonly communities?: CommunityDictionary;
@@ -63,6 +66,7 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
     },
   });
   const limiter = new RateLimiter(options.rateLimit);
+  const trustedProxies = new Set(options.trustedProxies ?? []);
   const files = loadStaticFiles(options.publicDir ?? defaultPublicDir());
   const ctx: ApiContext = { cache, probes, dictionary: options.communities ?? { communities: {}, largeCommunities: {} } };
 
@@ -75,7 +79,7 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
     if ((req.url ?? '').length > MAX_URL_LENGTH) throw new HttpError(414, `the URL is longer than ${MAX_URL_LENGTH} characters`);
     const url = new URL(req.url ?? '/', 'http://looking-glass.invalid');
     const match = matchEndpoint(url.pathname);
-    const decision = limiter.take(req.socket.remoteAddress ?? 'unknown', match?.endpoint.cost ?? 1);
+    const decision = limiter.take(clientAddress(req, trustedProxies), match?.endpoint.cost ?? 1);
     if (!decision.allowed) {
       metrics.rateLimited.inc();
       throw new HttpError(429, 'too many requests from your address', { hint: `wait ${decision.retryAfterSeconds} s`, retryAfterSeconds: decision.retryAfterSeconds });
