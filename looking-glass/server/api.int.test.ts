@@ -1,3 +1,4 @@
+import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from '../sources/in-process/sample-mesh.js';
 import type { InProcessMesh } from '../sources/in-process/in-process-mesh.js';
@@ -91,6 +92,20 @@ describe('headers', () => {
     expect(text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(text).not.toMatch(/\son[a-z]+=/i);
     expect(text).not.toMatch(/\sstyle=/i);
+  });
+
+  it('answers 400 to a request target that is not a URL, and keeps serving', async () => {
+    const { port } = lg.server.address() as AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('the request target is not a valid URL path');
+    expect((await get('/api/v1/mesh')).status).toBe(200);
   });
 
   it('answers 405 to anything but GET and HEAD', async () => {

@@ -77,7 +77,8 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
       throw new HttpError(405, `${clipMethod(req.method)} is not allowed: the looking glass is read-only`, { hint: 'use GET' });
     }
     if ((req.url ?? '').length > MAX_URL_LENGTH) throw new HttpError(414, `the URL is longer than ${MAX_URL_LENGTH} characters`);
-    const url = new URL(req.url ?? '/', 'http://looking-glass.invalid');
+    const url = requestUrl(req);
+    if (!url) throw new HttpError(400, 'the request target is not a valid URL path', { hint: 'ask for a path like /api/v1/mesh' });
     const match = matchEndpoint(url.pathname);
     const decision = limiter.take(clientAddress(req, trustedProxies), match?.endpoint.cost ?? 1);
     if (!decision.allowed) {
@@ -120,7 +121,8 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
         if (!res.headersSent) {
           sendJson(req, res, e.status, { error: { status: e.status, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) } });
         } else res.destroy();
-        const endpoint = matchEndpoint(new URL(req.url ?? '/', 'http://x').pathname)?.endpoint.path ?? 'other';
+        const path = requestUrl(req)?.pathname;
+        const endpoint = (path && matchEndpoint(path)?.endpoint.path) ?? 'other';
         stop({ endpoint });
         metrics.requests.inc({ endpoint, status: String(e.status) });
       });
@@ -148,6 +150,15 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The request's URL, or undefined when the target cannot be parsed (it is client input). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://looking-glass.invalid');
+  } catch {
+    return undefined;
+  }
 }
 
 function toHttpError(err: unknown): HttpError {
