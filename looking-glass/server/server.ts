@@ -117,8 +117,8 @@ export function createLookingGlass(options: LookingGlassOptions): LookingGlass {
       .catch((err: unknown) => {
         const e = toHttpError(err);
         if (e.status >= 500 && !(err instanceof HttpError) && !(err instanceof StaleDataError)) log.error({ err, url: req.url }, 'request failed');
-        if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
         if (!res.headersSent) {
+          if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
           sendJson(req, res, e.status, { error: { status: e.status, message: e.message, ...(e.field ? { field: e.field } : {}), ...(e.hint ? { hint: e.hint } : {}) } });
         } else res.destroy();
         const path = requestUrl(req)?.pathname;
