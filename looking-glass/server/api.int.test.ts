@@ -309,6 +309,30 @@ describe('experiments and probes', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('never answers 500 to 400 random mixes of parameters and values, and keeps serving', async () => {
+    const values = ['', 'production', 'experimental', '10.97.5.1', '10.97.5.0/24', '0.0.0.0/0', '::/0', 'fd00::1', '%00', '%ZZ', '..%2F..',
+      '1:2', '1:2:3', 'AS4200000101', '4294967296', '-1', '1e3', 'aalto-garage', 'nowhere', '<script>', '%E2%98%83', 'a'.repeat(300), '10.97.5.1%2F24'];
+    const names = ['plane', 'target', 'node', 'neighbor', 'originAsn', 'community', 'largeCommunity', 'limit', 'kind', 'x'];
+    const paths = [...ENDPOINTS.map((e) => e.path.replace(':node', 'aalto-garage').replace(':experiment', 'anycast-study')), '/api/v1/nodes/%E2%98%83/sessions', '/api/v1/nodes//sessions', '/api/v2/mesh'];
+    let seed = 7;
+    const pick = <T>(list: readonly T[]): T => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return list[seed % list.length]!;
+    };
+    const statuses = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const query = Array.from({ length: pick([0, 1, 2, 3, 4]) }, () => `${pick(names)}=${pick(values)}`).join('&');
+      const { status, json } = await get(`${pick(paths)}${query ? `?${query}` : ''}`);
+      statuses.add(status);
+      expect(status, `${status} ${JSON.stringify(json)}`).not.toBe(500);
+      if (status !== 200) expect(typeof json.error.message).toBe('string');
+    }
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400, 404]));
+    expect((await get('/api/v1/mesh')).status).toBe(200);
+  });
+});
+
 describe('secrets', () => {
   it('never shows a planted secret or a private underlay endpoint in any answer', async () => {
     for (const path of [
