@@ -146,6 +146,7 @@ describe('the looking-glass page in Chromium', () => {
     expect(map!.width).toBeGreaterThan(300);
     await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
     await page.locator('#lookup').screenshot({ path: join(SHOTS, 'phone-lookup.png') });
+    await page.locator('#lookup-body .as-graph-wrap').screenshot({ path: join(SHOTS, 'phone-as-graph.png') });
     await page.locator('#sessions').screenshot({ path: join(SHOTS, 'phone-sessions.png') });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'phone-top.png') });

@@ -4,37 +4,41 @@ import { svg } from './dom.js';
 // viewing nodes on the left, the origin on the right; best paths drawn bold.
 
 export function asGraph(graph) {
-  const layer = new Map();
-  const out = new Map(graph.vertices.map((v) => [v.asn, []]));
-  for (const e of graph.edges) out.get(e.from)?.push(e.to);
-  const depth = (asn, seen = new Set()) => {
-    if (layer.has(asn)) return layer.get(asn);
-    if (seen.has(asn)) return 0;
-    seen.add(asn);
-    const next = out.get(asn) ?? [];
-    const d = next.length ? 1 + Math.max(...next.map((w) => depth(w, seen))) : 0;
-    layer.set(asn, d);
-    return d;
-  };
-  graph.vertices.forEach((v) => depth(v.asn));
-  const columns = Math.max(0, ...layer.values()) + 1;
+  // Columns by hop distance to the origin (breadth-first against the edges):
+  // paths seen from different nodes may disagree and even form cycles, so an
+  // edge that does not run left to right is drawn as an arc below the boxes.
+  const into = new Map(graph.vertices.map((v) => [v.asn, []]));
+  for (const e of graph.edges) into.get(e.to)?.push(e.from);
+  const distance = new Map(graph.vertices.filter((v) => v.origin).map((v) => [v.asn, 0]));
+  const queue = [...distance.keys()];
+  while (queue.length) {
+    const at = queue.shift();
+    for (const from of into.get(at) ?? []) {
+      if (!distance.has(from)) { distance.set(from, distance.get(at) + 1); queue.push(from); }
+    }
+  }
+  const far = Math.max(0, ...distance.values());
+  const columns = far + 1;
   const byColumn = Array.from({ length: columns }, () => []);
-  for (const v of graph.vertices) byColumn[columns - 1 - layer.get(v.asn)].push(v);
+  for (const v of graph.vertices) byColumn[far - (distance.get(v.asn) ?? far)].push(v);
   const rows = Math.max(1, ...byColumn.map((c) => c.length));
   const colW = 190;
   const rowH = 62;
   const width = Math.max(360, columns * colW);
-  const height = rows * rowH + 20;
+  const height = rows * rowH + 60;
   const pos = new Map();
   byColumn.forEach((col, c) => col.forEach((v, r) => {
-    const y = 10 + (height - 20) * ((r + 0.5) / col.length);
-    pos.set(v.asn, { x: colW / 2 + c * colW, y });
+    pos.set(v.asn, { x: colW / 2 + c * colW, y: 10 + (rows * rowH) * ((r + 0.5) / col.length), column: c });
   }));
-  const edges = graph.edges.map((e) => {
+  // Best paths drawn last, on top.
+  const edges = [...graph.edges].sort((x, y) => Number(x.best) - Number(y.best)).map((e) => {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
-    return svg('line', { x1: a.x + 58, y1: a.y, x2: b.x - 62, y2: b.y, class: e.best ? 'edge edge-best' : 'edge', 'marker-end': e.best ? 'url(#arrow-best)' : 'url(#arrow)' },
-      svg('title', {}, `AS${e.from} → AS${e.to}: ${e.paths} path${e.paths === 1 ? '' : 's'}`));
+    const attrs = { class: e.best ? 'edge edge-best' : 'edge', 'marker-end': e.best ? 'url(#arrow-best)' : 'url(#arrow)', fill: 'none' };
+    const title = svg('title', {}, `AS${e.from} → AS${e.to}: ${e.paths} path${e.paths === 1 ? '' : 's'}`);
+    if (a.column < b.column) return svg('line', { ...attrs, x1: a.x + 58, y1: a.y, x2: b.x - 62, y2: b.y }, title);
+    const dip = Math.max(a.y, b.y) + 45;
+    return svg('path', { ...attrs, class: `${attrs.class} edge-back`, d: `M ${a.x} ${a.y + 19} Q ${(a.x + b.x) / 2} ${dip} ${b.x} ${b.y + 23}` }, title);
   });
   const vertices = graph.vertices.map((v) => {
     const p = pos.get(v.asn);
