@@ -302,6 +302,39 @@ describe('experiments and probes', () => {
     expect(trace.json.result.hops.map((h: any) => h.node)).toEqual(['aalto-garage', 'eindhoven-lab']);
   });
 
+  it('runs at most two probes at once across all clients, and 503s the third with Retry-After', async () => {
+    const held = buildSampleMesh();
+    const release: (() => void)[] = [];
+    const source: MeshSource = {
+      registry: held.registry,
+      node: (name) => {
+        const n = held.node(name);
+        return n && { routeDaemon: n.routeDaemon, agent: { ...n.agent, probe: async (r) => { await new Promise<void>((done) => release.push(done)); return n.agent.probe(r); } } };
+      },
+    };
+    const gated = createLookingGlass({ source, maxConcurrentProbes: 2, rateLimit: { burst: 1000, perSecond: 1000 } });
+    const url = await gated.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const probe = (target: string) => fetch(`${url}/api/v1/ping?node=aalto-garage&plane=production&target=${target}`);
+      const first = probe('10.96.0.2');
+      const second = probe('10.96.0.3');
+      await expect.poll(() => release.length).toBe(2);
+      const third = await probe('10.96.0.4');
+      expect(third.status).toBe(503);
+      expect(third.headers.get('retry-after')).toBe('5');
+      expect((await third.json()).error.message).toBe('2 probes are already running');
+      release.splice(0).forEach((done) => done());
+      expect([(await first).status, (await second).status]).toEqual([200, 200]);
+      const fourth = probe('10.96.0.4');
+      await expect.poll(() => release.length).toBe(1);
+      release.splice(0).forEach((done) => done());
+      expect((await fourth).status).toBe(200);
+    } finally {
+      release.forEach((done) => done());
+      await gated.close();
+    }
+  });
+
   it('refuses to probe from an offline node', async () => {
     const { status, json } = await get('/api/v1/ping?node=freiburg-garage&plane=production&target=10.96.0.1');
     expect(status).toBe(409);
