@@ -44,10 +44,6 @@ export class RouteTable {
     return this.liveRoutes;
   }
 
-  get prefixCount(): number {
-    return this.head.size;
-  }
-
   /** The id of an attribute set, the same for equal sets. */
   intern(attributes: RouteAttributes): number {
     const text = JSON.stringify(attributes);
