@@ -44,7 +44,7 @@ export interface ParsedValue {
 export type ParsedQuery = Record<string, ParsedValue[ParamKind] | undefined>;
 
 const MAX_VALUE_LENGTH = 128;
-export const MAX_LIMIT = 1000;
+const MAX_LIMIT = 1000;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export function validateQuery(schema: QuerySchema, params: URLSearchParams): ParsedQuery {
