@@ -92,8 +92,8 @@ function judge(problem: AttributeProblem, context: UpdateContext): Finding {
 
 /**
  * RFC 4271 §6.3 "semantically incorrect" IPv4 next hops: "this network", multicast,
- * reserved and broadcast. Loopback stays allowed: sessions over 127.0.0.0/8 are how
- * speakers are tested on one machine (BIRD and GoBGP accept them too).
+ * reserved and broadcast. Loopback stays allowed, as BIRD allows it: sessions over
+ * 127.0.0.0/8 are how speakers are tested on one machine (GoBGP 3.10 refuses it).
  */
 function badIpv4NextHop(address: number): boolean {
   const first = address >>> 24;
