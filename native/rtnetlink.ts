@@ -112,15 +112,8 @@ export class Rtnetlink {
           throw new UserError(`route ${route.prefix}: no interface named "${route.device}"`, { hint: 'create the link first' });
         }
       }
-      encodeRoute(writer, op, {
-        prefix: route.prefix,
-        table: options.table,
-        protocol: options.protocol,
-        ...(route.type !== undefined && { type: route.type }),
-        ...(route.gateway !== undefined && { gateway: route.gateway }),
-        ...(ifindex !== undefined && { ifindex }),
-        ...(route.metric !== undefined && { metric: route.metric }),
-      });
+      // The route object itself is encoded (no copy) unless a device name had to be resolved.
+      encodeRoute(writer, op, ifindex === undefined ? route : { ...route, ifindex }, options);
     }
     const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
     const failed = errors.map((e): RouteFailure => {
@@ -135,9 +128,7 @@ export class Rtnetlink {
     const names = await this.deviceNames();
     const out: InstalledRoute[] = [];
     for (const family of options.family ? [options.family] : ([4, 6] as const)) {
-      const writer = new MessageWriter(64);
-      encodeRouteDump(writer, family, table);
-      const reply = await this.socket.dump(writer.finish());
+      const reply = await this.dumpRouteTable(family, table);
       for (const m of readMessages(reply)) {
         const route = decodeRoute(reply, m);
         if (!route || route.table !== table) continue;
@@ -146,6 +137,19 @@ export class Rtnetlink {
       }
     }
     return out;
+  }
+
+  /** How many routes `table` holds (optionally only one owner's), without building route objects. */
+  async countRoutes(table: number, options: { protocol?: number } = {}): Promise<number> {
+    let count = 0;
+    for (const family of [4, 6] as const) {
+      const reply = await this.dumpRouteTable(family, table);
+      for (const m of readMessages(reply)) {
+        const route = decodeRoute(reply, m);
+        if (route && route.table === table && (options.protocol === undefined || route.protocol === options.protocol)) count++;
+      }
+    }
+    return count;
   }
 
   async listLinks(): Promise<DecodedLink[]> {
@@ -203,6 +207,18 @@ export class Rtnetlink {
 
   private async deviceNames(): Promise<Map<number, string>> {
     return new Map((await this.listLinks()).map((l) => [l.ifindex, l.name]));
+  }
+
+  /** A filtered dump answers ENOENT while the table does not exist yet: that is an empty table. */
+  private async dumpRouteTable(family: IpFamily, table: number): Promise<Buffer> {
+    const writer = new MessageWriter(64);
+    encodeRouteDump(writer, family, table);
+    try {
+      return await this.socket.dump(writer.finish());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    }
   }
 
   private async dumpAll<T>(

@@ -7,12 +7,15 @@ import { NLMSG_HDRLEN } from './constants.js';
  */
 export class MessageWriter {
   private buffer: Buffer;
+  private view: DataView;
   private length = 0;
   private messageStart = -1;
   private count = 0;
 
   constructor(initialBytes = 4096) {
+    // Zeroed, and only ever appended to: padding and fixed headers need no fill.
     this.buffer = Buffer.alloc(initialBytes);
+    this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
   get messageCount(): number {
@@ -23,8 +26,8 @@ export class MessageWriter {
   begin(type: number, flags: number): void {
     this.reserve(NLMSG_HDRLEN);
     this.messageStart = this.length;
-    this.buffer.writeUInt16LE(type, this.length + 4);
-    this.buffer.writeUInt16LE(flags, this.length + 6);
+    this.view.setUint16(this.length + 4, type, true);
+    this.view.setUint16(this.length + 6, flags, true);
     this.length += NLMSG_HDRLEN;
   }
 
@@ -32,7 +35,6 @@ export class MessageWriter {
   header(size: number): number {
     this.reserve(size);
     const at = this.length;
-    this.buffer.fill(0, at, at + size);
     this.length += size;
     return at;
   }
@@ -42,29 +44,30 @@ export class MessageWriter {
   }
 
   u16(at: number, value: number): void {
-    this.buffer.writeUInt16LE(value, at);
+    this.view.setUint16(at, value, true);
   }
 
   u32(at: number, value: number): void {
-    this.buffer.writeUInt32LE(value >>> 0, at);
+    this.view.setUint32(at, value >>> 0, true);
   }
 
   attrU32(type: number, value: number): void {
     this.reserve(8);
-    this.buffer.writeUInt16LE(8, this.length);
-    this.buffer.writeUInt16LE(type, this.length + 2);
-    this.buffer.writeUInt32LE(value >>> 0, this.length + 4);
+    this.view.setUint16(this.length, 8, true);
+    this.view.setUint16(this.length + 2, type, true);
+    this.view.setUint32(this.length + 4, value >>> 0, true);
     this.length += 8;
   }
 
-  attrBytes(type: number, bytes: Uint8Array): void {
-    const size = 4 + bytes.length;
+  /** An attribute holding `count` bytes of `bytes` (all of them by default). */
+  attrBytes(type: number, bytes: Uint8Array, count = bytes.length): void {
+    const size = 4 + count;
     const padded = (size + 3) & ~3;
     this.reserve(padded);
-    this.buffer.writeUInt16LE(size, this.length);
-    this.buffer.writeUInt16LE(type, this.length + 2);
-    this.buffer.set(bytes, this.length + 4);
-    this.buffer.fill(0, this.length + size, this.length + padded);
+    this.view.setUint16(this.length, size, true);
+    this.view.setUint16(this.length + 2, type, true);
+    const at = this.length + 4;
+    for (let i = 0; i < count; i++) this.buffer[at + i] = bytes[i]!;
     this.length += padded;
   }
 
@@ -73,7 +76,7 @@ export class MessageWriter {
   }
 
   end(): void {
-    this.buffer.writeUInt32LE(this.length - this.messageStart, this.messageStart);
+    this.view.setUint32(this.messageStart, this.length - this.messageStart, true);
     this.messageStart = -1;
     this.count++;
   }
@@ -90,6 +93,7 @@ export class MessageWriter {
     const grown = Buffer.alloc(size);
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
+    this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
   }
 }
 

@@ -24,7 +24,7 @@ import {
   RT_SCOPE_UNIVERSE,
   RT_TABLE_COMPAT,
 } from './constants.js';
-import { formatWireAddress, parseWireAddress, parseWirePrefix, type IpFamily } from './ip.js';
+import { formatWireAddress, parseWireAddress, parseWirePrefixInto, type IpFamily } from './ip.js';
 import { forEachAttribute, type MessageView, type MessageWriter } from './message.js';
 
 /** rtnetlink route messages (struct rtmsg + RTA_* attributes), encoded and decoded. */
@@ -32,17 +32,21 @@ import { forEachAttribute, type MessageView, type MessageWriter } from './messag
 export type RouteType = 'unicast' | 'unreachable' | 'blackhole' | 'prohibit';
 export type RouteOp = 'add' | 'replace' | 'delete';
 
-/** A route as the kernel holds it; `ifindex` is the output device. */
+/** A route to encode; `ifindex` is the output device. */
 export interface RouteFields {
   readonly prefix: string;
-  readonly table: number;
-  /** Owner tag (rtm_protocol). */
-  readonly protocol: number;
   readonly type?: RouteType;
   readonly gateway?: string;
   readonly ifindex?: number;
   /** Route metric (RTA_PRIORITY); part of the route's identity with the prefix. */
   readonly metric?: number;
+}
+
+/** Where a batch goes and whose routes it touches. */
+export interface RouteOwner {
+  readonly table: number;
+  /** Owner tag (rtm_protocol). */
+  readonly protocol: number;
 }
 
 export interface DecodedRoute {
@@ -91,36 +95,48 @@ const opFlags: Record<RouteOp, number> = {
  * metric and protocol only: the kernel then removes it only if its protocol
  * is ours (both the IPv4 and IPv6 FIB compare rtm_protocol on delete).
  */
-export function encodeRoute(writer: MessageWriter, op: RouteOp, route: RouteFields): void {
-  const dst = parseWirePrefix(route.prefix, 'route prefix');
+export function encodeRoute(writer: MessageWriter, op: RouteOp, route: RouteFields, owner: RouteOwner): void {
+  const dst = parseWirePrefixInto(route.prefix, 'route prefix', dstScratch);
   const type = route.type ?? 'unicast';
-  const gateway = route.gateway === undefined ? undefined : parseWireAddress(route.gateway, `gateway of ${route.prefix}`);
+  const gateway = route.gateway === undefined ? undefined : parseGateway(route.gateway, route.prefix);
   if (gateway && gateway.family !== dst.family) {
     throw new TypeError(`route ${route.prefix}: gateway ${route.gateway} is not of the same address family`);
   }
   if (op !== 'delete' && type === 'unicast' && gateway === undefined && route.ifindex === undefined) {
     throw new TypeError(`route ${route.prefix}: a unicast route needs a gateway or a device`);
   }
+  const addressBytes = dst.family === 4 ? 4 : 16;
   writer.begin(op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE, opFlags[op]);
   const h = writer.header(12);
   writer.u8(h, dst.family === 4 ? AF_INET : AF_INET6);
   writer.u8(h + 1, dst.length);
-  writer.u8(h + 4, route.table < 256 ? route.table : RT_TABLE_COMPAT);
-  writer.u8(h + 5, route.protocol);
+  writer.u8(h + 4, owner.table < 256 ? owner.table : RT_TABLE_COMPAT);
+  writer.u8(h + 5, owner.protocol);
   if (op === 'delete') {
     writer.u8(h + 6, RT_SCOPE_NOWHERE);
   } else {
     writer.u8(h + 6, type === 'unicast' && gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
     writer.u8(h + 7, typeNumbers[type]);
   }
-  writer.attrU32(RTA_TABLE, route.table);
-  if (dst.length > 0) writer.attrBytes(RTA_DST, dst.bytes);
+  writer.attrU32(RTA_TABLE, owner.table);
+  if (dst.length > 0) writer.attrBytes(RTA_DST, dstScratch, addressBytes);
   writer.attrU32(RTA_PRIORITY, effectiveMetric(dst.family, route.metric));
   if (op !== 'delete') {
     if (gateway) writer.attrBytes(RTA_GATEWAY, gateway.bytes);
     if (route.ifindex !== undefined) writer.attrU32(RTA_OIF, route.ifindex);
   }
   writer.end();
+}
+
+// Encoding is synchronous, so one scratch buffer serves every call.
+const dstScratch = Buffer.alloc(16);
+
+// A batch usually repeats a handful of next hops: remember the last one parsed.
+let lastGateway: { text: string; family: IpFamily; bytes: Buffer } | undefined;
+
+function parseGateway(text: string, prefix: string): { family: IpFamily; bytes: Buffer } {
+  if (lastGateway?.text !== text) lastGateway = { text, ...parseWireAddress(text, `gateway of ${prefix}`) };
+  return lastGateway;
 }
 
 /** A dump request for one table and family (the kernel filters by table: strict checking is on). */
