@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,9 @@ interface Row {
   tool: string;
   addSeconds: number;
   deleteSeconds: number;
+  /** CPU seconds (user + system, the kernel's FIB work included): steadier than wall time on a shared machine. */
+  addCpu: number;
+  deleteCpu: number;
   kernelMiB: number;
   processMiB: string;
 }
@@ -55,17 +58,20 @@ function prefixes(size: number): string[] {
   return out;
 }
 
-/** Runs `ip -batch`; returns seconds and the ip process's peak RSS in MiB when /usr/bin/time exists. */
-function ipBatch(ns: string, file: string): { seconds: number; peakMiB: string } {
-  const timed = existsSync('/usr/bin/time');
-  const command = timed ? '/usr/bin/time' : 'ip';
-  const args = [...(timed ? ['-f', '%M', 'ip'] : []), '-n', ns, '-batch', file];
+/** Runs `ip -batch` under /usr/bin/time (package "time"): seconds, CPU seconds and peak RSS in MiB. */
+function ipBatch(ns: string, file: string): { seconds: number; cpu: number; peakMiB: string } {
   const start = performance.now();
-  const result = spawnSync(command, args, { encoding: 'utf8' });
+  const result = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'ip', '-n', ns, '-batch', file], { encoding: 'utf8' });
   const seconds = (performance.now() - start) / 1000;
+  if (result.error) throw new Error(`cannot run /usr/bin/time: ${result.error.message} (apt-get install time)`);
   if (result.status !== 0) throw new Error(`ip -batch failed: ${result.stderr.split('\n').slice(-3).join(' ')}`);
-  const kib = timed ? Number(result.stderr.trim().split('\n').pop()) : NaN;
-  return { seconds, peakMiB: Number.isFinite(kib) ? (kib / 1024).toFixed(0) : '-' };
+  const [kib, user, system] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds, cpu: user! + system!, peakMiB: (kib! / 1024).toFixed(0) };
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 async function expectCount(rt: Rtnetlink, want: number, what: string): Promise<void> {
@@ -89,27 +95,34 @@ async function benchSize(rt: Rtnetlink, ns: string, dir: string, size: number, p
   await expectCount(rt, size, 'after ip -batch add');
   const ipDel = ipBatch(ns, delFile);
   await expectCount(rt, 0, 'after ip -batch delete');
-  rows.push({ size, tool: 'ip -batch', addSeconds: ipAdd.seconds, deleteSeconds: ipDel.seconds, kernelMiB: ipKernel, processMiB: ipAdd.peakMiB });
+  rows.push({
+    size, tool: 'ip -batch', addSeconds: ipAdd.seconds, deleteSeconds: ipDel.seconds, addCpu: ipAdd.cpu, deleteCpu: ipDel.cpu,
+    kernelMiB: ipKernel, processMiB: ipAdd.peakMiB,
+  });
 
   global.gc?.();
   slab = slabKiB();
   let start = performance.now();
+  let cpu = process.cpuUsage();
   const adds: RouteChange[] = all.map((prefix) => ({ op: 'add', route: { prefix, gateway: GATEWAY } }));
   const added = await rt.applyRoutes(adds, { table: TABLE, protocol: PROTOCOL, perSend });
   const addSeconds = (performance.now() - start) / 1000;
+  const addCpu = cpuSince(cpu);
   const kernelMiB = (slabKiB() - slab) / 1024;
   const rss = process.memoryUsage().rss / 2 ** 20;
   if (added.failed.length > 0) throw new Error(`addon add: ${added.failed.length} routes refused, first ${added.failed[0]!.message}`);
   await expectCount(rt, size, 'after addon add');
   start = performance.now();
+  cpu = process.cpuUsage();
   const deleted = await rt.applyRoutes(
     deleteOrder.map((prefix) => ({ op: 'delete', route: { prefix } })),
     { table: TABLE, protocol: PROTOCOL, perSend },
   );
   const deleteSeconds = (performance.now() - start) / 1000;
+  const deleteCpu = cpuSince(cpu);
   if (deleted.failed.length > 0) throw new Error(`addon delete: ${deleted.failed.length} routes refused`);
   await expectCount(rt, 0, 'after addon delete');
-  rows.push({ size, tool: `addon (${perSend}/send)`, addSeconds, deleteSeconds, kernelMiB, processMiB: rss.toFixed(0) });
+  rows.push({ size, tool: `addon (${perSend}/send)`, addSeconds, deleteSeconds, addCpu, deleteCpu, kernelMiB, processMiB: rss.toFixed(0) });
   return rows;
 }
 
@@ -157,16 +170,30 @@ async function main(): Promise<void> {
       rows.push(...(await benchSize(rt, ns, dir, size, perSend)));
     }
     console.log('\nKernel FIB programming, IPv4 /24 via a veth next hop, empty table, one run');
-    console.log('size       tool               add s   add routes/s  del s   del routes/s  kernel MiB  process MiB');
+    console.log('size       tool              add s  add cpu s  add routes/s  del s  del cpu s  del routes/s  kernel MiB  process MiB');
     for (const r of rows) {
       console.log(
-        `${String(r.size).padEnd(10)} ${r.tool.padEnd(18)} ${fmt(r.addSeconds).padStart(6)} ${fmt(r.size / r.addSeconds, 0).padStart(13)} ${fmt(r.deleteSeconds).padStart(6)} ${fmt(r.size / r.deleteSeconds, 0).padStart(13)} ${fmt(r.kernelMiB, 0).padStart(10)} ${r.processMiB.padStart(12)}`,
+        [
+          String(r.size).padEnd(10),
+          r.tool.padEnd(16),
+          fmt(r.addSeconds).padStart(6),
+          fmt(r.addCpu).padStart(10),
+          fmt(r.size / r.addSeconds, 0).padStart(13),
+          fmt(r.deleteSeconds).padStart(6),
+          fmt(r.deleteCpu).padStart(10),
+          fmt(r.size / r.deleteSeconds, 0).padStart(13),
+          fmt(r.kernelMiB, 0).padStart(11),
+          r.processMiB.padStart(12),
+        ].join(' '),
       );
     }
-    console.log('\nratio addon / ip -batch (routes per second, higher is better)');
+    console.log('\nratio addon / ip -batch (routes per second by wall time; by CPU time in brackets)');
     for (const size of sizes) {
       const [ip, addon] = rows.filter((r) => r.size === size);
-      console.log(`${String(size).padEnd(10)} add ${fmt(ip!.addSeconds / addon!.addSeconds)}x   delete ${fmt(ip!.deleteSeconds / addon!.deleteSeconds)}x`);
+      console.log(
+        `${String(size).padEnd(10)} add ${fmt(ip!.addSeconds / addon!.addSeconds)}x (${fmt(ip!.addCpu / addon!.addCpu)}x)   ` +
+          `delete ${fmt(ip!.deleteSeconds / addon!.deleteSeconds)}x (${fmt(ip!.deleteCpu / addon!.deleteCpu)}x)`,
+      );
     }
     const orderSize = sizes[0]!;
     process.stderr.write(`fib: delete order at ${orderSize}...\n`);
