@@ -56,7 +56,7 @@ describe('route programming over rtnetlink', () => {
     );
     expect(added.failed).toEqual([]);
     expect(added.applied).toBe(10_000);
-    expect(added.sends).toBe(50);
+    expect(added.sends).toBe(10);
     expect(await kernelTable()).toEqual(expected(want));
 
     const replaces: RouteChange[] = [];

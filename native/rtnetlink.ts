@@ -48,8 +48,12 @@ export interface InstalledRoute extends DecodedRoute {
   readonly device?: string;
 }
 
-/** Requests per sendto(): ANCHORS.md measured ~200 as the practical optimum here. */
-export const DEFAULT_PER_SEND = 200;
+/**
+ * Requests per sendto(). ANCHORS.md's throwaway sender used 200; here 1,000 took
+ * about 13% less kernel time for 300,000 routes (fewer, larger skbs) and the
+ * at most 1,000 error replies of one send still fit the 32 MiB receive buffer.
+ */
+export const DEFAULT_PER_SEND = 1000;
 
 /** A kernel refusal of a single request (rule, address, link). */
 export class NetlinkError extends Error {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Rtnetlink, type RouteChange } from '../../native/rtnetlink.js';
+import { DEFAULT_PER_SEND, Rtnetlink, type RouteChange } from '../../native/rtnetlink.js';
 import { shuffle } from '../../native/table-sync.js';
 
 /**
@@ -15,7 +15,7 @@ import { shuffle } from '../../native/table-sync.js';
  * (ANCHORS.md), and a real withdrawal storm is not sorted either; the addon's
  * address-order delete is timed too at the smallest size, to show the cost.
  *
- *   node dist/bench/fib/fib.js [--sizes 100000,1000000] [--per-send 200]
+ *   node dist/bench/fib/fib.js [--sizes 100000,1000000] [--per-send 1000]
  */
 
 const TABLE = 500;
@@ -148,7 +148,7 @@ function fmt(n: number, digits = 2): string {
 
 async function main(): Promise<void> {
   const sizes = option('--sizes', '100000,1000000').split(',').map(Number);
-  const perSend = Number(option('--per-send', '200'));
+  const perSend = Number(option('--per-send', String(DEFAULT_PER_SEND)));
   if (sizes.some((s) => !Number.isInteger(s) || s <= 0 || s > 2_000_000)) throw new Error('--sizes: whole numbers from 1 to 2000000');
   const id = randomBytes(3).toString('hex');
   const ns = `gnfib${id}`;

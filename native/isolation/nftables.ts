@@ -57,8 +57,8 @@ export function renderRuleset(config: IsolationConfig): string {
     const v4 = a.allocations.filter((p) => familyOf(p) === 4);
     const v6 = a.allocations.filter((p) => familyOf(p) === 6);
     add(v4.length ? `    ${iif} ip saddr != { ${v4.join(', ')} } counter name spoofed drop` : `    ${iif} meta nfproto ipv4 counter name spoofed drop`);
-    // Link-local sources carry neighbour discovery and never leave the link.
-    add(`    ${iif} ip6 saddr fe80::/10 return`);
+    // Link-local and unspecified sources carry neighbour discovery and MLD, and never leave the link.
+    add(`    ${iif} ip6 saddr { ::, fe80::/10 } return`);
     add(v6.length ? `    ${iif} ip6 saddr != { ${v6.join(', ')} } counter name spoofed drop` : `    ${iif} meta nfproto ipv6 counter name spoofed drop`);
   }
   add(`    iifname @attachments meta mark set meta mark | ${mark}`);
@@ -94,17 +94,21 @@ export function renderRuleset(config: IsolationConfig): string {
 function nft(netns: string | undefined, args: string[], input?: string): Promise<string> {
   const argv = netns === undefined ? ['nft', ...args] : ['nsenter', `--net=${netnsPath(netns)}`, 'nft', ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => reject(new UserError(`cannot run nft: ${e.message}`, { hint: 'install nftables' })));
     child.on('close', (code) => {
       if (code === 0) resolve(out);
       else reject(new UserError(`nft ${args.join(' ')} failed: ${err.trim().split('\n')[0] ?? `exit ${code}`}`));
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      // nft may exit before reading everything (a parse error): its exit status reports that.
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(input);
+    }
   });
 }
 
