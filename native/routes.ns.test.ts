@@ -116,6 +116,23 @@ describe('route programming over rtnetlink', () => {
     expect(await kernelTable()).toEqual([]);
   });
 
+  it('applies batches in call order, even when the caller does not wait for each', async () => {
+    const owner = { table: TABLE, protocol: PROTOCOL };
+    const pending = [];
+    for (let i = 0; i < 40; i++) {
+      const prefix = `10.200.${i}.0/24`;
+      // Adds naming a device resolve it first: the slower path must not be overtaken.
+      const route: Route = i % 2 ? { prefix, gateway: '10.99.0.2', device: 'up0' } : { prefix, gateway: '10.99.0.2' };
+      pending.push(rt.applyRoutes([{ op: 'add', route }], owner));
+      pending.push(rt.applyRoutes([{ op: 'delete', route: { prefix } }], owner));
+    }
+    pending.push(rt.applyRoutes([{ op: 'add', route: { prefix: '10.201.0.0/24', device: 'up0' } }], owner));
+    const results = await Promise.all(pending);
+    expect(results.flatMap((r) => r.failed)).toEqual([]);
+    expect(await kernelTable()).toEqual([`10.201.0.0/24 0 - up0 ${PROTOCOL}`]);
+    await rt.applyRoutes([{ op: 'delete', route: { prefix: '10.201.0.0/24' } }], owner);
+  });
+
   it('never deletes a route with another owner tag', async () => {
     lab.exec(ns, 'ip', ['route', 'add', '10.77.0.0/16', 'via', '10.99.0.2', 'table', String(TABLE), 'proto', 'static']);
     const result = await rt.applyRoutes([{ op: 'delete', route: { prefix: '10.77.0.0/16' } }], {

@@ -73,6 +73,9 @@ export function netnsPath(netns: string): string {
 }
 
 export class Rtnetlink {
+  /** The tail of the request chain (see inOrder). */
+  private last: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly socket: RawRouteSocket,
     /** The namespace path, or '' for the process's own. */
@@ -101,116 +104,148 @@ export class Rtnetlink {
    * (the owner). Malformed input throws before anything is sent; what the
    * kernel refuses comes back per route while the rest of the batch applies.
    */
-  async applyRoutes(
+  applyRoutes(
     changes: readonly RouteChange[],
     options: { table: number; protocol: number; perSend?: number },
   ): Promise<BatchResult> {
-    if (changes.length === 0) return { applied: 0, failed: [], sends: 0 };
-    const devices = changes.some((c) => c.route.device !== undefined) ? await this.deviceIndexes() : new Map<string, number>();
-    const writer = new MessageWriter(changes.length * 72);
-    for (const { op, route } of changes) {
-      let ifindex: number | undefined;
-      if (route.device !== undefined) {
-        ifindex = devices.get(route.device);
-        if (ifindex === undefined) {
-          throw new UserError(`route ${route.prefix}: no interface named "${route.device}"`, { hint: 'create the link first' });
+    return this.inOrder(async () => {
+      if (changes.length === 0) return { applied: 0, failed: [], sends: 0 };
+      const devices = changes.some((c) => c.route.device !== undefined) ? await this.deviceIndexes() : new Map<string, number>();
+      const writer = new MessageWriter(changes.length * 72);
+      for (const { op, route } of changes) {
+        let ifindex: number | undefined;
+        if (route.device !== undefined) {
+          ifindex = devices.get(route.device);
+          if (ifindex === undefined) {
+            throw new UserError(`route ${route.prefix}: no interface named "${route.device}"`, { hint: 'create the link first' });
+          }
         }
+        // The route object itself is encoded (no copy) unless a device name had to be resolved.
+        encodeRoute(writer, op, ifindex === undefined ? route : { ...route, ifindex }, options);
       }
-      // The route object itself is encoded (no copy) unless a device name had to be resolved.
-      encodeRoute(writer, op, ifindex === undefined ? route : { ...route, ifindex }, options);
-    }
-    const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
-    const failed = errors.map((e): RouteFailure => {
-      const change = changes[e.index]!;
-      return { op: change.op, route: change.route, errno: e.errno, code: e.code, message: e.message };
+      const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
+      const failed = errors.map((e): RouteFailure => {
+        const change = changes[e.index]!;
+        return { op: change.op, route: change.route, errno: e.errno, code: e.code, message: e.message };
+      });
+      return { applied: changes.length - failed.length, failed, sends };
     });
-    return { applied: changes.length - failed.length, failed, sends };
   }
 
   /** Every route of `table` (all owners), IPv4 then IPv6. */
-  async listRoutes(table: number, options: { family?: IpFamily } = {}): Promise<InstalledRoute[]> {
-    const names = await this.deviceNames();
-    const out: InstalledRoute[] = [];
-    for (const family of options.family ? [options.family] : ([4, 6] as const)) {
-      const reply = await this.dumpRouteTable(family, table);
-      for (const m of readMessages(reply)) {
-        const route = decodeRoute(reply, m);
-        if (!route || route.table !== table) continue;
-        const device = route.ifindex === undefined ? undefined : names.get(route.ifindex);
-        out.push(device === undefined ? route : { ...route, device });
+  listRoutes(table: number, options: { family?: IpFamily } = {}): Promise<InstalledRoute[]> {
+    return this.inOrder(async () => {
+      const names = await this.deviceNames();
+      const out: InstalledRoute[] = [];
+      for (const family of options.family ? [options.family] : ([4, 6] as const)) {
+        const reply = await this.dumpRouteTable(family, table);
+        for (const m of readMessages(reply)) {
+          const route = decodeRoute(reply, m);
+          if (!route || route.table !== table) continue;
+          const device = route.ifindex === undefined ? undefined : names.get(route.ifindex);
+          out.push(device === undefined ? route : { ...route, device });
+        }
       }
-    }
-    return out;
+      return out;
+    });
   }
 
   /** How many routes `table` holds (optionally only one owner's), without building route objects. */
-  async countRoutes(table: number, options: { protocol?: number } = {}): Promise<number> {
-    let count = 0;
-    for (const family of [4, 6] as const) {
-      const reply = await this.dumpRouteTable(family, table);
-      for (const m of readMessages(reply)) {
-        const route = decodeRoute(reply, m);
-        if (route && route.table === table && (options.protocol === undefined || route.protocol === options.protocol)) count++;
+  countRoutes(table: number, options: { protocol?: number } = {}): Promise<number> {
+    return this.inOrder(async () => {
+      let count = 0;
+      for (const family of [4, 6] as const) {
+        const reply = await this.dumpRouteTable(family, table);
+        for (const m of readMessages(reply)) {
+          const route = decodeRoute(reply, m);
+          if (route && route.table === table && (options.protocol === undefined || route.protocol === options.protocol)) count++;
+        }
       }
-    }
-    return count;
+      return count;
+    });
   }
 
-  async listLinks(): Promise<DecodedLink[]> {
-    return this.dumpAll(encodeLinkDump, decodeLink);
+  listLinks(): Promise<DecodedLink[]> {
+    return this.inOrder(() => this.dumpAll(encodeLinkDump, decodeLink));
   }
 
-  async setLinkUp(device: string, up: boolean): Promise<void> {
-    const ifindex = await this.ifindex(device);
-    await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, ifindex, up));
+  setLinkUp(device: string, up: boolean): Promise<void> {
+    return this.inOrder(async () => {
+      const ifindex = await this.ifindexOf(device);
+      await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, ifindex, up));
+    });
   }
 
-  async listAddresses(device?: string): Promise<Array<DecodedAddress & { device: string }>> {
-    const names = await this.deviceNames();
-    const all = await this.dumpAll(encodeAddressDump, decodeAddress);
-    return all
-      .map((a) => ({ ...a, device: names.get(a.ifindex) ?? String(a.ifindex) }))
-      .filter((a) => device === undefined || a.device === device);
+  listAddresses(device?: string): Promise<Array<DecodedAddress & { device: string }>> {
+    return this.inOrder(async () => {
+      const names = await this.deviceNames();
+      const all = await this.dumpAll(encodeAddressDump, decodeAddress);
+      return all
+        .map((a) => ({ ...a, device: names.get(a.ifindex) ?? String(a.ifindex) }))
+        .filter((a) => device === undefined || a.device === device);
+    });
   }
 
-  async addAddress(device: string, address: string): Promise<void> {
-    const ifindex = await this.ifindex(device);
-    await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, 'add', { ifindex, address }));
+  addAddress(device: string, address: string): Promise<void> {
+    return this.inOrder(async () => {
+      const ifindex = await this.ifindexOf(device);
+      await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, 'add', { ifindex, address }));
+    });
   }
 
-  async deleteAddress(device: string, address: string): Promise<void> {
-    const ifindex = await this.ifindex(device);
-    await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, 'delete', { ifindex, address }));
+  deleteAddress(device: string, address: string): Promise<void> {
+    return this.inOrder(async () => {
+      const ifindex = await this.ifindexOf(device);
+      await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, 'delete', { ifindex, address }));
+    });
   }
 
-  async listRules(family?: IpFamily): Promise<DecodedRule[]> {
-    const out: DecodedRule[] = [];
-    for (const f of family ? [family] : ([4, 6] as const)) {
-      out.push(...(await this.dumpAll((w) => encodeRuleDump(w, f), decodeRule)));
-    }
-    return out;
+  listRules(family?: IpFamily): Promise<DecodedRule[]> {
+    return this.inOrder(async () => {
+      const out: DecodedRule[] = [];
+      for (const f of family ? [family] : ([4, 6] as const)) {
+        out.push(...(await this.dumpAll((w) => encodeRuleDump(w, f), decodeRule)));
+      }
+      return out;
+    });
   }
 
-  async addRule(rule: RuleFields): Promise<void> {
-    await this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, 'add', rule));
+  addRule(rule: RuleFields): Promise<void> {
+    return this.inOrder(() => this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, 'add', rule)));
   }
 
-  async deleteRule(rule: RuleFields): Promise<void> {
-    await this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, 'delete', rule));
+  deleteRule(rule: RuleFields): Promise<void> {
+    return this.inOrder(() => this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, 'delete', rule)));
   }
 
-  async ifindex(device: string): Promise<number> {
+  ifindex(device: string): Promise<number> {
+    return this.inOrder(() => this.ifindexOf(device));
+  }
+
+  /**
+   * Runs operations one after another in call order. The addon's worker
+   * threads would otherwise race for the socket, and a withdraw issued right
+   * after an add of the same prefix could reach the kernel first. Everything
+   * below runs inside one queued operation and talks to the socket directly.
+   */
+  private inOrder<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.last.then(operation, operation);
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ifindexOf(device: string): Promise<number> {
     const index = (await this.deviceIndexes()).get(device);
     if (index === undefined) throw new UserError(`no interface named "${device}"${this.netns ? ` in ${this.netns}` : ''}`);
     return index;
   }
 
   private async deviceIndexes(): Promise<Map<string, number>> {
-    return new Map((await this.listLinks()).map((l) => [l.name, l.ifindex]));
+    return new Map((await this.dumpAll(encodeLinkDump, decodeLink)).map((l) => [l.name, l.ifindex]));
   }
 
   private async deviceNames(): Promise<Map<number, string>> {
-    return new Map((await this.listLinks()).map((l) => [l.ifindex, l.name]));
+    return new Map((await this.dumpAll(encodeLinkDump, decodeLink)).map((l) => [l.ifindex, l.name]));
   }
 
   /** A filtered dump answers ENOENT while the table does not exist yet: that is an empty table. */
