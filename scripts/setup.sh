@@ -23,7 +23,7 @@ debian_packages=(
   wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
-  iperf3 wrk                                    # throughput and load figures
+  iperf3 wrk time                               # throughput and load figures (time: ip -batch CPU and memory in bench/fib)
   chromium                                      # the looking-glass browser test
 )
 if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then

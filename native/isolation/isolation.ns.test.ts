@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISOLATION_PROTOCOL, ROUTE_DAEMON_PROTOCOL } from '../owners.js';
 import { Rtnetlink, type Route } from '../rtnetlink.js';
@@ -5,6 +6,7 @@ import { Lab } from '../test-support/netns.js';
 import type { IsolationConfig } from './config.js';
 import { killExperiment } from './kill-switch.js';
 import { readCounters, type Counters } from './nftables.js';
+import { registerIsolationMetrics } from './metrics.js';
 import { applyIsolation } from './plane-isolation.js';
 
 /**
@@ -179,7 +181,11 @@ describe('plane isolation with real traffic', () => {
     expect(probeCount('legit')).toBe(5);
     expect(probeCount('spoofed_exp')).toBe(0);
     expect(probeCount('spoofed_prod')).toBe(0);
-    expect((await counters()).spoofed.packets - before).toBe(12);
+    const after = (await counters()).spoofed.packets;
+    expect(after - before).toBe(12);
+    const registry = new Registry();
+    registerIsolationMetrics(registry, { netns: r });
+    expect(await registry.metrics()).toContain(`garagenet_isolation_packets{rule="spoofed"} ${after}`);
   });
 
   it('marks and rate-limits experimental traffic while production keeps its rate', async () => {
