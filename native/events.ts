@@ -32,7 +32,7 @@ export interface Subscription {
   close(): void;
 }
 
-/** Subscribes to link and/or route events in `netns` (default: this namespace). */
+/** Subscribes to link and/or route events in `netns` (default: this namespace); keeps the process alive until close(). */
 export function watchEvents(
   onEvent: (event: NetlinkEvent) => void,
   options: { netns?: string; links?: boolean; routes?: boolean } = {},

@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <system_error>
@@ -64,6 +65,9 @@ int OpenRouteSocket(const std::string& netnsPath, const unsigned* groups, size_t
     SetFlag(fd, NETLINK_GET_STRICT_CHK);
     SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20);
     SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
+    // A worker thread must never wait forever on a reply that will not come.
+    timeval timeout{30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     sockaddr_nl local{};
     local.nl_family = AF_NETLINK;
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
