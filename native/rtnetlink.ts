@@ -112,6 +112,11 @@ export class Rtnetlink {
       if (changes.length === 0) return { applied: 0, failed: [], sends: 0 };
       const devices = changes.some((c) => c.route.device !== undefined) ? await this.deviceIndexes() : new Map<string, number>();
       const writer = new MessageWriter(changes.length * 72);
+      const perOp = {
+        add: { ...options, op: 'add' as const },
+        replace: { ...options, op: 'replace' as const },
+        delete: { ...options, op: 'delete' as const },
+      };
       for (const { op, route } of changes) {
         let ifindex: number | undefined;
         if (route.device !== undefined) {
@@ -121,7 +126,7 @@ export class Rtnetlink {
           }
         }
         // The route object itself is encoded (no copy) unless a device name had to be resolved.
-        encodeRoute(writer, op, ifindex === undefined ? route : { ...route, ifindex }, options);
+        encodeRoute(writer, ifindex === undefined ? route : { ...route, ifindex }, perOp[op]);
       }
       const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
       const failed = errors.map((e): RouteFailure => {
@@ -172,7 +177,7 @@ export class Rtnetlink {
   setLinkUp(device: string, up: boolean): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, ifindex, up));
+      await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, { ifindex, up }));
     });
   }
 
@@ -189,14 +194,14 @@ export class Rtnetlink {
   addAddress(device: string, address: string): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, 'add', { ifindex, address }));
+      await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, { ifindex, address }, { op: 'add' }));
     });
   }
 
   deleteAddress(device: string, address: string): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, 'delete', { ifindex, address }));
+      await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, { ifindex, address }, { op: 'delete' }));
     });
   }
 
@@ -211,11 +216,11 @@ export class Rtnetlink {
   }
 
   addRule(rule: RuleFields): Promise<void> {
-    return this.inOrder(() => this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, 'add', rule)));
+    return this.inOrder(() => this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, rule, { op: 'add' })));
   }
 
   deleteRule(rule: RuleFields): Promise<void> {
-    return this.inOrder(() => this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, 'delete', rule)));
+    return this.inOrder(() => this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, rule, { op: 'delete' })));
   }
 
   ifindex(device: string): Promise<number> {
@@ -251,7 +256,7 @@ export class Rtnetlink {
   /** A filtered dump answers ENOENT while the table does not exist yet: that is an empty table. */
   private async dumpRouteTable(family: IpFamily, table: number): Promise<Buffer> {
     const writer = new MessageWriter(64);
-    encodeRouteDump(writer, family, table);
+    encodeRouteDump(writer, { family, table });
     try {
       return await this.socket.dump(writer.finish());
     } catch (err) {

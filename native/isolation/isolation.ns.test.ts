@@ -202,7 +202,7 @@ describe('plane isolation with real traffic', () => {
   it('the kill switch removes the experiment routes and cuts the attachment at once', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let the rate limiter's bucket refill
     expect(ping(e, '100.96.9.1')).toBe(2);
-    const { config: killed, routesRemoved } = await killExperiment(rt, config, 'exp1');
+    const { config: killed, routesRemoved } = await killExperiment(rt, { config, experiment: 'exp1' });
     expect(killed.killed).toEqual(['exp1']);
     expect(routesRemoved).toBe(3);
     const left = (await rt.listRoutes(EXP)).filter((x) => x.protocol === ROUTE_DAEMON_PROTOCOL).map((x) => x.prefix).sort();
@@ -213,6 +213,6 @@ describe('plane isolation with real traffic', () => {
     const cut = (await counters()).killed.packets;
     expect(ping(e, '100.96.1.1')).toBe(0);
     expect((await counters()).killed.packets).toBeGreaterThan(cut);
-    await expect(killExperiment(rt, config, 'nope')).rejects.toThrow(/no attachment for experiment "nope"/);
+    await expect(killExperiment(rt, { config, experiment: 'nope' })).rejects.toThrow(/no attachment for experiment "nope"/);
   });
 });

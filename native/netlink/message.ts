@@ -140,7 +140,8 @@ export function forEachAttribute(
 }
 
 /** A NUL-terminated string attribute's text. */
-export function readCString(buffer: Buffer, start: number, end: number): string {
+export function readCString(buffer: Buffer, range: { start: number; end: number }): string {
+  const { start, end } = range;
   const nul = buffer.indexOf(0, start);
   return buffer.toString('utf8', start, nul >= 0 && nul < end ? nul : end);
 }

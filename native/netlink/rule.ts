@@ -45,7 +45,8 @@ export interface DecodedRule extends Omit<RuleFields, 'action' | 'table' | 'prot
   readonly protocol: number;
 }
 
-export function encodeRule(writer: MessageWriter, op: 'add' | 'delete', rule: RuleFields): void {
+export function encodeRule(writer: MessageWriter, rule: RuleFields, options: { op: 'add' | 'delete' }): void {
+  const { op } = options;
   const from = rule.from === undefined ? undefined : parseWirePrefix(rule.from, `rule ${rule.priority} from`);
   const to = rule.to === undefined ? undefined : parseWirePrefix(rule.to, `rule ${rule.priority} to`);
   for (const p of [from, to]) {
@@ -95,9 +96,9 @@ export function decodeRule(buffer: Buffer, message: MessageView): DecodedRule | 
     if (attr === FRA_PRIORITY) priority = buffer.readUInt32LE(start);
     else if (attr === FRA_TABLE) table = buffer.readUInt32LE(start);
     else if (attr === FRA_PROTOCOL) protocol = buffer[start]!;
-    else if (attr === FRA_SRC) selectors.from = `${formatWireAddress(buffer, start, family)}/${buffer[p + 2]}`;
-    else if (attr === FRA_DST) selectors.to = `${formatWireAddress(buffer, start, family)}/${buffer[p + 1]}`;
-    else if (attr === FRA_IIFNAME) selectors.iif = readCString(buffer, start, end);
+    else if (attr === FRA_SRC) selectors.from = `${formatWireAddress(buffer, { at: start, family })}/${buffer[p + 2]}`;
+    else if (attr === FRA_DST) selectors.to = `${formatWireAddress(buffer, { at: start, family })}/${buffer[p + 1]}`;
+    else if (attr === FRA_IIFNAME) selectors.iif = readCString(buffer, { start, end });
     else if (attr === FRA_FWMARK) selectors.fwmark = buffer.readUInt32LE(start);
     else if (attr === FRA_FWMASK) selectors.fwmask = buffer.readUInt32LE(start);
   });
