@@ -23,7 +23,7 @@ const nodedir = candidates.find((dir) => existsSync(join(dir, 'include', 'node',
 if (!nodedir) {
   fail(
     `no Node.js headers found (looked for include/node/node_api.h under ${candidates.join(', ')}); ` +
-      'install the headers that match your Node.js (the nodejs package of NodeSource ships them) or set npm_config_nodedir',
+      'use a Node.js build that ships them in include/node beside bin/ (official, NodeSource and npm "node" builds do) or set npm_config_nodedir',
   );
 }
 const gyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');

@@ -159,6 +159,7 @@ export function decodeRoute(buffer: Buffer, message: MessageView): DecodedRoute 
   if (af !== AF_INET && af !== AF_INET6) return null;
   if (buffer.readUInt32LE(p + 8) & RTM_F_CLONED) return null;
   const family: IpFamily = af === AF_INET ? 4 : 6;
+  const addressBytes = family === 4 ? 4 : 16;
   const length = buffer[p + 1]!;
   let table = buffer[p + 4]!;
   const protocol = buffer[p + 5]!;
@@ -169,8 +170,8 @@ export function decodeRoute(buffer: Buffer, message: MessageView): DecodedRoute 
   let metric = 0;
   let multipath = false;
   forEachAttribute(buffer, { start: p + 12, end: message.end }, (attr, start, end) => {
-    if (attr === RTA_DST) dst = start;
-    else if (attr === RTA_GATEWAY && end - start >= (family === 4 ? 4 : 16)) gateway = formatWireAddress(buffer, { at: start, family });
+    if (attr === RTA_DST && end - start >= addressBytes) dst = start;
+    else if (attr === RTA_GATEWAY && end - start >= addressBytes) gateway = formatWireAddress(buffer, { at: start, family });
     else if (attr === RTA_OIF) ifindex = buffer.readUInt32LE(start);
     else if (attr === RTA_PRIORITY) metric = buffer.readUInt32LE(start);
     else if (attr === RTA_TABLE) table = buffer.readUInt32LE(start);
