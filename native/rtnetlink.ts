@@ -55,6 +55,9 @@ export interface InstalledRoute extends DecodedRoute {
  */
 export const DEFAULT_PER_SEND = 1000;
 
+/** One send must fit the socket's 4 MiB send buffer, or the kernel refuses it mid-batch. */
+export const MAX_PER_SEND = 20_000;
+
 /** A kernel refusal of a single request (rule, address, link). */
 export class NetlinkError extends Error {
   readonly errno: number;
@@ -108,6 +111,10 @@ export class Rtnetlink {
     changes: readonly RouteChange[],
     options: { table: number; protocol: number; perSend?: number },
   ): Promise<BatchResult> {
+    const perSend = options.perSend ?? DEFAULT_PER_SEND;
+    if (!Number.isInteger(perSend) || perSend < 1 || perSend > MAX_PER_SEND) {
+      return Promise.reject(new UserError(`perSend ${perSend} is out of range`, { hint: `use 1 to ${MAX_PER_SEND} requests per send` }));
+    }
     return this.inOrder(async () => {
       if (changes.length === 0) return { applied: 0, failed: [], sends: 0 };
       const devices = changes.some((c) => c.route.device !== undefined) ? await this.deviceIndexes() : new Map<string, number>();
@@ -128,7 +135,7 @@ export class Rtnetlink {
         // The route object itself is encoded (no copy) unless a device name had to be resolved.
         encodeRoute(writer, ifindex === undefined ? route : { ...route, ifindex }, perOp[op]);
       }
-      const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
+      const { errors, sends } = await this.socket.transact(writer.finish(), perSend);
       const failed = errors.map((e): RouteFailure => {
         const change = changes[e.index]!;
         return { op: change.op, route: change.route, errno: e.errno, code: e.code, message: e.message };
