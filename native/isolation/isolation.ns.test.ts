@@ -7,7 +7,7 @@ import type { IsolationConfig } from './config.js';
 import { killExperiment } from './kill-switch.js';
 import { readCounters, type Counters } from './nftables.js';
 import { registerIsolationMetrics } from './metrics.js';
-import { applyIsolation } from './plane-isolation.js';
+import { applyIsolation, removeIsolation } from './plane-isolation.js';
 
 /**
  * Four namespaces: the node R, a production host P (lan0), an experiment's
@@ -214,5 +214,14 @@ describe('plane isolation with real traffic', () => {
     expect(ping(e, '100.96.1.1')).toBe(0);
     expect((await counters()).killed.packets).toBeGreaterThan(cut);
     await expect(killExperiment(rt, { config, experiment: 'nope' })).rejects.toThrow(/no attachment for experiment "nope"/);
+  });
+
+  it('removes everything it set up, and only that, when the node leaves', async () => {
+    await removeIsolation(rt, config);
+    expect((await rt.listRules()).filter((x) => x.protocol === ISOLATION_PROTOCOL)).toEqual([]);
+    expect((await rt.listRoutes(EXP)).filter((x) => x.protocol === ISOLATION_PROTOCOL)).toEqual([]);
+    expect(lab.exec(r, 'nft', ['list', 'tables'])).not.toContain('garagenet');
+    expect((await rt.listRoutes(EXP)).some((x) => x.prefix === '100.96.9.0/24' && x.protocol === ROUTE_DAEMON_PROTOCOL)).toBe(true);
+    expect(lab.exec(r, 'ip', ['rule', 'show'])).toContain('32766:\tfrom all lookup main');
   });
 });

@@ -43,10 +43,6 @@ export class MessageWriter {
     this.buffer[at] = value;
   }
 
-  u16(at: number, value: number): void {
-    this.view.setUint16(at, value, true);
-  }
-
   u32(at: number, value: number): void {
     this.view.setUint32(at, value >>> 0, true);
   }
