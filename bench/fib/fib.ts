@@ -79,51 +79,55 @@ async function expectCount(rt: Rtnetlink, want: number, what: string): Promise<v
   if (have !== want) throw new Error(`${what}: the table holds ${have} routes, expected ${want}`);
 }
 
-async function benchSize(rt: Rtnetlink, ns: string, dir: string, size: number, perSend: number): Promise<Row[]> {
-  const all = prefixes(size);
-  const deleteOrder = [...all];
-  shuffle(deleteOrder);
-  const rows: Row[] = [];
+interface Workload {
+  readonly ns: string;
+  readonly dir: string;
+  readonly size: number;
+  readonly perSend: number;
+  readonly prefixes: string[];
+  /** The same shuffled order for both tools. */
+  readonly deleteOrder: string[];
+}
 
-  const addFile = join(dir, 'add.batch');
-  const delFile = join(dir, 'del.batch');
-  writeFileSync(addFile, all.map((p) => `route add ${p} via ${GATEWAY} table ${TABLE} proto ${PROTOCOL}\n`).join(''));
-  writeFileSync(delFile, deleteOrder.map((p) => `route del ${p} table ${TABLE} proto ${PROTOCOL}\n`).join(''));
-  let slab = slabKiB();
-  const ipAdd = ipBatch(ns, addFile);
-  const ipKernel = (slabKiB() - slab) / 1024;
-  await expectCount(rt, size, 'after ip -batch add');
-  const ipDel = ipBatch(ns, delFile);
+async function benchIp(rt: Rtnetlink, w: Workload): Promise<Row> {
+  const addFile = join(w.dir, 'add.batch');
+  const delFile = join(w.dir, 'del.batch');
+  writeFileSync(addFile, w.prefixes.map((p) => `route add ${p} via ${GATEWAY} table ${TABLE} proto ${PROTOCOL}\n`).join(''));
+  writeFileSync(delFile, w.deleteOrder.map((p) => `route del ${p} table ${TABLE} proto ${PROTOCOL}\n`).join(''));
+  const slab = slabKiB();
+  const add = ipBatch(w.ns, addFile);
+  const kernelMiB = (slabKiB() - slab) / 1024;
+  await expectCount(rt, w.size, 'after ip -batch add');
+  const del = ipBatch(w.ns, delFile);
   await expectCount(rt, 0, 'after ip -batch delete');
-  rows.push({
-    size, tool: 'ip -batch', addSeconds: ipAdd.seconds, deleteSeconds: ipDel.seconds, addCpu: ipAdd.cpu, deleteCpu: ipDel.cpu,
-    kernelMiB: ipKernel, processMiB: ipAdd.peakMiB,
-  });
+  return {
+    size: w.size, tool: 'ip -batch', addSeconds: add.seconds, deleteSeconds: del.seconds, addCpu: add.cpu, deleteCpu: del.cpu,
+    kernelMiB, processMiB: add.peakMiB,
+  };
+}
 
+async function benchAddon(rt: Rtnetlink, w: Workload): Promise<Row> {
+  const owner = { table: TABLE, protocol: PROTOCOL, perSend: w.perSend };
   global.gc?.();
-  slab = slabKiB();
+  const slab = slabKiB();
   let start = performance.now();
   let cpu = process.cpuUsage();
-  const adds: RouteChange[] = all.map((prefix) => ({ op: 'add', route: { prefix, gateway: GATEWAY } }));
-  const added = await rt.applyRoutes(adds, { table: TABLE, protocol: PROTOCOL, perSend });
+  const adds: RouteChange[] = w.prefixes.map((prefix) => ({ op: 'add', route: { prefix, gateway: GATEWAY } }));
+  const added = await rt.applyRoutes(adds, owner);
   const addSeconds = (performance.now() - start) / 1000;
   const addCpu = cpuSince(cpu);
   const kernelMiB = (slabKiB() - slab) / 1024;
   const rss = process.memoryUsage().rss / 2 ** 20;
   if (added.failed.length > 0) throw new Error(`addon add: ${added.failed.length} routes refused, first ${added.failed[0]!.message}`);
-  await expectCount(rt, size, 'after addon add');
+  await expectCount(rt, w.size, 'after addon add');
   start = performance.now();
   cpu = process.cpuUsage();
-  const deleted = await rt.applyRoutes(
-    deleteOrder.map((prefix) => ({ op: 'delete', route: { prefix } })),
-    { table: TABLE, protocol: PROTOCOL, perSend },
-  );
+  const deleted = await rt.applyRoutes(w.deleteOrder.map((prefix) => ({ op: 'delete', route: { prefix } })), owner);
   const deleteSeconds = (performance.now() - start) / 1000;
   const deleteCpu = cpuSince(cpu);
   if (deleted.failed.length > 0) throw new Error(`addon delete: ${deleted.failed.length} routes refused`);
   await expectCount(rt, 0, 'after addon delete');
-  rows.push({ size, tool: `addon (${perSend}/send)`, addSeconds, deleteSeconds, addCpu, deleteCpu, kernelMiB, processMiB: rss.toFixed(0) });
-  return rows;
+  return { size: w.size, tool: `addon (${w.perSend}/send)`, addSeconds, deleteSeconds, addCpu, deleteCpu, kernelMiB, processMiB: rss.toFixed(0) };
 }
 
 /** Addon delete in address order vs shuffled, at one size. */
@@ -143,10 +147,10 @@ async function deleteOrderCost(rt: Rtnetlink, size: number, perSend: number): Pr
 }
 
 /** The best (smallest) time and memory of each column over several runs of one tool. */
-function best(runs: Row[], first: Row): Row {
+function best(runs: Row[]): Row {
   const min = (pick: (r: Row) => number): number => Math.min(...runs.map(pick));
   return {
-    ...first,
+    ...runs[0]!,
     addSeconds: min((r) => r.addSeconds),
     deleteSeconds: min((r) => r.deleteSeconds),
     addCpu: min((r) => r.addCpu),
@@ -181,14 +185,26 @@ async function main(): Promise<void> {
     rt = Rtnetlink.open({ netns: ns });
     const rows: Row[] = [];
     for (const size of sizes) {
-      // ip and the addon alternate within each run so that both see the same
-      // load from other processes; each figure is the best of the runs.
-      const runs: Row[][] = [];
+      // ip and the addon run back to back within each run so that both see
+      // the same load from other processes; each figure is the best of the runs.
+      const all = prefixes(size);
+      const deleteOrder = [...all];
+      shuffle(deleteOrder);
+      const workload: Workload = { ns, dir, size, perSend, prefixes: all, deleteOrder };
+      const ipRuns: Row[] = [];
+      const addonRuns: Row[] = [];
       for (let run = 1; run <= runsPerSize; run++) {
         process.stderr.write(`fib: ${size} routes, run ${run} of ${runsPerSize}...\n`);
-        runs.push(await benchSize(rt, ns, dir, size, perSend));
+        // Who goes first alternates, so that neither always meets the same load.
+        if (run % 2 === 1) {
+          ipRuns.push(await benchIp(rt, workload));
+          addonRuns.push(await benchAddon(rt, workload));
+        } else {
+          addonRuns.push(await benchAddon(rt, workload));
+          ipRuns.push(await benchIp(rt, workload));
+        }
       }
-      rows.push(...runs[0]!.map((first, i) => best(runs.map((r) => r[i]!), first)));
+      rows.push(best(ipRuns), best(addonRuns));
     }
     console.log(`\nKernel FIB programming, IPv4 /24 via a veth next hop, empty table, best of ${runsPerSize} run(s)`);
     console.log('size       tool              add s  add cpu s  add routes/s  del s  del cpu s  del routes/s  kernel MiB  process MiB');
