@@ -62,17 +62,21 @@ export const MAX_PER_SEND = 20_000;
 export class NetlinkError extends Error {
   readonly errno: number;
   readonly code: string;
-  constructor(message: string, errno: number, code: string) {
+  constructor(message: string, kernel: { errno: number; code: string }) {
     super(message);
     this.name = 'NetlinkError';
-    this.errno = errno;
-    this.code = code;
+    this.errno = kernel.errno;
+    this.code = kernel.code;
   }
 }
 
 /** "/var/run/netns/NAME" for a name made by `ip netns add`; a path as is. */
 export function netnsPath(netns: string): string {
-  return isAbsolute(netns) ? netns : join('/var/run/netns', netns);
+  if (isAbsolute(netns)) return netns;
+  if (!/^[A-Za-z0-9_.-]+$/.test(netns) || netns === '.' || netns === '..') {
+    throw new UserError(`"${netns}" is not a network namespace name`, { hint: 'give a name from `ip netns list` or an absolute path' });
+  }
+  return join('/var/run/netns', netns);
 }
 
 export class Rtnetlink {
@@ -292,7 +296,7 @@ export class Rtnetlink {
     encode(writer);
     const { errors } = await this.socket.transact(writer.finish(), 1);
     const e = errors[0];
-    if (e) throw new NetlinkError(`${what}: ${e.message} (${e.code})`, e.errno, e.code);
+    if (e) throw new NetlinkError(`${what}: ${e.message} (${e.code})`, e);
   }
 }
 
