@@ -174,6 +174,16 @@ async function main(): Promise<void> {
   const peer = `gnfibp${id}`;
   const dir = mkdtempSync(join(tmpdir(), 'garagenet-fib-'));
   let rt: Rtnetlink | undefined;
+  const cleanUp = (): void => {
+    rt?.close();
+    for (const n of [ns, peer]) spawnSync('ip', ['netns', 'del', n]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Ctrl-C during a long run must not leave the scratch namespaces behind.
+  process.once('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
   try {
     run('ip', ['netns', 'add', ns]);
     run('ip', ['netns', 'add', peer]);
@@ -239,9 +249,7 @@ async function main(): Promise<void> {
       `\naddon delete of ${orderSize}: address order ${fmt(order.sorted)} s, shuffled ${fmt(order.shuffled)} s (${fmt(order.sorted / order.shuffled)}x)`,
     );
   } finally {
-    rt?.close();
-    for (const n of [ns, peer]) spawnSync('ip', ['netns', 'del', n]);
-    rmSync(dir, { recursive: true, force: true });
+    cleanUp();
   }
 }
 
