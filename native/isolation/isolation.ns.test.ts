@@ -71,7 +71,12 @@ beforeAll(async () => {
   p = lab.namespace('P');
   e = lab.namespace('E');
   t = lab.namespace('T');
-  lab.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+  lab.sysctl(r, {
+    'net.ipv4.ip_forward': '1',
+    'net.ipv6.conf.all.forwarding': '1',
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.default.rp_filter': '0',
+  });
   lab.veth({ ns: r, name: 'lan0', addresses: ['10.1.0.1/24', 'fd00:1:1::1/64'] }, { ns: p, name: 'eth0', addresses: ['10.1.0.2/24', 'fd00:1:1::2/64'] });
   lab.veth({ ns: r, name: 'att0', addresses: ['100.96.1.1/24', 'fd00:e:1::1/64'] }, { ns: e, name: 'eth0', addresses: ['100.96.1.2/24', 'fd00:e:1::2/64'] });
   lab.veth({ ns: r, name: 'tun0', addresses: ['10.255.0.1/30'] }, { ns: t, name: 'tun0', addresses: ['10.255.0.2/30'] });
