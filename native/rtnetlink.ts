@@ -102,6 +102,7 @@ export class Rtnetlink {
     }
   }
 
+  /** Closes the socket; a batch already in the kernel's hands finishes first. */
   close(): void {
     this.socket.close();
   }
