@@ -78,7 +78,7 @@ export class EtcdMember {
       '--initial-advertise-peer-urls', this.peerUrl,
       '--initial-cluster', o.initialCluster ?? `${o.name}=${this.peerUrl}`,
       '--initial-cluster-state', 'new',
-      '--initial-cluster-token', `garagenet-${o.name.split('-')[0]}`,
+      '--initial-cluster-token', 'garagenet-registry',
       '--auto-compaction-mode', 'revision',
       '--auto-compaction-retention', '100000',
       '--log-level', 'error',

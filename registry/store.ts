@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
 import { KeyLayout } from './keys.js';
 
 /**
@@ -13,12 +13,23 @@ export interface StoredValue<T> {
   modRevision: number;
 }
 
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+/**
+ * Re-dial a lost watch within 2 s at most (etcd3's default grows to 30 s), so
+ * that nodes' streams resume soon after etcd returns.
+ */
+function watchBackoff(attempt = 0): WatchBackoff {
+  return { duration: Math.min(2000, 100 * 2 ** attempt), next: () => watchBackoff(attempt + 1) } as WatchBackoff;
+}
+
 export function connectEtcd(endpoints: string[], options: { caFile?: string; callTimeoutMs?: number } = {}): Etcd3 {
   const timeout = options.callTimeoutMs ?? 3000;
   return new Etcd3({
     hosts: endpoints,
     dialTimeout: timeout,
     ...(options.caFile ? { credentials: { rootCertificate: readFileSync(options.caFile) } } : {}),
+    faultHandling: { watchBackoff: watchBackoff() },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
   });
 }
