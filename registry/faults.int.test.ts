@@ -6,7 +6,8 @@ import { afterAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { EtcdMember, freePort } from './etcdProcess.js';
 import type { WatchResponse } from './model.js';
-import { expectRefusal, startTestEtcd, startTestRegistry, wgPublicKey } from './test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './localRegistry.js';
+import { expectRefusal } from './test-support/harness.js';
 
 // etcd faults: a member of a three-member cluster dies; the only etcd stops and comes back.
 
@@ -66,7 +67,7 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
   await Promise.all(members.map((m) => m.start({ waitHealthy: false })));
   await Promise.all(members.map((m) => m.waitHealthy(20_000)));
 
-  const t = await startTestRegistry({ etcd: members.map((m) => m.clientUrl) });
+  const t = await startLocalRegistry({ etcd: members.map((m) => m.clientUrl) });
   cleanups.push(() => t.close());
   await t.admin.createOrganization({ name: 'before' });
   const sink: WatchResponse[] = [];
@@ -89,9 +90,9 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
 });
 
 it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd returns', async () => {
-  const etcd = await startTestEtcd();
+  const etcd = await startLocalEtcd();
   cleanups.push(() => etcd.close());
-  const t = await startTestRegistry({ etcd: [etcd.url] });
+  const t = await startLocalRegistry({ etcd: [etcd.url] });
   cleanups.push(() => t.close());
   await t.admin.createOrganization({ name: 'uni-a' });
   const sink: WatchResponse[] = [];

@@ -3,16 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAddress, parsePrefix, prefixContains, prefixContainsAddress } from '../common/prefix.js';
 import { RegistryClient } from './client.js';
 import { decodeJoinString, encodeJoinString } from './joinString.js';
-import { expectRefusal, startTestEtcd, startTestRegistry, wgPublicKey, type TestRegistry } from './test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
+import { expectRefusal } from './test-support/harness.js';
 
 // Every registry call against a real etcd and a real TLS gRPC server, with its refusals.
 
-let etcd: Awaited<ReturnType<typeof startTestEtcd>>;
-let t: TestRegistry;
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
+let t: LocalRegistry;
 
 beforeAll(async () => {
-  etcd = await startTestEtcd();
-  t = await startTestRegistry({ etcd: [etcd.url] });
+  etcd = await startLocalEtcd();
+  t = await startLocalRegistry({ etcd: [etcd.url] });
   await t.admin.createOrganization({ name: 'uni-a', description: 'University A' });
   await t.admin.createOrganization({ name: 'lab-b' });
 });

@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import type { WatchResponse } from './model.js';
-import { startTestEtcd, startTestRegistry, wgPublicKey, type TestRegistry } from './test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
 
 // Watch: snapshots, resume without gaps or repeats, several registry processes on one etcd, liveness.
 
-let etcd: Awaited<ReturnType<typeof startTestEtcd>>;
-let a: TestRegistry;
-let b: TestRegistry;
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
+let a: LocalRegistry;
+let b: LocalRegistry;
 
 beforeAll(async () => {
-  etcd = await startTestEtcd();
-  a = await startTestRegistry({ etcd: [etcd.url] });
+  etcd = await startLocalEtcd();
+  a = await startLocalRegistry({ etcd: [etcd.url] });
   // A second registry process serving the same etcd and mesh.
-  b = await startTestRegistry({ etcd: [etcd.url], state: a.state });
+  b = await startLocalRegistry({ etcd: [etcd.url], state: a.state });
   await a.admin.createOrganization({ name: 'uni-a' });
 });
 
