@@ -1,0 +1,252 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { formatTable } from '../../common/cli.js';
+import { RegistryClient } from '../../registry/client.js';
+import { freePort } from '../../registry/etcdProcess.js';
+import { wgPublicKey } from '../../registry/localRegistry.js';
+import { KeyLayout } from '../../registry/keys.js';
+import { RegistryService } from '../../registry/service.js';
+import { initState, type RegistryState } from '../../registry/state.js';
+import { connectEtcd, Store } from '../../registry/store.js';
+import { certPin } from '../../registry/tls.js';
+
+/**
+ * Registry benchmark, loopback only, bounded in count and time:
+ *  1. joins per second with 50 concurrent joiners, end to end (gRPC + TLS +
+ *     etcd transaction), and the same join logic in-process straight on etcd,
+ *     beside bare etcd transactions (one slot key each) on the same etcd;
+ *  2. delay from a change to its arrival at 1,000 concurrent Watch streams
+ *     (1,000 separate connections), p50 and p99, with the registry's CPU use.
+ * The registry runs as its own process (`garagenet registry serve`, managed
+ * etcd), as in production. Reference figures: ANCHORS.md "etcd 3.4 as the
+ * registry's store", measured on this machine kind.
+ * Usage: node dist/bench/registry/registry.bench.js [joins] [watchers] [changes]
+ */
+
+const JOINS = Number(process.argv[2] ?? 1000);
+const JOINERS = 50;
+const WATCHERS = Number(process.argv[3] ?? 1000);
+const CHANGES = Number(process.argv[4] ?? 200);
+const CHANGE_INTERVAL_MS = 10;
+const PHASE_TIMEOUT_MS = 120_000;
+
+const ANCHOR = { joinsRandomSlot: 958, joinsCounter: 45, watchP50: '22-27', watchP99: '~100', serverCpu: '~0.5' };
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${PHASE_TIMEOUT_MS} ms`)), PHASE_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** CPU seconds (user + system) used so far by a process and its children that are still running. */
+function cpuSeconds(pid: number): number {
+  const ticks = (p: number): number => {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return 0;
+    }
+  };
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    children = [];
+  }
+  return [pid, ...children].reduce((sum, p) => sum + ticks(p), 0) / 100;
+}
+
+async function startServer(state: RegistryState): Promise<ChildProcess> {
+  const bin = fileURLToPath(new URL('../../../bin/garagenet.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'registry', 'serve', '--state', state.dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, GARAGENET_LOG: 'warn' },
+  });
+  const probe = new RegistryClient(state.address, { certPem: state.certPem, timeoutMs: 1000 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await probe.publicView();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`registry did not start: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  probe.close();
+  return child;
+}
+
+/** Runs `count` jobs with `concurrency` workers; returns elapsed seconds. */
+async function runConcurrently(count: number, concurrency: number, job: (i: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (next < count) await job(next++, worker);
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+/** The peer measured side by side: bare etcd transactions "create this random slot key if absent", as in ANCHORS.md. */
+async function bareTxnBench(etcdUrl: string): Promise<number> {
+  const etcd = connectEtcd([etcdUrl]);
+  try {
+    log(`${JOINS} bare etcd transactions (random slot, key must not exist), ${JOINERS} concurrent`);
+    const seconds = await within('bare transactions', runConcurrently(JOINS, JOINERS, async () => {
+      const key = `/bench-bare/${Math.floor(Math.random() * 1e12)}`;
+      await etcd.if(key, 'Create', '==', 0).then(etcd.put(key).value('holder')).commit();
+    }));
+    return JOINS / seconds;
+  } finally {
+    etcd.close();
+  }
+}
+
+function managedEtcdUrl(state: RegistryState): string {
+  const ports = JSON.parse(readFileSync(join(state.dir, 'etcd', 'ports.json'), 'utf8')) as { client: number };
+  return `http://127.0.0.1:${ports.client}`;
+}
+
+async function joinBench(state: RegistryState, admin: RegistryClient): Promise<{ grpc: number; direct: number }> {
+  await admin.createOrganization({ name: 'bench' });
+  log(`creating ${JOINS} invitations`);
+  const invites: string[] = [];
+  await runConcurrently(JOINS, JOINERS, async () => void invites.push((await admin.createInvitation({ organization: 'bench' })).joinString));
+  const joiners = Array.from({ length: JOINERS }, () => new RegistryClient(state.address, { certPem: state.certPem }));
+  log(`${JOINS} joins through gRPC, ${JOINERS} concurrent joiners`);
+  const grpcSeconds = await within('gRPC joins', runConcurrently(JOINS, JOINERS, async (i, worker) => {
+    const ticket = JSON.parse(Buffer.from(invites[i]!.slice('gnjoin1.'.length), 'base64url').toString()) as { i: string; s: string };
+    await joiners[worker]!.join({ invitation: ticket.i, secret: ticket.s, publicKey: wgPublicKey() });
+  }));
+  for (const j of joiners) j.close();
+
+  // The same join logic in this process, straight on the registry's etcd (no gRPC, no TLS).
+  const etcd = connectEtcd([managedEtcdUrl(state)]);
+  const service = new RegistryService(new Store(etcd, new KeyLayout()), state.mesh, { address: state.address, pin: certPin(state.certPem) });
+  const direct: { invitation: string; secret: string }[] = [];
+  await runConcurrently(JOINS, JOINERS, async () => {
+    const { joinString } = await service.createInvitation({ organization: 'bench', expiresInSeconds: 0 });
+    const ticket = JSON.parse(Buffer.from(joinString.slice('gnjoin1.'.length), 'base64url').toString()) as { i: string; s: string };
+    direct.push({ invitation: ticket.i, secret: ticket.s });
+  });
+  log(`${JOINS} joins in-process on etcd, ${JOINERS} concurrent joiners`);
+  const directSeconds = await within('direct joins', runConcurrently(JOINS, JOINERS, async (i) => {
+    await service.join({ ...direct[i]!, publicKey: wgPublicKey(), name: '', endpoints: [] });
+  }));
+  service.presence.close();
+  etcd.close();
+  const view = await admin.listNodes();
+  const asns = new Set(view.map((n) => n.node.asn));
+  if (view.length !== 2 * JOINS || asns.size !== view.length) throw new Error(`expected ${2 * JOINS} distinct nodes, got ${view.length} (${asns.size} ASNs)`);
+  return { grpc: JOINS / grpcSeconds, direct: JOINS / directSeconds };
+}
+
+async function watchBench(state: RegistryState, admin: RegistryClient, serverPid: number): Promise<{ p50: number; p99: number; max: number; cpu: number; writeP50: number }> {
+  log(`opening ${WATCHERS} watch streams on ${WATCHERS} connections`);
+  const from = (await admin.publicView()).revision;
+  const sent = new Map<string, number>();
+  const delays: number[] = [];
+  const warm = new Set<number>();
+  const clients: RegistryClient[] = [];
+  const streams: { cancel(): void }[] = [];
+  for (let i = 0; i < WATCHERS; i++) {
+    const client = new RegistryClient(state.address, { certPem: state.certPem, credential: state.adminCredential });
+    clients.push(client);
+    streams.push(
+      client.watch(from, (response) => {
+        const at = performance.now();
+        for (const change of response.changes) {
+          if (change.kind !== 'organization') continue;
+          if (change.id === 'warm-up') warm.add(i);
+          const t0 = sent.get(change.id);
+          if (t0 !== undefined) delays.push(at - t0);
+        }
+      }, (err) => err && err.code !== 1 && log(`watch ${i} ended: ${err.message}`)),
+    );
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 50));
+  }
+  await admin.createOrganization({ name: 'warm-up' });
+  await within('watch warm-up', (async () => {
+    while (warm.size < WATCHERS) await new Promise((r) => setTimeout(r, 50));
+  })());
+  log(`${CHANGES} changes, one every ${CHANGE_INTERVAL_MS} ms`);
+  const cpuBefore = cpuSeconds(serverPid);
+  const wallBefore = performance.now();
+  const writes: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const name = `change-${i}`;
+    const t0 = performance.now();
+    sent.set(name, t0);
+    await admin.createOrganization({ name });
+    writes.push(performance.now() - t0);
+    const wait = CHANGE_INTERVAL_MS - (performance.now() - t0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await within('watch delivery', (async () => {
+    while (delays.length < CHANGES * WATCHERS) await new Promise((r) => setTimeout(r, 50));
+  })());
+  const cpu = (cpuSeconds(serverPid) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
+  for (const s of streams) s.cancel();
+  for (const c of clients) c.close();
+  delays.sort((a, b) => a - b);
+  writes.sort((a, b) => a - b);
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1]!, cpu, writeP50: percentile(writes, 50) };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gn-bench-registry-'));
+  let server: ChildProcess | null = null;
+  try {
+    const state = await initState(join(dir, 'state'), { name: 'bench', address: `127.0.0.1:${await freePort()}`, pools: {
+      productionV4: '10.64.0.0/11', productionV6: 'fd64:6761:7261::/48', experimentalV4: '10.96.0.0/11', experimentalV6: 'fd96:6761:7261::/48',
+      asnFirst: 4_200_000_000, asnLast: 4_294_967_294,
+    } });
+    server = await startServer(state);
+    const admin = new RegistryClient(state.address, { certPem: state.certPem, credential: state.adminCredential, timeoutMs: 30_000 });
+    const bare = await bareTxnBench(managedEtcdUrl(state));
+    const joins = await joinBench(state, admin);
+    const watch = await watchBench(state, admin, server.pid!);
+    admin.close();
+    const f = (n: number, digits = 1): string => n.toFixed(digits);
+    process.stdout.write(`\nregistry benchmark: loopback, managed etcd, registry in its own process\n\n`);
+    process.stdout.write(formatTable(['measure', 'garagenet', 'reference (ANCHORS.md)', 'ratio'], [
+      [`bare etcd txn/s, ${JOINERS} concurrent (this run)`, f(bare, 0), `${ANCHOR.joinsRandomSlot} (random slot, bare etcd txn)`, `${f(bare / ANCHOR.joinsRandomSlot, 2)}x`],
+      [`joins/s, ${JOINERS} joiners, in-process on etcd`, f(joins.direct, 0), `${f(bare, 0)} bare txn/s this run`, `${f(joins.direct / bare, 2)}x`],
+      [`joins/s, ${JOINERS} joiners, gRPC+TLS end to end`, f(joins.grpc, 0), `${f(bare, 0)} bare txn/s this run`, `${f(joins.grpc / bare, 2)}x`],
+      ['  vs a shared "next free" counter', f(joins.direct, 0), `${ANCHOR.joinsCounter} (counter, retry storm)`, `${f(joins.direct / ANCHOR.joinsCounter, 1)}x`],
+      [`watch delay p50, ${WATCHERS} streams`, `${f(watch.p50)} ms`, `${ANCHOR.watchP50} ms (grpc-js fan-out, 1,000 conns)`, `${f(watch.p50 / 24.5, 2)}x`],
+      [`watch delay p99, ${WATCHERS} streams`, `${f(watch.p99)} ms`, `${ANCHOR.watchP99} ms`, `${f(watch.p99 / 100, 2)}x`],
+      ['watch delay max', `${f(watch.max)} ms`, '-', '-'],
+      ['registry+etcd CPU while streaming', `${f(watch.cpu, 2)} cores`, `${ANCHOR.serverCpu} core (server)`, '-'],
+    ]));
+    process.stdout.write(`\n(delay = arrival minus the moment the admin call that made the change was sent; that write took ${f(watch.writeP50)} ms p50)\n`);
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
