@@ -17,6 +17,8 @@ import { WatchHub } from './watchHub.js';
  */
 
 type Access = 'public' | 'admin' | 'node' | 'member';
+
+const MAX_QUEUED_RESPONSES = 10_000;
 type Handler = (request: any, caller: Caller) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export interface RunningServer {
@@ -75,8 +77,18 @@ export async function startServer(
     };
     call.on('cancelled', end);
     call.on('close', end);
+    const send = (bytes: Buffer): void => {
+      if (ended) return;
+      // A stream that stops reading must not hold the registry's memory: cut it; it resumes from its revision.
+      if (call.writableLength > MAX_QUEUED_RESPONSES) {
+        end();
+        call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: 'watch stream fell too far behind; watch again from your last revision' });
+        return;
+      }
+      call.write(bytes);
+    };
     identify(call.metadata, 'member')
-      .then(() => hub.subscribe(call.request.fromRevision, (bytes) => void call.write(bytes)))
+      .then(() => hub.subscribe(call.request.fromRevision, send))
       .then((stop) => {
         unsubscribe = stop;
         if (ended) stop();

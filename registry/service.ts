@@ -14,7 +14,7 @@ import { PresenceKeeper } from './presence.js';
 import {
   alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated,
 } from './rpcError.js';
-import type { Store } from './store.js';
+import type { Store, StoredValue } from './store.js';
 import { checkEndpoints, checkName, checkPrefix, checkPublicKey, checkRange } from './validate.js';
 
 /** Who is calling, as established by the server from the request's credential. */
@@ -113,12 +113,30 @@ export class RegistryService {
     }
     const invitation = stored.value;
     this.checkInvitationUsable(invitation);
-    const name = req.name || `${invitation.organization}-${randomBytes(3).toString('hex')}`;
+    // A generated name may (rarely) be taken already: then draw another.
+    for (let attempt = 0; ; attempt++) {
+      const name = req.name || `${invitation.organization.slice(0, 23)}-${randomBytes(4).toString('hex')}`;
+      try {
+        return await this.joinAs(name, stored, req);
+      } catch (err) {
+        if (req.name || attempt >= 3 || !(err instanceof RpcError && err.code === status.ALREADY_EXISTS)) throw err;
+      }
+    }
+  }
+
+  private async joinAs(
+    name: string,
+    stored: StoredValue<StoredInvitation>,
+    req: { publicKey: string; endpoints: string[] },
+  ): Promise<JoinResponse> {
+    const invitation = stored.value;
     const credentialSecret = newSecret();
     const at = now();
-    let built: { node: Node; allocations: Allocation[]; authorizations: Authorization[] } | null = null;
+    // Pure in the slots, so the records written and the records returned are the same.
+    const build = ([slot, asnSlot]: number[]): ReturnType<RegistryService['buildNode']> =>
+      this.buildNode({ name, organization: invitation.organization, publicKey: req.publicKey, endpoints: req.endpoints, slot: slot!, asn: this.plan.asnForSlot(asnSlot!), at });
 
-    const { revision } = await claimSlots(this.store, {
+    const { slots, revision } = await claimSlots(this.store, {
       claims: [
         { kind: 'node', capacity: this.plan.nodeCapacity, pool: `node address space (production ${this.mesh.productionV4})` },
         { kind: 'asn', capacity: this.plan.asnCapacity, pool: `ASN pool ${this.mesh.asnFirst}-${this.mesh.asnLast}` },
@@ -136,12 +154,12 @@ export class RegistryService {
           refuse: () => { throw alreadyExists(`node "${name}"`, 'choose another name'); },
         },
       ],
-      writes: ([slot, asnSlot]) => {
-        built = this.buildNode({ name, organization: invitation.organization, publicKey: req.publicKey, endpoints: req.endpoints, slot: slot!, asn: this.plan.asnForSlot(asnSlot!), at });
+      writes: (claimed) => {
+        const built = build(claimed);
         const used: StoredInvitation = { ...invitation, usedBy: name, usedAt: at };
         return [
-          this.put(this.keys.slot('node', slot!), { holder: name }),
-          this.put(this.keys.slot('asn', asnSlot!), { holder: `node/${name}` }),
+          this.put(this.keys.slot('node', claimed[0]!), { holder: name }),
+          this.put(this.keys.slot('asn', claimed[1]!), { holder: `node/${name}` }),
           this.put(this.keys.node(name), built.node),
           this.put(this.keys.nodeHash(name), { hash: hashSecret(credentialSecret) }),
           this.put(this.keys.invitation(invitation.id), used),
@@ -150,9 +168,8 @@ export class RegistryService {
         ];
       },
     });
-    const result = built as unknown as { node: Node; allocations: Allocation[]; authorizations: Authorization[] };
     return {
-      ...result,
+      ...build(slots),
       credential: formatCredential({ kind: 'node', node: name, secret: credentialSecret }),
       mesh: this.mesh,
       revision,
@@ -340,7 +357,14 @@ export class RegistryService {
     const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
     const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 60, 365 * DAY) : 7 * DAY;
     const at = now();
-    let experiment: Experiment | null = null;
+    const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
+    const build = ([slot, asnSlot]: number[]): Experiment => {
+      const site = this.plan.site('experimental', slot!);
+      return {
+        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [site.v4, site.v6],
+        maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
+      };
+    };
     const guards = [
       {
         key: this.keys.org(req.owner), target: 'Create' as const, value: 0,
@@ -362,24 +386,19 @@ export class RegistryService {
       if (!nodeKv) throw notFound(`node "${req.node}"`);
       guards.push({ key: this.keys.node(req.node), target: 'Create', value: Number(nodeKv.create_revision), refuse: () => { throw notFound(`node "${req.node}"`); } });
     }
-    await claimSlots(this.store, {
+    const { slots } = await claimSlots(this.store, {
       claims: [
         { kind: 'experiment', capacity: this.plan.experimentCapacity, pool: `experimental pool ${this.mesh.experimentalV4}` },
         { kind: 'asn', capacity: this.plan.asnCapacity, pool: `ASN pool ${this.mesh.asnFirst}-${this.mesh.asnLast}` },
       ],
       guards,
-      writes: ([slot, asnSlot]) => {
-        const site = this.plan.site('experimental', slot!);
-        const asn = this.plan.asnForSlot(asnSlot!);
-        experiment = {
-          name: req.name, owner: req.owner, description: req.description, asn, prefixes: [site.v4, site.v6], maxPrefixes,
-          maxUpdatesPerMinute: maxUpdates, expiresAt: new Date(Date.now() + duration * 1000).toISOString(), state: 'active',
-          node: req.node, slot: slot!, createdAt: at, updatedAt: at,
-        };
-        const spaces = [['v4', site.v4], ['v6', site.v6]] as const;
+      writes: (claimed) => {
+        const experiment = build(claimed);
+        const { asn } = experiment;
+        const spaces = [['v4', experiment.prefixes[0]!], ['v6', experiment.prefixes[1]!]] as const;
         return [
-          this.put(this.keys.slot('experiment', slot!), { holder: req.name }),
-          this.put(this.keys.slot('asn', asnSlot!), { holder: `experiment/${req.name}` }),
+          this.put(this.keys.slot('experiment', claimed[0]!), { holder: req.name }),
+          this.put(this.keys.slot('asn', claimed[1]!), { holder: `experiment/${req.name}` }),
           this.put(this.keys.experiment(req.name), experiment),
           ...spaces.flatMap(([family, prefix]) => {
             const id = `experiment.${req.name}.${family}`;
@@ -392,7 +411,7 @@ export class RegistryService {
         ];
       },
     });
-    return experiment as unknown as Experiment;
+    return build(slots);
   }
 
   async setExperimentState(req: { name: string; state: string }): Promise<Experiment> {
