@@ -78,6 +78,8 @@ export class RegistryClient {
     const channel = grpcCredentials.createSsl(Buffer.from(options.certPem), null, null, { checkServerIdentity: () => undefined });
     this.stub = new Ctor(address, channel, {
       'grpc.use_local_subchannel_pool': 1,
+      // The public view and Watch snapshots of a large mesh exceed gRPC's 4 MB default.
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
       // A fixed TLS server name: the address may be an IP, which SNI must not carry.
       'grpc.ssl_target_name_override': 'registry.garagenet',
     }) as Client & Record<string, Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
@@ -131,6 +133,44 @@ export class RegistryClient {
     stream.on('error', (err: ServiceError) => finish(new RegistryCallError(err.code, err.details || err.message, 'Watch')));
     stream.on('end', () => finish(null));
     return { cancel: () => { done = true; stream.cancel(); } };
+  }
+
+  /**
+   * Follows the registry for as long as the caller wants: re-opens the watch
+   * after any failure (registry restarted, network gone) from the last
+   * revision received, so changes arrive without gaps or repeats. A response
+   * with `snapshot` set replaces the whole state.
+   */
+  follow(fromRevision: number, onResponse: (response: WatchResponse) => void, onRetry?: (err: RegistryCallError | null, delayMs: number) => void): { cancel(): void } {
+    let last = fromRevision;
+    let failures = 0;
+    let current: { cancel(): void } | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let cancelled = false;
+    const open = (): void => {
+      current = this.watch(
+        last,
+        (response) => {
+          failures = 0;
+          last = response.revision;
+          onResponse(response);
+        },
+        (err) => {
+          if (cancelled) return;
+          const delay = Math.min(5000, 100 * 2 ** failures++);
+          onRetry?.(err, delay);
+          timer = setTimeout(open, delay);
+        },
+      );
+    };
+    open();
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (timer) clearTimeout(timer);
+        current?.cancel();
+      },
+    };
   }
 
   // node

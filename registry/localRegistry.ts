@@ -22,9 +22,9 @@ export interface LocalRegistry {
   close(): Promise<void>;
 }
 
-export async function startLocalRegistry(options: { pools?: Pools; etcd?: string[]; state?: RegistryState; keyPrefix?: string; name?: string } = {}): Promise<LocalRegistry> {
+export async function startLocalRegistry(options: { pools?: Pools; etcd?: string[]; state?: RegistryState; keyPrefix?: string; name?: string; port?: number } = {}): Promise<LocalRegistry> {
   const dir = options.state ? options.state.dir : mkdtempSync(join(tmpdir(), 'gn-registry-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const state = options.state
     ? { ...options.state, address }

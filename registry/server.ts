@@ -111,22 +111,22 @@ export async function startServer(
     AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.appendAuditLog(c, r)),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
-    ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: (await s.publicView()).organizations })),
+    ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),
     CreateInvitation: unary('CreateInvitation', 'admin', (r) => s.createInvitation(r)),
     ListInvitations: unary('ListInvitations', 'admin', async () => ({ invitations: await s.listInvitations() })),
-    ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: (await s.publicView()).nodes })),
-    ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: (await s.publicView()).allocations })),
-    ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: (await s.publicView()).authorizations })),
+    ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: await s.listNodes() })),
+    ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: await s.listAllocations() })),
+    ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: await s.listAuthorizations() })),
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
     CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.createExperiment(r)),
-    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: (await s.publicView()).experiments })),
+    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.listExperiments() })),
     SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.setExperimentState(r)),
     ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.listAuditLog(r.experiment) })),
   };
 
   // Watch responses are encoded once by the hub; the stream writes those bytes as they are.
   const serviceDef = { ...definition, Watch: { ...watchDef, responseSerialize: (bytes: Buffer) => bytes } };
-  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_receive_message_length': 1024 * 1024 });
   server.addService(serviceDef, implementation);
   const credentials = ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.keyPem), cert_chain: Buffer.from(options.certPem) }], false);
   const port = await new Promise<number>((resolve, reject) =>

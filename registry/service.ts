@@ -94,6 +94,32 @@ export class RegistryService {
     return view;
   }
 
+  /** Nodes with their online state, read from their own prefixes only. */
+  async listNodes(): Promise<NodeView[]> {
+    const [nodes, presence] = await Promise.all([
+      this.store.list<Node>(this.keys.node('')),
+      this.store.list<Presence>(this.keys.presence('')),
+    ]);
+    const online = new Map(presence.map((p) => [p.node, p]));
+    return nodes.map((node) => this.nodeView(node, online.get(node.name)));
+  }
+
+  listOrganizations(): Promise<Organization[]> {
+    return this.store.list<Organization>(this.keys.org(''));
+  }
+
+  listAllocations(): Promise<Allocation[]> {
+    return this.store.list<Allocation>(this.keys.allocation(''));
+  }
+
+  listAuthorizations(): Promise<Authorization[]> {
+    return this.store.list<Authorization>(this.keys.authorization(''));
+  }
+
+  listExperiments(): Promise<Experiment[]> {
+    return this.store.list<Experiment>(this.keys.experiment(''));
+  }
+
   private nodeView(node: Node, presence: Presence | undefined): NodeView {
     return { node, online: presence !== undefined, onlineSince: presence?.onlineSince ?? '' };
   }

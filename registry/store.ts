@@ -13,6 +13,8 @@ export interface StoredValue<T> {
   modRevision: number;
 }
 
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
 type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
 
 /**
@@ -30,6 +32,8 @@ export function connectEtcd(endpoints: string[], options: { caFile?: string; cal
     dialTimeout: timeout,
     ...(options.caFile ? { credentials: { rootCertificate: readFileSync(options.caFile) } } : {}),
     faultHandling: { watchBackoff: watchBackoff() },
+    // The whole public state of a large mesh is read in one range (about 3.5 kB per node).
+    grpcOptions: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
   });
 }
