@@ -224,3 +224,24 @@ describe('experiments and authorizations', () => {
     await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', originAsn: 1, plane: 'both' }), status.INVALID_ARGUMENT, /^plane/);
   });
 });
+
+describe('metrics', () => {
+  it('counts calls by method and status on /metrics', async () => {
+    const { startMetricsServer } = await import('./metrics.js');
+    const { freePort } = await import('./etcdProcess.js');
+    const listen = `127.0.0.1:${await freePort()}`;
+    const server = await startMetricsServer(listen);
+    try {
+      await expectRefusal(t.admin.createOrganization({ name: 'uni-a' }), status.ALREADY_EXISTS, /already exists/);
+      const text = await (await fetch(`http://${listen}/metrics`)).text();
+      const count = (method: string, code: string): number =>
+        Number(new RegExp(`garagenet_registry_calls_total\\{method="${method}",code="${code}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      expect(count('CreateOrganization', 'ALREADY_EXISTS')).toBeGreaterThanOrEqual(1);
+      expect(count('Join', 'OK')).toBeGreaterThanOrEqual(5);
+      expect(text).toMatch(/garagenet_registry_watch_batches_total \d+/);
+      expect((await fetch(`http://${listen}/other`)).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+});

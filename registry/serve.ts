@@ -3,6 +3,7 @@ import { ensureMesh } from './bootstrap.js';
 import { hashSecret, parseCredential } from './credentials.js';
 import { ManagedEtcd } from './etcdProcess.js';
 import { KeyLayout } from './keys.js';
+import { startMetricsServer } from './metrics.js';
 import { startServer } from './server.js';
 import { RegistryService } from './service.js';
 import type { RegistryState } from './state.js';
@@ -23,7 +24,9 @@ export interface RunningRegistry {
 
 export async function runRegistry(
   state: RegistryState,
-  options: { listen: string; etcd?: string[]; etcdCaFile?: string; keyPrefix?: string; onProgress?: (line: string) => void },
+  options: {
+    listen: string; etcd?: string[]; etcdCaFile?: string; keyPrefix?: string; metricsListen?: string; onProgress?: (line: string) => void;
+  },
 ): Promise<RunningRegistry> {
   const log = createLogger('registry');
   let managed: ManagedEtcd | null = null;
@@ -52,11 +55,13 @@ export async function runRegistry(
     }
     const service = new RegistryService(store, mesh, { address: state.address, pin: certPin(state.certPem) });
     const server = await startServer(service, { store, listen: options.listen, keyPem: state.keyPem, certPem: state.certPem });
+    const metricsServer = options.metricsListen ? await startMetricsServer(options.metricsListen) : null;
     return {
       port: server.port,
       etcdEndpoints: endpoints,
       service,
       async close(): Promise<void> {
+        metricsServer?.close();
         await server.close();
         etcd.close();
         await managed?.stop();

@@ -4,6 +4,7 @@ import {
 } from '@grpc/grpc-js';
 import { createLogger } from '../common/log.js';
 import { parseCredential } from './credentials.js';
+import { metrics } from './metrics.js';
 import type { WatchResponse } from './model.js';
 import { registryServiceDefinition } from './proto.js';
 import { permissionDenied, toRpcError, unauthenticated } from './rpcError.js';
@@ -59,9 +60,13 @@ export async function startServer(
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
       identify(call.metadata, access)
         .then((caller) => handler(call.request, caller))
-        .then((response) => callback(null, response))
+        .then((response) => {
+          metrics.calls.inc({ method: name, code: 'OK' });
+          callback(null, response);
+        })
         .catch((err: unknown) => {
           const rpc = toRpcError(err);
+          metrics.calls.inc({ method: name, code: status[rpc.code] });
           if (rpc.code === status.INTERNAL || rpc.code === status.UNAVAILABLE) log.error({ call: name, err }, 'call failed');
           callback({ code: rpc.code, details: rpc.message });
         });
@@ -71,8 +76,11 @@ export async function startServer(
   function watch(call: ServerWritableStream<{ fromRevision: number }, Buffer>): void {
     let unsubscribe: (() => void) | null = null;
     let ended = false;
+    metrics.watchStreams.inc();
     const end = (): void => {
+      if (ended) return;
       ended = true;
+      metrics.watchStreams.dec();
       unsubscribe?.();
     };
     call.on('cancelled', end);

@@ -1,6 +1,7 @@
 import type { IWatchResponse, Watcher } from 'etcd3';
 import { createLogger, type Logger } from '../common/log.js';
 import type { KeyLayout } from './keys.js';
+import { metrics } from './metrics.js';
 import type { Change, WatchResponse } from './model.js';
 import type { Store } from './store.js';
 
@@ -114,6 +115,7 @@ export class WatchHub {
   }
 
   private publish(batch: Batch): void {
+    metrics.watchBatches.inc();
     this.revision = batch.revision;
     this.ring.push(batch);
     if (this.ring.length > this.ringSize) this.ringFloor = this.ring.shift()!.revision;

@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,8 @@ import { certPin } from '../../registry/tls.js';
  *     etcd transaction), and the same join logic in-process straight on etcd,
  *     beside bare etcd transactions (one slot key each) on the same etcd;
  *  2. delay from a change to its arrival at 1,000 concurrent Watch streams
- *     (1,000 separate connections), p50 and p99, with the registry's CPU use.
+ *     (1,000 separate connections, held by 4 client processes), p50 and p99,
+ *     with the registry's CPU use.
  * The registry runs as its own process (`garagenet registry serve`, managed
  * etcd), as in production. Reference figures: ANCHORS.md "etcd 3.4 as the
  * registry's store", measured on this machine kind.
@@ -32,6 +33,7 @@ const JOINERS = 50;
 const WATCHERS = Number(process.argv[3] ?? 1000);
 const CHANGES = Number(process.argv[4] ?? 200);
 const CHANGE_INTERVAL_MS = 10;
+const WATCHER_PROCESSES = 4;
 const PHASE_TIMEOUT_MS = 120_000;
 
 const ANCHOR = { joinsRandomSlot: 958, joinsCounter: 45, watchP50: '22-27', watchP99: '~100', serverCpu: '~0.5' };
@@ -158,56 +160,100 @@ async function joinBench(state: RegistryState, admin: RegistryClient): Promise<{
   return { grpc: JOINS / grpcSeconds, direct: JOINS / directSeconds };
 }
 
-async function watchBench(state: RegistryState, admin: RegistryClient, serverPid: number): Promise<{ p50: number; p99: number; max: number; cpu: number; writeP50: number }> {
-  log(`opening ${WATCHERS} watch streams on ${WATCHERS} connections`);
-  const from = (await admin.publicView()).revision;
-  const sent = new Map<string, number>();
-  const delays: number[] = [];
+/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes on one machine. */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+interface WatcherJob {
+  address: string;
+  certPem: string;
+  credential: string;
+  from: number;
+  streams: number;
+  changes: number;
+}
+
+/**
+ * A watcher process: opens its share of the streams (one connection each),
+ * says "ready" once every stream has seen the warm-up change, and reports
+ * when each change arrived on each stream. Several such processes keep the
+ * clients' own decoding from being what the benchmark measures.
+ */
+async function watcherProcess(job: WatcherJob): Promise<void> {
+  const arrivals: [string, number][] = [];
   const warm = new Set<number>();
   const clients: RegistryClient[] = [];
   const streams: { cancel(): void }[] = [];
-  for (let i = 0; i < WATCHERS; i++) {
-    const client = new RegistryClient(state.address, { certPem: state.certPem, credential: state.adminCredential });
+  for (let i = 0; i < job.streams; i++) {
+    const client = new RegistryClient(job.address, { certPem: job.certPem, credential: job.credential });
     clients.push(client);
-    streams.push(
-      client.watch(from, (response) => {
-        const at = performance.now();
-        for (const change of response.changes) {
-          if (change.kind !== 'organization') continue;
-          if (change.id === 'warm-up') warm.add(i);
-          const t0 = sent.get(change.id);
-          if (t0 !== undefined) delays.push(at - t0);
-        }
-      }, (err) => err && err.code !== 1 && log(`watch ${i} ended: ${err.message}`)),
-    );
-    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 50));
+    streams.push(client.watch(job.from, (response) => {
+      const at = epochMs();
+      for (const change of response.changes) {
+        if (change.kind !== 'organization') continue;
+        if (change.id === 'warm-up') warm.add(i);
+        else arrivals.push([change.id, at]);
+      }
+    }, () => undefined));
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
   }
-  await admin.createOrganization({ name: 'warm-up' });
-  await within('watch warm-up', (async () => {
-    while (warm.size < WATCHERS) await new Promise((r) => setTimeout(r, 50));
-  })());
-  log(`${CHANGES} changes, one every ${CHANGE_INTERVAL_MS} ms`);
-  const cpuBefore = cpuSeconds(serverPid);
-  const wallBefore = performance.now();
-  const writes: number[] = [];
-  for (let i = 0; i < CHANGES; i++) {
-    const name = `change-${i}`;
-    const t0 = performance.now();
-    sent.set(name, t0);
-    await admin.createOrganization({ name });
-    writes.push(performance.now() - t0);
-    const wait = CHANGE_INTERVAL_MS - (performance.now() - t0);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  await within('watch delivery', (async () => {
-    while (delays.length < CHANGES * WATCHERS) await new Promise((r) => setTimeout(r, 50));
-  })());
-  const cpu = (cpuSeconds(serverPid) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
+  const until = async (check: () => boolean): Promise<void> => {
+    const deadline = Date.now() + PHASE_TIMEOUT_MS;
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  await until(() => warm.size === job.streams);
+  process.send!({ ready: warm.size === job.streams });
+  await until(() => arrivals.length >= job.changes * job.streams);
   for (const s of streams) s.cancel();
   for (const c of clients) c.close();
-  delays.sort((a, b) => a - b);
-  writes.sort((a, b) => a - b);
-  return { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1]!, cpu, writeP50: percentile(writes, 50) };
+  process.send!({ arrivals }, () => process.exit(0));
+}
+
+async function watchBench(state: RegistryState, admin: RegistryClient, serverPid: number): Promise<{ p50: number; p99: number; max: number; cpu: number; writeP50: number }> {
+  log(`opening ${WATCHERS} watch streams on ${WATCHERS} connections, from ${WATCHER_PROCESSES} client processes`);
+  const from = (await admin.publicView()).revision;
+  const self = fileURLToPath(import.meta.url);
+  const workers = Array.from({ length: WATCHER_PROCESSES }, (_, w) => {
+    const child = fork(self, ['--watcher'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const job: WatcherJob = {
+      address: state.address, certPem: state.certPem, credential: state.adminCredential, from, changes: CHANGES,
+      streams: Math.floor(WATCHERS / WATCHER_PROCESSES) + (w < WATCHERS % WATCHER_PROCESSES ? 1 : 0),
+    };
+    const ready = new Promise<void>((resolve, reject) =>
+      child.once('message', (m: { ready: boolean }) => (m.ready ? resolve() : reject(new Error('watch streams did not all start')))),
+    );
+    const done = ready.then(() => new Promise<[string, number][]>((resolve) => child.once('message', (m: { arrivals: [string, number][] }) => resolve(m.arrivals))));
+    child.send(job);
+    return { child, ready, done };
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    await admin.createOrganization({ name: 'warm-up' });
+    await within('watch warm-up', Promise.all(workers.map((w) => w.ready)));
+    log(`${CHANGES} changes, one every ${CHANGE_INTERVAL_MS} ms`);
+    const cpuBefore = cpuSeconds(serverPid);
+    const wallBefore = performance.now();
+    const sent = new Map<string, number>();
+    const writes: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const name = `change-${i}`;
+      const t0 = performance.now();
+      sent.set(name, epochMs());
+      await admin.createOrganization({ name });
+      writes.push(performance.now() - t0);
+      const wait = CHANGE_INTERVAL_MS - (performance.now() - t0);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    const arrivals = (await within('watch delivery', Promise.all(workers.map((w) => w.done)))).flat();
+    const cpu = (cpuSeconds(serverPid) - cpuBefore) / ((performance.now() - wallBefore) / 1000);
+    if (arrivals.length !== CHANGES * WATCHERS) throw new Error(`expected ${CHANGES * WATCHERS} arrivals, got ${arrivals.length}`);
+    const delays = arrivals.map(([name, at]) => at - sent.get(name)!).sort((a, b) => a - b);
+    writes.sort((a, b) => a - b);
+    return { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1]!, cpu, writeP50: percentile(writes, 50) };
+  } finally {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill();
+  }
 }
 
 async function main(): Promise<void> {
@@ -236,7 +282,7 @@ async function main(): Promise<void> {
       ['watch delay max', `${f(watch.max)} ms`, '-', '-'],
       ['registry+etcd CPU while streaming', `${f(watch.cpu, 2)} cores`, `${ANCHOR.serverCpu} core (server)`, '-'],
     ]));
-    process.stdout.write(`\n(delay = arrival minus the moment the admin call that made the change was sent; that write took ${f(watch.writeP50)} ms p50)\n`);
+    process.stdout.write(`\n(delay = arrival minus the moment the admin call that made the change was sent; that write took ${f(watch.writeP50)} ms p50;\n machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)\n`);
   } finally {
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');
@@ -246,7 +292,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[2] === '--watcher') {
+  process.once('message', (job: WatcherJob) => void watcherProcess(job));
+} else {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

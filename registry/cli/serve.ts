@@ -11,8 +11,9 @@ export function serveCommand(): Command {
     .option('--listen <host:port>', 'address to listen on (default: the address given to init)')
     .option('--etcd <urls>', 'etcd cluster endpoints, comma separated (https://a:2379,https://b:2379)')
     .option('--etcd-ca <file>', 'CA certificate of the etcd cluster')
+    .option('--metrics <host:port>', 'serve Prometheus metrics on http://host:port/metrics')
     .action(
-      action(async (o: { listen?: string; etcd?: string; etcdCa?: string }, command: Command) => {
+      action(async (o: { listen?: string; etcd?: string; etcdCa?: string; metrics?: string }, command: Command) => {
         const state = loadState(groupOptions(command).state);
         const etcd = o.etcd ? o.etcd.split(',').map((u) => u.trim()).filter(Boolean) : undefined;
         for (const url of etcd ?? []) {
@@ -22,6 +23,7 @@ export function serveCommand(): Command {
         const progress = (line: string): void => void process.stderr.write(`${line}\n`);
         const running = await runRegistry(state, {
           listen, onProgress: progress, ...(etcd ? { etcd } : {}), ...(o.etcdCa ? { etcdCaFile: o.etcdCa } : {}),
+          ...(o.metrics ? { metricsListen: o.metrics } : {}),
         });
         progress(`registry for mesh ${state.mesh.name} serving on ${listen} (etcd ${running.etcdEndpoints.join(',')})`);
         await new Promise<void>((resolve) => {
