@@ -38,6 +38,7 @@ function json(value: unknown): string {
 export class RegistryService {
   readonly plan: AddressPlan;
   readonly presence: PresenceKeeper;
+  private adminHash: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -63,9 +64,10 @@ export class RegistryService {
     return node;
   }
 
+  /** The administrator credential never changes after init, so its hash is held in memory (set by bootstrap). */
   async authenticateAdmin(secret: string): Promise<void> {
-    const stored = await this.store.get<{ hash: string }>(this.keys.adminHash);
-    if (!stored || !secretMatches(secret, stored.value.hash)) throw unauthenticated('administrator credential is not valid');
+    this.adminHash ??= (await this.store.get<{ hash: string }>(this.keys.adminHash))?.value.hash ?? null;
+    if (!this.adminHash || !secretMatches(secret, this.adminHash)) throw unauthenticated('administrator credential is not valid');
   }
 
   // ------------------------------------------------------------ public
