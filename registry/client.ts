@@ -197,6 +197,7 @@ export class RegistryClient {
   async listAuthorizations(): Promise<Authorization[]> {
     return (await this.call<{ authorizations: Authorization[] }>('ListAuthorizations', {})).authorizations;
   }
+  async removeNode(name: string): Promise<string[]> { return (await this.call<{ released: string[] }>('RemoveNode', { name })).released; }
   addAuthorization(req: { prefix: string; maxLength?: number; originAsn: number; plane: string }): Promise<Authorization> {
     return this.call('AddAuthorization', { maxLength: 0, ...req });
   }

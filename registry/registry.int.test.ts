@@ -177,6 +177,19 @@ describe('node calls', () => {
   });
 });
 
+describe('node removal by the administrator', () => {
+  it('removes a node with everything it holds; its credential stops working', async () => {
+    const { client, res } = await joinNode('uni-a');
+    const released = await t.admin.removeNode(res.node.name);
+    expect(released.sort()).toEqual(res.allocations.map((a) => a.prefix).sort());
+    expect((await t.admin.listNodes()).some((n) => n.node.name === res.node.name)).toBe(false);
+    await expectRefusal(client.updateEndpoints([]), status.UNAUTHENTICATED, /not valid/);
+    await expectRefusal(t.admin.removeNode(res.node.name), status.NOT_FOUND, /does not exist/);
+    await expectRefusal(t.admin.removeNode('Bad Name'), status.INVALID_ARGUMENT, /^name:/);
+    await expectRefusal(client.removeNode('x'), status.UNAUTHENTICATED, /not valid/);
+  });
+});
+
 describe('experiments and authorizations', () => {
   it('creates an experiment with its own experimental space, ASN, limits and authorizations', async () => {
     const host = await joinNode('uni-a');

@@ -125,6 +125,7 @@ export async function startServer(
     ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: await s.listNodes() })),
     ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: await s.listAllocations() })),
     ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: await s.listAuthorizations() })),
+    RemoveNode: unary('RemoveNode', 'admin', async (r) => ({ released: await s.removeNode(r.name) })),
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
     CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.createExperiment(r)),
     ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.listExperiments() })),

@@ -276,9 +276,13 @@ export class RegistryService {
     return this.presence.keepAlive(node, ttlSeconds);
   }
 
-  /** Removes the node and everything it holds, in one transaction. */
   async leave(caller: Caller): Promise<string[]> {
-    const name = this.requireNode(caller);
+    return this.removeNode(this.requireNode(caller));
+  }
+
+  /** Removes a node and everything it holds (its own Leave, or an administrator's RemoveNode), in one transaction. */
+  async removeNode(name: string): Promise<string[]> {
+    checkName('name', name);
     const current = await this.store.get<Node>(this.keys.node(name));
     if (!current) throw notFound(`node "${name}"`);
     const allocations = (await this.store.list<Allocation>(`${this.keys.pub}alloc/node.${name}.`)).filter((a) => a.holder === name);
@@ -296,7 +300,7 @@ export class RegistryService {
         ...authorizations.map((a) => etcd.delete().key(this.keys.authorization(a.id))),
       )
       .commit();
-    if (!res.succeeded) throw new RpcError(status.ABORTED, `node "${name}" changed while leaving; try again`);
+    if (!res.succeeded) throw new RpcError(status.ABORTED, `node "${name}" changed while being removed; try again`);
     this.presence.forget(name);
     return allocations.map((a) => a.prefix);
   }

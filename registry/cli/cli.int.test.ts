@@ -104,4 +104,8 @@ it('administers the mesh with every read verb available as JSON', async () => {
   expect((JSON.parse((await run('mesh', '--json')).out) as { name: string }).name).toBe('clitest');
   const added = await run('authorization', 'add', '10.96.250.0/24', '--origin', 'AS4200000001', '--plane', 'experimental');
   expect(added.out).toBe('authorized 10.96.250.0/24 le 24 from AS4200000001 in experimental\n');
+  expect((await run('node', 'remove', 'lab-1')).out).toMatch(/^node lab-1 removed; released (\S+ ){5}\S+\n$/);
+  expect(JSON.parse((await run('nodes', '--json')).out)).toEqual([]);
+  const again = await run('node', 'remove', 'lab-1');
+  expect([again.code, again.err]).toEqual([1, 'garagenet: node "lab-1" does not exist\n']);
 });
