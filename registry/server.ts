@@ -18,9 +18,10 @@ import { WatchHub } from './watchHub.js';
  */
 
 type Access = 'public' | 'admin' | 'node' | 'member';
-
-const MAX_QUEUED_RESPONSES = 10_000;
 type Handler = (request: any, caller: Caller) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Responses queued on one Watch stream before it is cut as too slow. */
+const MAX_QUEUED_RESPONSES = 10_000;
 
 export interface RunningServer {
   port: number;
