@@ -117,7 +117,7 @@ export async function startServer(
     RotateKey: unary('RotateKey', 'node', (r, c) => s.rotateKey(c, r.publicKey)),
     KeepAlive: unary('KeepAlive', 'node', (r, c) => s.keepAlive(c, r.ttlSeconds)),
     Leave: unary('Leave', 'node', async (_r, c) => ({ released: await s.leave(c) })),
-    AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.appendAuditLog(c, r)),
+    AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.experiments.appendAuditLog(c, r)),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
     ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),
@@ -128,10 +128,10 @@ export async function startServer(
     ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: await s.listAuthorizations() })),
     RemoveNode: unary('RemoveNode', 'admin', async (r) => ({ released: await s.removeNode(r.name) })),
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
-    CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.createExperiment(r)),
-    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.listExperiments() })),
-    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.setExperimentState(r)),
-    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.listAuditLog(r.experiment) })),
+    CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.experiments.create(r)),
+    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.experiments.list() })),
+    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.experiments.setState(r)),
+    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.experiments.listAuditLog(r.experiment) })),
   };
 
   // Watch responses are encoded once by the hub; the stream writes those bytes as they are.

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3, type IOptions, type PutBuilder } from 'etcd3';
 import { KeyLayout } from './keys.js';
 
 /**
@@ -45,6 +45,11 @@ export class Store {
     const res = await this.etcd.get(key).exec();
     const kv = res.kvs[0];
     return kv ? { value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) } : null;
+  }
+
+  /** A put of a JSON record: run it with `.exec()`, or pass it into a transaction. */
+  putJson(key: string, value: unknown): PutBuilder {
+    return this.etcd.put(key).value(JSON.stringify(value));
   }
 
   async list<T>(prefix: string): Promise<T[]> {
