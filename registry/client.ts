@@ -1,6 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
 import {
-  credentials as grpcCredentials, Metadata, type Client, type ClientReadableStream, type ServiceError,
+  credentials as grpcCredentials, Metadata, status, type Client, type ClientReadableStream, type ServiceError,
 } from '@grpc/grpc-js';
 import { UserError } from '../common/errors.js';
 import { decodeJoinString } from './joinString.js';
@@ -107,9 +107,16 @@ export class RegistryClient {
   private call<T>(method: string, request: object): Promise<T> {
     return new Promise((resolve, reject) => {
       this.stub[method]!(request, this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err: ServiceError | null, res: T) =>
-        err ? reject(new RegistryCallError(err.code, err.details || err.message, method)) : resolve(res),
+        err ? reject(this.callError(err, method)) : resolve(res),
       );
     });
+  }
+
+  /** The registry's own refusals pass through as they are; transport failures say which registry could not be reached. */
+  private callError(err: ServiceError, method: string): RegistryCallError {
+    const details = err.details || err.message;
+    const transport = (err.code === status.UNAVAILABLE && !details.startsWith("the registry's store")) || err.code === status.DEADLINE_EXCEEDED;
+    return new RegistryCallError(err.code, transport ? `cannot reach the registry at ${this.address}: ${details}` : details, method);
   }
 
   // public
@@ -130,7 +137,7 @@ export class RegistryClient {
       if (!done) { done = true; onEnd(err); }
     };
     stream.on('data', onResponse);
-    stream.on('error', (err: ServiceError) => finish(new RegistryCallError(err.code, err.details || err.message, 'Watch')));
+    stream.on('error', (err: ServiceError) => finish(this.callError(err, 'Watch')));
     stream.on('end', () => finish(null));
     return { cancel: () => { done = true; stream.cancel(); } };
   }

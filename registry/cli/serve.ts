@@ -14,11 +14,11 @@ export function serveCommand(): Command {
     .option('--metrics <host:port>', 'serve Prometheus metrics on http://host:port/metrics')
     .action(
       action(async (o: { listen?: string; etcd?: string; etcdCa?: string; metrics?: string }, command: Command) => {
-        const state = loadState(groupOptions(command).state);
         const etcd = o.etcd ? o.etcd.split(',').map((u) => u.trim()).filter(Boolean) : undefined;
         for (const url of etcd ?? []) {
           if (!/^https?:\/\/[^/]+$/.test(url)) throw new UserError(`--etcd endpoint "${url}" is not a URL`, { hint: 'write https://host:2379' });
         }
+        const state = loadState(groupOptions(command).state);
         const listen = o.listen ?? state.address;
         const progress = (line: string): void => void process.stderr.write(`${line}\n`);
         const running = await runRegistry(state, {
