@@ -12,7 +12,10 @@ import { KeyLayout } from '../../registry/keys.js';
 import { RegistryService } from '../../registry/service.js';
 import { initState, type RegistryState } from '../../registry/state.js';
 import { connectEtcd, Store } from '../../registry/store.js';
+import type { WatchResponse } from '../../registry/model.js';
+import { registryServiceDefinition } from '../../registry/proto.js';
 import { certPin } from '../../registry/tls.js';
+import { WatchHub } from '../../registry/watchHub.js';
 
 /**
  * Registry benchmark, loopback only, bounded in count and time:
@@ -21,7 +24,8 @@ import { certPin } from '../../registry/tls.js';
  *     beside bare etcd transactions (one slot key each) on the same etcd;
  *  2. delay from a change to its arrival at 1,000 concurrent Watch streams
  *     (1,000 separate connections, held by 4 client processes), p50 and p99,
- *     with the registry's CPU use.
+ *     with the registry's CPU use; beside it, in the same run, the same changes
+ *     through one etcd watch fanned out in-process (no gRPC) to as many sinks.
  * The registry runs as its own process (`garagenet registry serve`, managed
  * etcd), as in production. Reference figures: ANCHORS.md "etcd 3.4 as the
  * registry's store", measured on this machine kind.
@@ -210,9 +214,40 @@ async function watcherProcess(job: WatcherJob): Promise<void> {
   process.send!({ arrivals }, () => process.exit(0));
 }
 
-async function watchBench(state: RegistryState, admin: RegistryClient, serverPid: number): Promise<{ p50: number; p99: number; max: number; cpu: number; writeP50: number; spreadP50: number; spreadP99: number }> {
+interface WatchFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  cpu: number;
+  writeP50: number;
+  spreadP50: number;
+  spreadP99: number;
+  /** The peer side by side: the same changes through one etcd watch fanned out in-process to as many sinks, no gRPC. */
+  inProcessP50: number;
+  inProcessP99: number;
+}
+
+/** A WatchHub in this process on the registry's etcd, with `count` sinks that note when each batch arrived. */
+async function inProcessFanOut(state: RegistryState, from: number, count: number): Promise<{ arrivals: [Buffer, number][]; close(): Promise<void> }> {
+  const etcd = connectEtcd([managedEtcdUrl(state)]);
+  const watchDef = registryServiceDefinition().Watch!;
+  const hub = new WatchHub(new Store(etcd, new KeyLayout()), (r) => watchDef.responseSerialize(r));
+  await hub.start();
+  const arrivals: [Buffer, number][] = [];
+  for (let i = 0; i < count; i++) await hub.subscribe(from, (bytes) => void arrivals.push([bytes, epochMs()]));
+  return {
+    arrivals,
+    async close(): Promise<void> {
+      await hub.close();
+      etcd.close();
+    },
+  };
+}
+
+async function watchBench(state: RegistryState, admin: RegistryClient, serverPid: number): Promise<WatchFigures> {
   log(`opening ${WATCHERS} watch streams on ${WATCHERS} connections, from ${WATCHER_PROCESSES} client processes`);
   const from = (await admin.publicView()).revision;
+  const peer = await inProcessFanOut(state, from, WATCHERS);
   const self = fileURLToPath(import.meta.url);
   const workers = Array.from({ length: WATCHER_PROCESSES }, (_, w) => {
     const child = fork(self, ['--watcher'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -254,12 +289,23 @@ async function watchBench(state: RegistryState, admin: RegistryClient, serverPid
     for (const [name, at] of arrivals) first.set(name, Math.min(first.get(name) ?? Infinity, at));
     const spread = arrivals.map(([name, at]) => at - first.get(name)!).sort((a, b) => a - b);
     writes.sort((a, b) => a - b);
+    // Each batch is one shared Buffer: decode it once to learn which change it carries.
+    const watchDef = registryServiceDefinition().Watch!;
+    const names = new Map<Buffer, string[]>();
+    const inProcess: number[] = [];
+    for (const [bytes, at] of peer.arrivals) {
+      if (!names.has(bytes)) names.set(bytes, (watchDef.responseDeserialize(bytes) as WatchResponse).changes.map((c) => c.id));
+      for (const name of names.get(bytes)!) if (sent.has(name)) inProcess.push(at - sent.get(name)!);
+    }
+    inProcess.sort((a, b) => a - b);
     return {
       p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1]!, cpu, writeP50: percentile(writes, 50),
       spreadP50: percentile(spread, 50), spreadP99: percentile(spread, 99),
+      inProcessP50: percentile(inProcess, 50), inProcessP99: percentile(inProcess, 99),
     };
   } finally {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill();
+    await peer.close();
   }
 }
 
@@ -284,6 +330,7 @@ async function main(): Promise<void> {
       [`joins/s, ${JOINERS} joiners, in-process on etcd`, f(joins.direct, 0), `${f(bare, 0)} bare txn/s this run`, `${f(joins.direct / bare, 2)}x`],
       [`joins/s, ${JOINERS} joiners, gRPC+TLS end to end`, f(joins.grpc, 0), `${f(bare, 0)} bare txn/s this run`, `${f(joins.grpc / bare, 2)}x`],
       ['  vs a shared "next free" counter', f(joins.direct, 0), `${ANCHOR.joinsCounter} (counter, retry storm)`, `${f(joins.direct / ANCHOR.joinsCounter, 1)}x`],
+      [`watch delay p50 / p99, in-process fan-out, ${WATCHERS} sinks`, `${f(watch.inProcessP50)} / ${f(watch.inProcessP99)} ms`, '3 / 5-10 ms (one etcd watch, in-process)', `${f(watch.inProcessP50 / 3, 2)}x`],
       [`watch delay p50, ${WATCHERS} streams`, `${f(watch.p50)} ms`, `${ANCHOR.watchP50} ms (grpc-js fan-out, 1,000 conns)`, `${f(watch.p50 / 24.5, 2)}x`],
       [`watch delay p99, ${WATCHERS} streams`, `${f(watch.p99)} ms`, `${ANCHOR.watchP99} ms`, `${f(watch.p99 / 100, 2)}x`],
       ['watch delay max', `${f(watch.max)} ms`, '-', '-'],
