@@ -37,7 +37,7 @@ export class Experiments {
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
     const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 10;
     const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
-    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 60, 365 * DAY) : 7 * DAY;
+    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
     const at = timestamp();
     const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
     const build = ([slot, asnSlot]: number[]): Experiment => {
@@ -104,6 +104,9 @@ export class Experiments {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await this.store.get<Experiment>(this.store.keys.experiment(req.name));
       if (!current) throw notFound(`experiment "${req.name}"`);
+      if (req.state === 'active' && Date.parse(current.value.expiresAt) <= Date.now()) {
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.value.expiresAt}; create a new one`);
+      }
       const next: Experiment = { ...current.value, state: req.state as Experiment['state'], updatedAt: timestamp() };
       const res = await this.store.etcd.if(this.store.keys.experiment(req.name), 'Mod', '==', current.modRevision).then(this.store.putJson(this.store.keys.experiment(req.name), next)).commit();
       if (res.succeeded) return next;
@@ -122,7 +125,7 @@ export class Experiments {
       throw permissionDenied(`node "${caller.node}" does not host experiment "${req.experiment}"`);
     }
     const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
-    await this.store.putJson(`${this.store.keys.audit(req.experiment)}${entry.at}-${randomBytes(4).toString('hex')}`, entry).exec();
+    await this.store.putJson(this.auditKey(entry), entry).exec();
     return entry;
   }
 
@@ -130,5 +133,33 @@ export class Experiments {
     checkName('experiment', experiment);
     if (!(await this.store.get(this.store.keys.experiment(experiment)))) throw notFound(`experiment "${experiment}"`);
     return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
+  }
+
+  /**
+   * Stops every active experiment past its expiry and notes it in its audit
+   * log; nodes see the state change through Watch and withdraw its routes.
+   * Every registry process sweeps now and then: the compare on the record's
+   * revision lets exactly one of concurrent sweeps write.
+   */
+  async stopExpired(now = Date.now()): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const experiment of await this.list()) {
+      if (experiment.state !== 'active' || Date.parse(experiment.expiresAt) > now) continue;
+      const key = this.store.keys.experiment(experiment.name);
+      const current = await this.store.get<Experiment>(key);
+      if (!current || current.value.state !== 'active') continue;
+      const at = timestamp();
+      const entry: AuditEntry = { experiment: experiment.name, node: '', event: 'expired', detail: `expired at ${experiment.expiresAt}`, at };
+      const res = await this.store.etcd
+        .if(key, 'Mod', '==', current.modRevision)
+        .then(this.store.putJson(key, { ...current.value, state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
+        .commit();
+      if (res.succeeded) stopped.push(experiment.name);
+    }
+    return stopped;
+  }
+
+  private auditKey(entry: AuditEntry): string {
+    return `${this.store.keys.audit(entry.experiment)}${entry.at}-${randomBytes(4).toString('hex')}`;
   }
 }

@@ -226,6 +226,17 @@ describe('experiments and authorizations', () => {
     expect((await t.admin.listExperiments()).find((e) => e.name === 'bgp-fuzz')?.state).toBe('stopped');
   });
 
+  it('stops experiments past their expiry, with an audit entry, and will not restart them', async () => {
+    await t.admin.createExperiment({ name: 'short', owner: 'lab-b', durationSeconds: 1 });
+    expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await t.registry.service.experiments.stopExpired()).toContain('short');
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'short')?.state).toBe('stopped');
+    expect((await t.admin.listAuditLog('short')).map((e) => e.event)).toEqual(['expired']);
+    expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
+    await expectRefusal(t.admin.setExperimentState('short', 'active'), status.FAILED_PRECONDITION, /expired at/);
+  });
+
   it('adds authorizations only inside the pools of their plane', async () => {
     const mesh = await t.admin.getMesh();
     const added = await t.admin.addAuthorization({ prefix: '10.96.200.0/24', maxLength: 26, originAsn: 4_200_000_001, plane: 'experimental' });

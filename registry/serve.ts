@@ -16,6 +16,9 @@ import { certPin } from './tls.js';
  * mesh written into etcd on first start, and the gRPC server.
  */
 
+/** How often each registry process stops experiments past their expiry. */
+const EXPIRY_SWEEP_MS = 15_000;
+
 export interface RunningRegistry {
   port: number;
   etcdEndpoints: string[];
@@ -65,11 +68,19 @@ export async function runRegistry(
     const service = new RegistryService(store, mesh, { address: state.address, pin: certPin(state.certPem) });
     const server = await startServer(service, { store, listen: options.listen, keyPem: state.keyPem, certPem: state.certPem });
     const metricsServer = options.metricsListen ? await startMetricsServer(options.metricsListen) : null;
+    const sweep = setInterval(() => {
+      service.experiments.stopExpired().then(
+        (stopped) => stopped.length > 0 && log.info({ stopped }, 'expired experiments stopped'),
+        (err: Error) => log.warn({ err: err.message }, 'expiry sweep failed; next time'),
+      );
+    }, EXPIRY_SWEEP_MS);
+    sweep.unref();
     return {
       port: server.port,
       etcdEndpoints: endpoints,
       service,
       async close(): Promise<void> {
+        clearInterval(sweep);
         metricsServer?.close();
         await server.close();
         etcd.close();
