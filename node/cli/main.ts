@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { planeCommand } from '../../native/cli/index.js';
+import { registryCommand } from '../../registry/cli/index.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
   program.addCommand(planeCommand());
+  program.addCommand(registryCommand());
   return program;
 }
 
