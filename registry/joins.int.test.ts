@@ -1,14 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
-import { expectRefusal, startTestEtcd, startTestRegistry, wgPublicKey } from './test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './localRegistry.js';
+import { expectRefusal } from './test-support/harness.js';
 
 // Concurrent joins against one real etcd: transactional allocation, no duplicates, clear exhaustion.
 
-let etcd: Awaited<ReturnType<typeof startTestEtcd>>;
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
 
 beforeAll(async () => {
-  etcd = await startTestEtcd();
+  etcd = await startLocalEtcd();
 });
 
 afterAll(async () => {
@@ -16,7 +17,7 @@ afterAll(async () => {
 });
 
 it('gives 50 concurrent joiners distinct addresses, prefixes and ASNs', async () => {
-  const t = await startTestRegistry({ etcd: [etcd.url], keyPrefix: '/mesh-many/' });
+  const t = await startLocalRegistry({ etcd: [etcd.url], keyPrefix: '/mesh-many/' });
   try {
     await t.admin.createOrganization({ name: 'uni-a' });
     const invitations = await Promise.all(Array.from({ length: 50 }, () => t.admin.createInvitation({ organization: 'uni-a' })));
@@ -48,7 +49,7 @@ it('gives 50 concurrent joiners distinct addresses, prefixes and ASNs', async ()
 });
 
 it('says which pool ran out, and leaves the invitation unused', async () => {
-  const t = await startTestRegistry({
+  const t = await startLocalRegistry({
     etcd: [etcd.url],
     keyPrefix: '/mesh-tiny/',
     pools: {

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { EtcdError } from 'etcd3';
+import { ClientRuntimeError, EtcdError, EtcdWatchStreamEnded, GRPCGenericError } from 'etcd3';
 
 /** A refusal with the gRPC status it travels as; the message names the field and the problem. */
 export class RpcError extends Error {
@@ -26,14 +26,17 @@ export const exhausted = (why: string): RpcError => new RpcError(status.RESOURCE
  */
 export function toRpcError(err: unknown): RpcError {
   if (err instanceof RpcError) return err;
-  if (err instanceof EtcdError || isEtcdTransportError(err)) {
+  if (
+    err instanceof GRPCGenericError || err instanceof EtcdError || err instanceof ClientRuntimeError ||
+    err instanceof EtcdWatchStreamEnded || isEtcdTransportError(err)
+  ) {
     return new RpcError(status.UNAVAILABLE, `the registry's store (etcd) is unreachable: ${(err as Error).message}`);
   }
   return new RpcError(status.INTERNAL, 'internal registry error (see the registry log)');
 }
 
 function isEtcdTransportError(err: unknown): boolean {
-  const name = (err as { name?: string } | null)?.name ?? '';
-  // cockatiel's open circuit breaker and timeouts surface with these names.
-  return name === 'BrokenCircuitError' || name === 'TaskCancelledError' || name === 'IsolatedCircuitError';
+  // etcd3's fault handling (cockatiel) throws these when it stops calling an unreachable etcd.
+  const name = (err as { constructor?: { name?: string } } | null)?.constructor?.name ?? '';
+  return ['BrokenCircuitError', 'TaskCancelledError', 'IsolatedCircuitError'].includes(name);
 }

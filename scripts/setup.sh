@@ -21,8 +21,9 @@ debian_packages=(
   etcd-server etcd-client                       # the registry's store
   wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
+  procps conntrack                              # sysctl inside namespaces; NAT state in the topology test
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
-  iperf3 wrk                                    # throughput and load figures
+  iperf3 wrk time                               # throughput and load figures (time: ip -batch CPU and memory in bench/fib)
   chromium                                      # the looking-glass browser test
 )
 node_major() { command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' || echo 0; }
@@ -60,6 +61,8 @@ case "$job" in
   test)
     mkdir -p test-output
     status=0
+    echo "==> type-checking tests"
+    npm run typecheck || status=1
     for project in unit integration system; do
       echo "==> tests: $project"
       npx vitest run --project "$project" --passWithNoTests \

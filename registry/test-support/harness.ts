@@ -1,61 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_POOLS, type Pools } from '../addressPlan.js';
-import { RegistryClient } from '../client.js';
 import { expect } from 'vitest';
-import { EtcdMember, freePort } from '../etcdProcess.js';
-import { runRegistry, type RunningRegistry } from '../serve.js';
-import { initState, type RegistryState } from '../state.js';
-
-/** A real registry (real etcd, real TLS gRPC) on loopback for integration tests and benchmarks. */
-export interface TestRegistry {
-  state: RegistryState;
-  registry: RunningRegistry;
-  address: string;
-  admin: RegistryClient;
-  /** A client with the registry's certificate and no credential (or the given one). */
-  client(credential?: string): RegistryClient;
-  close(): Promise<void>;
-}
-
-export async function startTestRegistry(options: { pools?: Pools; etcd?: string[]; state?: RegistryState; keyPrefix?: string } = {}): Promise<TestRegistry> {
-  const dir = options.state ? options.state.dir : mkdtempSync(join(tmpdir(), 'gn-registry-'));
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const state = options.state
-    ? { ...options.state, address }
-    : await initState(dir, { name: 'testmesh', pools: options.pools ?? DEFAULT_POOLS, address });
-  const registry = await runRegistry(state, {
-    listen: address, ...(options.etcd ? { etcd: options.etcd } : {}), ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
-  });
-  const clients: RegistryClient[] = [];
-  const client = (credential?: string): RegistryClient => {
-    const c = new RegistryClient(address, { certPem: state.certPem, ...(credential ? { credential } : {}), timeoutMs: 8000 });
-    clients.push(c);
-    return c;
-  };
-  return {
-    state,
-    registry,
-    address,
-    admin: client(state.adminCredential),
-    client,
-    async close(): Promise<void> {
-      for (const c of clients) c.close();
-      await registry.close();
-      if (!options.state) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A fresh WireGuard-style public key (X25519, base64), as `wg pubkey` prints. */
-export function wgPublicKey(): string {
-  const { publicKey } = generateKeyPairSync('x25519');
-  const der = publicKey.export({ format: 'der', type: 'spki' });
-  return der.subarray(der.length - 32).toString('base64');
-}
 
 /** Asserts that a registry call fails with `code` and a message matching `message`. */
 export async function expectRefusal(call: Promise<unknown>, code: number, message: RegExp): Promise<void> {
@@ -65,19 +8,4 @@ export async function expectRefusal(call: Promise<unknown>, code: number, messag
   );
   if (err === null) throw new Error(`expected a refusal with code ${code}, but the call succeeded`);
   expect({ code: err.code, message: err.message }).toEqual({ code, message: expect.stringMatching(message) });
-}
-
-/** Starts one real etcd member on free loopback ports in a temp dir. */
-export async function startTestEtcd(): Promise<{ member: EtcdMember; url: string; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'gn-etcd-'));
-  const member = new EtcdMember({ name: 'test', dataDir: join(dir, 'data'), clientPort: await freePort(), peerPort: await freePort() });
-  await member.start();
-  return {
-    member,
-    url: member.clientUrl,
-    async close(): Promise<void> {
-      await member.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
