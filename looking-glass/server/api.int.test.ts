@@ -322,7 +322,7 @@ describe('experiments and probes', () => {
       const third = await probe('10.96.0.4');
       expect(third.status).toBe(503);
       expect(third.headers.get('retry-after')).toBe('5');
-      expect((await third.json()).error.message).toBe('2 probes are already running');
+      expect(((await third.json()) as { error: { message: string } }).error.message).toBe('2 probes are already running');
       release.splice(0).forEach((done) => done());
       expect([(await first).status, (await second).status]).toEqual([200, 200]);
       const fourth = probe('10.96.0.4');
@@ -423,7 +423,7 @@ describe('rate limiting and metrics', () => {
         statuses.push(res.status);
         if (res.status === 429) {
           retryAfter = res.headers.get('retry-after');
-          expect((await res.json()).error.message).toBe('too many requests from your address');
+          expect(((await res.json()) as { error: { message: string } }).error.message).toBe('too many requests from your address');
         } else await res.arrayBuffer();
       }
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../registry/client.js';
 import { decodeJoinString } from '../../registry/joinString.js';
-import { startTestEtcd, startTestRegistry, wgPublicKey, type TestRegistry } from '../../registry/test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from '../../registry/localRegistry.js';
 import { createLookingGlass, type LookingGlass } from '../server/server.js';
 import { RegistryPublicViewSource } from './registry-adapter.js';
 
@@ -9,8 +9,8 @@ import { RegistryPublicViewSource } from './registry-adapter.js';
 // its typed client. The route daemons' control API has not landed yet, so no
 // node answers: the members, map nodes and experiments come from the registry alone.
 
-let etcd: Awaited<ReturnType<typeof startTestEtcd>>;
-let t: TestRegistry;
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
+let t: LocalRegistry;
 let lg: LookingGlass;
 let base: string;
 const secrets: string[] = [];
@@ -24,8 +24,8 @@ async function get(path: string): Promise<{ status: number; json: any }> {
 }
 
 beforeAll(async () => {
-  etcd = await startTestEtcd();
-  t = await startTestRegistry({ etcd: [etcd.url] });
+  etcd = await startLocalEtcd();
+  t = await startLocalRegistry({ etcd: [etcd.url] });
   await t.admin.createOrganization({ name: 'uni-a', description: 'University A' });
   await t.admin.createOrganization({ name: 'lab-b', description: 'Lab B' });
   secrets.push(t.state.adminCredential);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAddress, hostAddress, parseAddress, parsePrefix } from '../../common/prefix.js';
 import { RegistryClient } from '../../registry/client.js';
-import { startTestEtcd, startTestRegistry, wgPublicKey } from '../../registry/test-support/harness.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from '../../registry/localRegistry.js';
 import { RoutedClient } from '../../route-daemon/control/client.js';
 import type { NeighborSource, NeighborState } from '../../route-daemon/control/neighbors.js';
 import { startControlServer } from '../../route-daemon/control/server.js';
@@ -34,9 +34,9 @@ export async function startRealComponents(): Promise<{
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const etcd = await startTestEtcd();
+    const etcd = await startLocalEtcd();
     cleanup.push(() => etcd.close());
-    const registry = await startTestRegistry({ etcd: [etcd.url] });
+    const registry = await startLocalRegistry({ etcd: [etcd.url] });
     cleanup.push(() => registry.close());
     await registry.admin.createOrganization({ name: 'uni-a', description: 'University A' });
     await registry.admin.createOrganization({ name: 'lab-b', description: 'Lab B' });
