@@ -1,0 +1,105 @@
+/**
+ * Which NOTIFICATION a BGP speaker sends for which failure (RFC 4271 §4.5 and
+ * §6, RFC 4486 for the Cease subcodes, RFC 7606 §3 for UPDATE errors). The FSM
+ * and the session pick a notification from here by name so that codes never
+ * appear as bare numbers elsewhere.
+ */
+
+export const ErrorCode = {
+  messageHeader: 1,
+  openMessage: 2,
+  updateMessage: 3,
+  holdTimerExpired: 4,
+  fsm: 5,
+  cease: 6,
+  routeRefresh: 7,
+} as const;
+
+export const OpenSubcode = {
+  unsupportedVersion: 1,
+  badPeerAs: 2,
+  badBgpIdentifier: 3,
+  unsupportedOptionalParameter: 4,
+  unacceptableHoldTime: 6,
+  unsupportedCapability: 7,
+} as const;
+
+export const CeaseSubcode = {
+  maxPrefixReached: 1,
+  administrativeShutdown: 2,
+  peerDeconfigured: 3,
+  administrativeReset: 4,
+  connectionRejected: 5,
+  otherConfigurationChange: 6,
+  connectionCollisionResolution: 7,
+  outOfResources: 8,
+} as const;
+
+/** RFC 6608: the FSM subcode says in which state the unexpected message came. */
+export const FsmSubcode = {
+  unspecified: 0,
+  unexpectedInOpenSent: 1,
+  unexpectedInOpenConfirm: 2,
+  unexpectedInEstablished: 3,
+} as const;
+
+export interface Notification {
+  readonly code: number;
+  readonly subcode: number;
+  readonly data: Buffer;
+}
+
+function notification(code: number, subcode: number, data: Buffer = Buffer.alloc(0)): Notification {
+  return { code, subcode, data };
+}
+
+export const notifications = {
+  holdTimerExpired: (): Notification => notification(ErrorCode.holdTimerExpired, 0),
+  unexpectedMessage: (subcode: number): Notification => notification(ErrorCode.fsm, subcode),
+  administrativeShutdown: (): Notification => notification(ErrorCode.cease, CeaseSubcode.administrativeShutdown),
+  administrativeReset: (): Notification => notification(ErrorCode.cease, CeaseSubcode.administrativeReset),
+  peerDeconfigured: (): Notification => notification(ErrorCode.cease, CeaseSubcode.peerDeconfigured),
+  connectionRejected: (): Notification => notification(ErrorCode.cease, CeaseSubcode.connectionRejected),
+  collisionResolution: (): Notification => notification(ErrorCode.cease, CeaseSubcode.connectionCollisionResolution),
+  /** RFC 4486 §4: the data carries AFI (2), SAFI (1) and the configured limit (4). */
+  maxPrefixReached: (afi: number, safi: number, limit: number): Notification => {
+    const data = Buffer.alloc(7);
+    data.writeUInt16BE(afi, 0);
+    data.writeUInt8(safi, 2);
+    data.writeUInt32BE(limit, 3);
+    return notification(ErrorCode.cease, CeaseSubcode.maxPrefixReached, data);
+  },
+  /** RFC 4271 §6.2: the data is the largest version we support. */
+  unsupportedVersion: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.unsupportedVersion, Buffer.from([0, 4])),
+  badPeerAs: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.badPeerAs),
+  badBgpIdentifier: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.badBgpIdentifier),
+  unacceptableHoldTime: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.unacceptableHoldTime),
+  /** RFC 5492 §5: the data lists the capabilities we require but the peer lacks. */
+  unsupportedCapability: (data: Buffer): Notification => notification(ErrorCode.openMessage, OpenSubcode.unsupportedCapability, data),
+};
+
+const codeNames: Record<number, string> = {
+  1: 'message header error',
+  2: 'OPEN message error',
+  3: 'UPDATE message error',
+  4: 'hold timer expired',
+  5: 'finite state machine error',
+  6: 'cease',
+  7: 'ROUTE-REFRESH message error',
+};
+
+const subcodeNames: Record<number, Record<number, string>> = {
+  1: { 1: 'connection not synchronized', 2: 'bad message length', 3: 'bad message type' },
+  2: { 1: 'unsupported version number', 2: 'bad peer AS', 3: 'bad BGP identifier', 4: 'unsupported optional parameter', 6: 'unacceptable hold time', 7: 'unsupported capability' },
+  3: { 1: 'malformed attribute list', 2: 'unrecognized well-known attribute', 3: 'missing well-known attribute', 4: 'attribute flags error', 5: 'attribute length error', 6: 'invalid ORIGIN attribute', 8: 'invalid NEXT_HOP attribute', 9: 'optional attribute error', 10: 'invalid network field', 11: 'malformed AS_PATH' },
+  5: { 1: 'unexpected message in OpenSent', 2: 'unexpected message in OpenConfirm', 3: 'unexpected message in Established' },
+  6: { 1: 'maximum number of prefixes reached', 2: 'administrative shutdown', 3: 'peer de-configured', 4: 'administrative reset', 5: 'connection rejected', 6: 'other configuration change', 7: 'connection collision resolution', 8: 'out of resources' },
+  7: { 1: 'invalid message length' },
+};
+
+/** A human line for logs and the neighbor listing, e.g. "cease: administrative shutdown (6/2)". */
+export function describeNotification(n: Pick<Notification, 'code' | 'subcode'>): string {
+  const code = codeNames[n.code] ?? `error code ${n.code}`;
+  const sub = subcodeNames[n.code]?.[n.subcode];
+  return `${code}${sub ? `: ${sub}` : ''} (${n.code}/${n.subcode})`;
+}
