@@ -1,81 +1,46 @@
+import {
+  CeaseSubcode,
+  ErrorCode,
+  OpenSubcode,
+  type NotificationFields,
+} from '../packet/types.js';
+
 /**
  * Which NOTIFICATION a BGP speaker sends for which failure (RFC 4271 §4.5 and
- * §6, RFC 4486 for the Cease subcodes, RFC 7606 §3 for UPDATE errors). The FSM
- * and the session pick a notification from here by name so that codes never
- * appear as bare numbers elsewhere.
+ * §6, RFC 4486 for the Cease subcodes, RFC 6608 for FSM errors). The FSM and
+ * the session pick a notification from here by name so that codes never
+ * appear as bare numbers elsewhere; the codes themselves are the codec's.
  */
 
-export const ErrorCode = {
-  messageHeader: 1,
-  openMessage: 2,
-  updateMessage: 3,
-  holdTimerExpired: 4,
-  fsm: 5,
-  cease: 6,
-  routeRefresh: 7,
-} as const;
-
-export const OpenSubcode = {
-  unsupportedVersion: 1,
-  badPeerAs: 2,
-  badBgpIdentifier: 3,
-  unsupportedOptionalParameter: 4,
-  unacceptableHoldTime: 6,
-  unsupportedCapability: 7,
-} as const;
-
-export const CeaseSubcode = {
-  maxPrefixReached: 1,
-  administrativeShutdown: 2,
-  peerDeconfigured: 3,
-  administrativeReset: 4,
-  connectionRejected: 5,
-  otherConfigurationChange: 6,
-  connectionCollisionResolution: 7,
-  outOfResources: 8,
-} as const;
-
-/** RFC 6608: the FSM subcode says in which state the unexpected message came. */
-export const FsmSubcode = {
-  unspecified: 0,
-  unexpectedInOpenSent: 1,
-  unexpectedInOpenConfirm: 2,
-  unexpectedInEstablished: 3,
-} as const;
-
-export interface Notification {
-  readonly code: number;
-  readonly subcode: number;
-  readonly data: Buffer;
-}
+export type Notification = NotificationFields;
 
 function notification(code: number, subcode: number, data: Buffer = Buffer.alloc(0)): Notification {
   return { code, subcode, data };
 }
 
 export const notifications = {
-  holdTimerExpired: (): Notification => notification(ErrorCode.holdTimerExpired, 0),
-  unexpectedMessage: (subcode: number): Notification => notification(ErrorCode.fsm, subcode),
-  administrativeShutdown: (): Notification => notification(ErrorCode.cease, CeaseSubcode.administrativeShutdown),
-  administrativeReset: (): Notification => notification(ErrorCode.cease, CeaseSubcode.administrativeReset),
-  peerDeconfigured: (): Notification => notification(ErrorCode.cease, CeaseSubcode.peerDeconfigured),
-  connectionRejected: (): Notification => notification(ErrorCode.cease, CeaseSubcode.connectionRejected),
-  collisionResolution: (): Notification => notification(ErrorCode.cease, CeaseSubcode.connectionCollisionResolution),
+  holdTimerExpired: (): Notification => notification(ErrorCode.HoldTimerExpired, 0),
+  unexpectedMessage: (subcode: number): Notification => notification(ErrorCode.FiniteStateMachine, subcode),
+  administrativeShutdown: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown),
+  administrativeReset: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeReset),
+  peerDeconfigured: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.PeerDeconfigured),
+  connectionRejected: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionRejected),
+  collisionResolution: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution),
   /** RFC 4486 §4: the data carries AFI (2), SAFI (1) and the configured limit (4). */
   maxPrefixReached: (afi: number, safi: number, limit: number): Notification => {
     const data = Buffer.alloc(7);
     data.writeUInt16BE(afi, 0);
     data.writeUInt8(safi, 2);
     data.writeUInt32BE(limit, 3);
-    return notification(ErrorCode.cease, CeaseSubcode.maxPrefixReached, data);
+    return notification(ErrorCode.Cease, CeaseSubcode.MaximumPrefixesReached, data);
   },
   /** RFC 4271 §6.2: the data is the largest version we support. */
-  unsupportedVersion: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.unsupportedVersion, Buffer.from([0, 4])),
-  badPeerAs: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.badPeerAs),
-  badBgpIdentifier: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.badBgpIdentifier),
-  unacceptableHoldTime: (): Notification => notification(ErrorCode.openMessage, OpenSubcode.unacceptableHoldTime),
+  unsupportedVersion: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnsupportedVersionNumber, Buffer.from([0, 4])),
+  badPeerAs: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.BadPeerAs),
+  badBgpIdentifier: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.BadBgpIdentifier),
+  unacceptableHoldTime: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnacceptableHoldTime),
   /** RFC 5492 §5: the data lists the capabilities we require but the peer lacks. */
-  unsupportedCapability: (data: Buffer): Notification => notification(ErrorCode.openMessage, OpenSubcode.unsupportedCapability, data),
+  unsupportedCapability: (data: Buffer): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnsupportedCapability, data),
 };
 
 const codeNames: Record<number, string> = {

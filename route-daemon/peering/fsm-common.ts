@@ -1,4 +1,5 @@
-import { FsmSubcode, notifications, type Notification } from './errors.js';
+import { FsmSubcode } from '../packet/types.js';
+import { notifications, type Notification } from './errors.js';
 import type { DownCause, FsmAction, FsmData, FsmState, Transition } from './fsm-types.js';
 
 /**
@@ -40,10 +41,10 @@ export function dropToIdle(data: FsmData, options: { cause: DownCause; notify?: 
 /** A message that has no place in this state: NOTIFICATION FSM error (RFC 6608 subcodes). */
 export function unexpectedMessage(data: FsmData): Transition {
   const subcode =
-    data.state === 'OpenSent' ? FsmSubcode.unexpectedInOpenSent
-    : data.state === 'OpenConfirm' ? FsmSubcode.unexpectedInOpenConfirm
-    : data.state === 'Established' ? FsmSubcode.unexpectedInEstablished
-    : FsmSubcode.unspecified;
+    data.state === 'OpenSent' ? FsmSubcode.UnexpectedMessageInOpenSent
+    : data.state === 'OpenConfirm' ? FsmSubcode.UnexpectedMessageInOpenConfirm
+    : data.state === 'Established' ? FsmSubcode.UnexpectedMessageInEstablished
+    : FsmSubcode.Unspecified;
   return dropToIdle(data, { cause: 'notificationSent', notify: notifications.unexpectedMessage(subcode) });
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CeaseSubcode, ErrorCode, FsmSubcode, notifications } from './errors.js';
+import { CeaseSubcode, ErrorCode, FsmSubcode } from '../packet/types.js';
+import { notifications } from './errors.js';
 import { initialFsm, step, type FsmAction, type FsmConfig, type FsmData, type FsmEvent, type FsmState } from './fsm.js';
 import { OPEN_WAIT_HOLD_SECONDS } from './timers.js';
 
@@ -134,7 +135,7 @@ describe('OpenSent', () => {
   it('a collision loser closes with Cease/connection collision resolution', () => {
     const t = step(inState('OpenSent'), { type: 'CollisionDump' }, active);
     expect(t.data.state).toBe('Idle');
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.cease, subcode: CeaseSubcode.connectionCollisionResolution } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.ConnectionCollisionResolution } });
   });
   it('sends the OPEN error the session found', () => {
     const t = step(inState('OpenSent'), { type: 'MessageError', notification: notifications.badPeerAs() }, active);
@@ -143,11 +144,11 @@ describe('OpenSent', () => {
   });
   it('an UPDATE before the OPEN is an FSM error (RFC 6608 subcode 1)', () => {
     const t = step(inState('OpenSent'), { type: 'UpdateReceived' }, active);
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.fsm, subcode: FsmSubcode.unexpectedInOpenSent } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.FiniteStateMachine, subcode: FsmSubcode.UnexpectedMessageInOpenSent } });
   });
   it('Stop sends Cease/administrative shutdown', () => {
     const t = step(inState('OpenSent'), { type: 'Stop' }, active);
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.cease, subcode: CeaseSubcode.administrativeShutdown } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.AdministrativeShutdown } });
   });
   it('a received NOTIFICATION ends the connection without answering', () => {
     const t = step(inState('OpenSent'), { type: 'NotificationReceived', notification: notifications.badPeerAs() }, active);
@@ -174,16 +175,16 @@ describe('OpenConfirm', () => {
   });
   it('a second OPEN is an FSM error (RFC 6608 subcode 2)', () => {
     const t = step(confirmed, { type: 'OpenReceived', holdTime: 9 }, active);
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.fsm, subcode: FsmSubcode.unexpectedInOpenConfirm } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.FiniteStateMachine, subcode: FsmSubcode.UnexpectedMessageInOpenConfirm } });
   });
   it('hold timer expiry sends its NOTIFICATION and reports no session down (never was up)', () => {
     const t = step(confirmed, { type: 'HoldTimerExpires' }, active);
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.holdTimerExpired } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.HoldTimerExpired } });
     expect(types(t.actions)).not.toContain('down');
   });
   it('collision dump closes with Cease/7', () => {
     const t = step(confirmed, { type: 'CollisionDump' }, active);
-    expect(sent(t.actions)).toMatchObject({ notification: { subcode: CeaseSubcode.connectionCollisionResolution } });
+    expect(sent(t.actions)).toMatchObject({ notification: { subcode: CeaseSubcode.ConnectionCollisionResolution } });
   });
 });
 
@@ -206,7 +207,7 @@ describe('Established', () => {
     expect(t.actions).toContainEqual({ type: 'down', cause: 'notificationSent', notification: notifications.holdTimerExpired() });
   });
   it('an UPDATE error resets with the validator\'s NOTIFICATION', () => {
-    const n = { code: ErrorCode.updateMessage, subcode: 1, data: Buffer.alloc(0) };
+    const n = { code: ErrorCode.UpdateMessage, subcode: 1, data: Buffer.alloc(0) };
     const t = step(up, { type: 'UpdateError', notification: n }, active);
     expect(sent(t.actions)).toEqual({ type: 'sendNotification', notification: n });
     expect(t.actions).toContainEqual({ type: 'down', cause: 'notificationSent', notification: n });
@@ -228,7 +229,7 @@ describe('Established', () => {
   it('an OPEN in Established is an FSM error, not a crash (RFC 6608 subcode 3)', () => {
     const t = step(up, { type: 'OpenReceived', holdTime: 9 }, active);
     expect(t.data.state).toBe('Idle');
-    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.fsm, subcode: FsmSubcode.unexpectedInEstablished } });
+    expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.FiniteStateMachine, subcode: FsmSubcode.UnexpectedMessageInEstablished } });
   });
   it('a received NOTIFICATION is passed to the instance', () => {
     const n = notifications.administrativeReset();
