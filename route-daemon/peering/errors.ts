@@ -1,6 +1,7 @@
 import {
   CeaseSubcode,
   ErrorCode,
+  FsmSubcode,
   OpenSubcode,
   type NotificationFields,
 } from '../packet/types.js';
@@ -21,6 +22,8 @@ function notification(code: number, subcode: number, data: Buffer = Buffer.alloc
 export const notifications = {
   holdTimerExpired: (): Notification => notification(ErrorCode.HoldTimerExpired, 0),
   unexpectedMessage: (subcode: number): Notification => notification(ErrorCode.FiniteStateMachine, subcode),
+  /** Our own failure to process a message: RFC 6608's "unspecified" FSM error, so that the peer retries later. */
+  internalError: (): Notification => notification(ErrorCode.FiniteStateMachine, FsmSubcode.Unspecified),
   administrativeShutdown: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown),
   administrativeReset: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeReset),
   peerDeconfigured: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.PeerDeconfigured),
