@@ -55,7 +55,6 @@ describe('negotiation of the peer OPEN', () => {
   });
   it.each([
     ['wrong AS', open({}), 65000, OpenSubcode.BadPeerAs],
-    ['version 3', open({ version: 3 }), 4200000002, OpenSubcode.UnsupportedVersionNumber],
     ['BGP identifier 0', open({ bgpId: 0 }), 4200000002, OpenSubcode.BadBgpIdentifier],
     ['hold time 2', open({ holdTime: 2 }), 4200000002, OpenSubcode.UnacceptableHoldTime],
     ['iBGP with our own identifier', open({ bgpId: local.routerId, capabilities: [{ kind: 'four-octet-as', asn: local.asn }] }), local.asn, OpenSubcode.BadBgpIdentifier],

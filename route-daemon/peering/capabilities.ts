@@ -1,4 +1,3 @@
-import { formatAddress } from '../../common/prefix.js';
 import type { AddressFamily as FamilyName } from '../routing/instance.js';
 import {
   AS_TRANS,
@@ -10,8 +9,9 @@ import {
   type Capability,
   type OpenMessage,
 } from '../packet/types.js';
-import { notifications, type Notification } from './errors.js';
-import { isAcceptableHoldTime } from './timers.js';
+import { gracefulRestartOf, hasCapability, offeredFamilies, openAsn } from '../packet/capabilities.js';
+import { validateOpen } from '../packet/validate.js';
+import type { Notification } from './errors.js';
 
 /**
  * What we announce in our OPEN and what the two OPENs settle between them
@@ -100,55 +100,33 @@ export type OpenOutcome =
   | { readonly ok: false; readonly notification: Notification; readonly reason: string };
 
 /**
- * Checks a peer's OPEN against what we expect of it (RFC 4271 §6.2) and
- * settles the session's capabilities. A peer without any multiprotocol
- * capability speaks IPv4 unicast only (RFC 4760 §8).
+ * Checks a peer's OPEN against what we expect of it (the codec's RFC 4271
+ * §6.2 checks with the configured peer AS) and settles the session's
+ * capabilities: families are those both sides offered.
  */
 export function negotiate(open: OpenMessage, expected: { readonly local: LocalSpeaker; readonly peerAsn: number }): OpenOutcome {
   const { local } = expected;
-  if (open.version !== BGP_VERSION) {
-    return { ok: false, notification: notifications.unsupportedVersion(), reason: `peer speaks BGP version ${open.version}, we speak 4` };
-  }
-  const fourOctet = open.capabilities.find((c) => c.kind === 'four-octet-as');
-  const peerAsn = fourOctet ? fourOctet.asn : open.myAs;
-  if (peerAsn !== expected.peerAsn) {
-    return { ok: false, notification: notifications.badPeerAs(), reason: `peer says it is AS${peerAsn}, configured AS${expected.peerAsn}` };
-  }
-  const iBgp = peerAsn === local.asn;
-  if (open.bgpId === 0 || (iBgp && open.bgpId === local.routerId)) {
-    return { ok: false, notification: notifications.badBgpIdentifier(), reason: `peer BGP identifier ${formatAddress({ family: 4, value: BigInt(open.bgpId) })} is not usable` };
-  }
-  if (!isAcceptableHoldTime(open.holdTime)) {
-    return { ok: false, notification: notifications.unacceptableHoldTime(), reason: `peer hold time ${open.holdTime}s is neither 0 nor at least 3` };
-  }
-  const announced = new Set<FamilyName>();
-  let sawMultiprotocol = false;
-  for (const cap of open.capabilities) {
-    if (cap.kind !== 'multiprotocol') continue;
-    sawMultiprotocol = true;
-    const name = familyName(cap.afi, cap.safi);
-    if (name) announced.add(name);
-  }
-  if (!sawMultiprotocol) announced.add('ipv4-unicast');
-  const families = local.families.filter((f) => announced.has(f));
-  const gr = open.capabilities.find((c) => c.kind === 'graceful-restart');
-  const gracefulRestart: PeerGracefulRestart | undefined = gr && {
+  const verdict = validateOpen(open, { peerAs: expected.peerAsn, localAs: local.asn, localBgpId: local.routerId });
+  if (verdict.action === 'session-reset') return { ok: false, notification: verdict.notification, reason: verdict.reason };
+  const offered = new Set(offeredFamilies(open).map((f) => familyName(f.afi, f.safi)));
+  const gr = gracefulRestartOf(open);
+  const gracefulRestart: PeerGracefulRestart | undefined = gr ? {
     restartTimeSeconds: gr.restartTime,
     restarting: gr.restarting,
     families: gr.families.flatMap((f) => {
       const family = familyName(f.afi, f.safi);
       return family ? [{ family, forwarding: f.forwarding }] : [];
     }),
-  };
+  } : undefined;
   return {
     ok: true,
     negotiated: {
-      peerAsn,
+      peerAsn: openAsn(open),
       peerId: open.bgpId,
       peerHoldTime: open.holdTime,
-      fourOctetAs: fourOctet !== undefined,
-      families,
-      routeRefresh: open.capabilities.some((c) => c.kind === 'route-refresh'),
+      fourOctetAs: hasCapability(open, 'four-octet-as'),
+      families: local.families.filter((f) => offered.has(f)),
+      routeRefresh: hasCapability(open, 'route-refresh'),
       ...(gracefulRestart ? { gracefulRestart } : {}),
     },
   };

@@ -32,8 +32,6 @@ export interface NeighborStatus {
   readonly attributesDiscarded: number;
   /** Times the session left Established. */
   readonly flaps: number;
-  /** The peer's routes are kept as stale while it restarts (RFC 4724). */
-  readonly retainingStaleRoutes: boolean;
   readonly lastError?: { readonly direction: 'sent' | 'received'; readonly text: string; readonly at: number };
 }
 

@@ -6,11 +6,6 @@
 /** RFC 4271 §8.2.2: the hold timer while waiting for the peer's OPEN ("a large value"). */
 export const OPEN_WAIT_HOLD_SECONDS = 240;
 
-/** A hold time is 0 (no keepalives at all) or at least three seconds (RFC 4271 §4.2). */
-export function isAcceptableHoldTime(seconds: number): boolean {
-  return seconds === 0 || (seconds >= 3 && seconds <= 0xffff);
-}
-
 /** Both ends use the smaller of the two proposals; 0 from either side turns the timers off. */
 export function negotiateHoldTime(local: number, remote: number): number {
   return Math.min(local, remote);

@@ -1,4 +1,6 @@
 import type { Address, Prefix } from '../../common/prefix.js';
+import { encodeMessage } from '../packet/codec.js';
+import { ipv4PrefixToPrefix, ipv6PrefixToPrefix, prefixToNlri } from '../packet/nlri.js';
 import {
   Afi,
   AsSegmentType,
@@ -6,41 +8,24 @@ import {
   MessageType,
   Origin as WireOrigin,
   Safi,
-  ipv4Prefix,
-  ipv4PrefixAddress,
-  ipv4PrefixLength,
   type AsPathSegment as WireSegment,
+  type CodecOptions,
   type Ipv4Prefix,
   type Ipv6Prefix,
   type PathAttributes,
   type UpdateMessage,
 } from '../packet/types.js';
+import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
+import { emptyAttributes } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, ExportBatch, RouteUpdate } from '../routing/instance.js';
 
 /**
  * Between the codec's compact wire shapes (prefixes as numbers and keyed
- * strings, numeric codes) and the routing core's typed ones (common Prefix
- * and Address, named origins and segment types). Pure functions; the session
- * calls them once per UPDATE in each direction.
+ * strings, numeric codes) and the routing core's typed ones (named origins
+ * and segment types, common Prefix and Address). The session calls these once
+ * per UPDATE in each direction.
  */
-
-export function prefixFromIpv4(p: Ipv4Prefix): Prefix {
-  return { family: 4, value: BigInt(ipv4PrefixAddress(p)), length: ipv4PrefixLength(p) };
-}
-
-export function prefixFromIpv6(p: Ipv6Prefix): Prefix {
-  const slash = p.indexOf('/');
-  return { family: 6, value: BigInt(`0x${p.slice(0, slash)}`), length: Number(p.slice(slash + 1)) };
-}
-
-export function ipv4FromPrefix(p: Prefix): Ipv4Prefix {
-  return ipv4Prefix(Number(p.value), p.length);
-}
-
-export function ipv6FromPrefix(p: Prefix): Ipv6Prefix {
-  return `${p.value.toString(16).padStart(32, '0')}/${p.length}`;
-}
 
 const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
 const ORIGIN_CODES: Readonly<Record<Origin, WireOrigin>> = { igp: WireOrigin.Igp, egp: WireOrigin.Egp, incomplete: WireOrigin.Incomplete };
@@ -77,6 +62,10 @@ function routeAttributes(a: PathAttributes, nextHop: Address, nextHopLinkLocal: 
   };
 }
 
+function mpPrefixes(mp: NonNullable<PathAttributes['mpUnreach']>): Prefix[] {
+  return mp.afi === Afi.Ipv6 ? mp.prefixes.map(ipv6PrefixToPrefix) : mp.prefixes.map(ipv4PrefixToPrefix);
+}
+
 /**
  * One received UPDATE as the routing core takes it. `attributes` are the
  * validator's (discarded attributes removed); with `treatAsWithdraw` every
@@ -84,18 +73,17 @@ function routeAttributes(a: PathAttributes, nextHop: Address, nextHopLinkLocal: 
  */
 export function routeUpdate(update: UpdateMessage, options: { attributes: PathAttributes; treatAsWithdraw: boolean }): RouteUpdate {
   const a = options.attributes;
-  const withdrawn: Prefix[] = update.withdrawn.map(prefixFromIpv4);
-  const unreach = update.attributes.mpUnreach;
-  if (unreach) withdrawn.push(...mpPrefixes(unreach));
+  const withdrawn: Prefix[] = update.withdrawn.map(ipv4PrefixToPrefix);
+  if (update.attributes.mpUnreach) withdrawn.push(...mpPrefixes(update.attributes.mpUnreach));
   const reach = update.attributes.mpReach;
   if (options.treatAsWithdraw) {
-    withdrawn.push(...update.nlri.map(prefixFromIpv4));
+    withdrawn.push(...update.nlri.map(ipv4PrefixToPrefix));
     if (reach) withdrawn.push(...mpPrefixes(reach));
     return { withdrawn, announced: [] };
   }
   const announced: { attributes: RouteAttributes; prefixes: Prefix[] }[] = [];
   if (update.nlri.length > 0 && a.nextHop !== null) {
-    announced.push({ attributes: routeAttributes(a, ipv4Address(a.nextHop), undefined), prefixes: update.nlri.map(prefixFromIpv4) });
+    announced.push({ attributes: routeAttributes(a, ipv4Address(a.nextHop), undefined), prefixes: update.nlri.map(ipv4PrefixToPrefix) });
   }
   const mp = a.mpReach;
   if (mp && mp.prefixes.length > 0) {
@@ -104,10 +92,6 @@ export function routeUpdate(update: UpdateMessage, options: { attributes: PathAt
     announced.push({ attributes: routeAttributes(a, nextHop, linkLocal), prefixes: mpPrefixes(mp) });
   }
   return { withdrawn, announced };
-}
-
-function mpPrefixes(mp: NonNullable<PathAttributes['mpUnreach']>): Prefix[] {
-  return mp.afi === Afi.Ipv6 ? mp.prefixes.map(prefixFromIpv6) : mp.prefixes.map(prefixFromIpv4);
 }
 
 /**
@@ -123,18 +107,8 @@ export function endOfRibFamily(update: UpdateMessage): AddressFamily | undefined
   return a.mpUnreach.afi === Afi.Ipv4 ? 'ipv4-unicast' : 'ipv6-unicast';
 }
 
-const NO_ATTRIBUTES: PathAttributes = {
-  origin: null, asPath: null, nextHop: null, med: null, localPref: null, atomicAggregate: false,
-  aggregator: null, communities: null, largeCommunities: null, mpReach: null, mpUnreach: null, unknown: [],
-};
-
-function update(attributes: PathAttributes, fields: { withdrawn?: Ipv4Prefix[]; nlri?: Ipv4Prefix[] } = {}): UpdateMessage {
-  return { type: MessageType.Update, withdrawn: fields.withdrawn ?? [], attributes, nlri: fields.nlri ?? [], attributeKey: '', problems: [] };
-}
-
-export function endOfRibMessage(family: AddressFamily): UpdateMessage {
-  if (family === 'ipv4-unicast') return update(NO_ATTRIBUTES);
-  return update({ ...NO_ATTRIBUTES, mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: [] } });
+function updateMessage(attributes: PathAttributes): UpdateMessage {
+  return { type: MessageType.Update, withdrawn: [], attributes, nlri: [], attributeKey: '', problems: [] };
 }
 
 /** ::ffff:a.b.c.d, for an IPv6 route announced over a session that has only an IPv4 address of ours. */
@@ -144,7 +118,7 @@ function asIpv6(address: Address): bigint {
 
 function wireAttributes(a: RouteAttributes): PathAttributes {
   return {
-    ...NO_ATTRIBUTES,
+    ...emptyAttributes(),
     origin: ORIGIN_CODES[a.origin],
     asPath: a.asPath.map((s) => ({ type: SEGMENT_CODES[s.type], asns: s.asns })),
     med: a.med ?? null,
@@ -162,13 +136,8 @@ function wireAttributes(a: RouteAttributes): PathAttributes {
   };
 }
 
-/** The number of prefixes to put in one UPDATE so that it stays well under 4,096 octets. */
-export interface ChunkSizes {
-  readonly ipv4: number;
-  readonly ipv6: number;
-}
-
-const DEFAULT_CHUNKS: ChunkSizes = { ipv4: 400, ipv6: 100 };
+/** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
+const IPV6_PREFIXES_PER_UPDATE = 150;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -176,31 +145,38 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+export function endOfRibMessage(family: AddressFamily): Buffer {
+  const unreach = family === 'ipv4-unicast' ? null : { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: [] as Ipv6Prefix[] };
+  return encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: unreach }), { fourOctetAs: true, families: [] });
+}
+
 /**
- * The UPDATE messages for one export batch, withdrawals first, then one run of
- * UPDATEs per attribute set and family, then End-of-RIB markers. Families the
- * session did not negotiate are left out.
+ * The UPDATE messages, encoded, for one export batch: withdrawals first, then
+ * the announcements per attribute set and family, then End-of-RIB markers.
+ * Families the session did not negotiate are left out.
  */
-export function exportMessages(batch: ExportBatch, options: { families: readonly AddressFamily[]; chunk?: ChunkSizes }): UpdateMessage[] {
-  const size = options.chunk ?? DEFAULT_CHUNKS;
+export function encodeExport(batch: ExportBatch, options: { families: readonly AddressFamily[]; codec: CodecOptions }): Buffer[] {
   const v4 = options.families.includes('ipv4-unicast');
   const v6 = options.families.includes('ipv6-unicast');
-  const out: UpdateMessage[] = [];
-  const w4 = v4 ? batch.withdrawn.filter((p) => p.family === 4).map(ipv4FromPrefix) : [];
-  const w6 = v6 ? batch.withdrawn.filter((p) => p.family === 6).map(ipv6FromPrefix) : [];
-  for (const part of chunks(w4, size.ipv4)) out.push(update(NO_ATTRIBUTES, { withdrawn: part }));
-  for (const part of chunks(w6, size.ipv6)) out.push(update({ ...NO_ATTRIBUTES, mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }));
+  const out: Buffer[] = [];
+  const of = (prefixes: readonly Prefix[], family: 4 | 6) => prefixes.filter((p) => p.family === family).map(prefixToNlri);
+  if (v4) out.push(...encodeIpv4Withdrawals(of(batch.withdrawn, 4) as Ipv4Prefix[]));
+  if (v6) {
+    for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
+      out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
+    }
+  }
   for (const { attributes, prefixes } of batch.announced) {
     const base = wireAttributes(attributes);
-    const p4 = v4 ? prefixes.filter((p) => p.family === 4).map(ipv4FromPrefix) : [];
-    const p6 = v6 ? prefixes.filter((p) => p.family === 6).map(ipv6FromPrefix) : [];
+    const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
     if (p4.length > 0 && attributes.nextHop.family === 4) {
-      const withNextHop = { ...base, nextHop: Number(attributes.nextHop.value) };
-      for (const part of chunks(p4, size.ipv4)) out.push(update(withNextHop, { nlri: part }));
+      out.push(...encodeIpv4Announcements({ attributes: { ...base, nextHop: Number(attributes.nextHop.value) }, prefixes: p4 }, options.codec));
     }
-    for (const part of chunks(p6, size.ipv6)) {
-      const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
-      out.push(update({ ...base, mpReach: { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } }));
+    const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
+    const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
+    for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {
+      const mpReach = { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } as const;
+      out.push(encodeMessage(updateMessage({ ...base, mpReach }), options.codec));
     }
   }
   for (const family of batch.endOfRib) if (options.families.includes(family)) out.push(endOfRibMessage(family));
