@@ -48,17 +48,32 @@ export function decodeOpen(message: Buffer): OpenMessage {
   };
 }
 
-/** The OPEN body (after the header). All capabilities go into one optional parameter. */
+/** The OPEN body (after the header). Capabilities share parameters, as many as fit in each. */
 export function encodeOpenBody(open: OpenMessage): Buffer {
-  const capabilities = encodeCapabilities(open.capabilities);
-  if (capabilities.length > 253) throw new RangeError(`capabilities take ${capabilities.length} octets, more than one parameter holds`);
-  const parameters = capabilities.length > 0 ? Buffer.concat([Buffer.from([CAPABILITIES_PARAMETER, capabilities.length]), capabilities]) : Buffer.alloc(0);
-  const body = Buffer.alloc(10 + parameters.length);
+  const parameters: Buffer[] = [];
+  let group: Buffer[] = [];
+  let groupSize = 0;
+  const flush = (): void => {
+    if (group.length === 0) return;
+    parameters.push(Buffer.from([CAPABILITIES_PARAMETER, groupSize]), ...group);
+    group = [];
+    groupSize = 0;
+  };
+  for (const capability of open.capabilities) {
+    const bytes = encodeCapabilities([capability]);
+    if (groupSize + bytes.length > 255) flush();
+    group.push(bytes);
+    groupSize += bytes.length;
+  }
+  flush();
+  const parametersBytes = Buffer.concat(parameters);
+  if (parametersBytes.length > 255) throw new RangeError(`optional parameters take ${parametersBytes.length} octets, more than 255`);
+  const body = Buffer.alloc(10 + parametersBytes.length);
   body[0] = open.version;
   body.writeUInt16BE(open.myAs, 1);
   body.writeUInt16BE(open.holdTime, 3);
   body.writeUInt32BE(open.bgpId >>> 0, 5);
-  body[9] = parameters.length;
-  parameters.copy(body, 10);
+  body[9] = parametersBytes.length;
+  parametersBytes.copy(body, 10);
   return body;
 }
