@@ -15,8 +15,8 @@ export interface ListenAddress {
 }
 
 export interface PeerDirectory {
-  /** The session for a remote address in canonical text form, if one is configured. */
-  sessionFor(address: string): { accept(socket: Socket): void } | undefined;
+  /** The session for a connection, by the peer's address and ours (canonical text), if one is configured. */
+  sessionFor(remote: string, local: string): { accept(socket: Socket): void } | undefined;
 }
 
 /** The canonical text of a remote address, with IPv4-mapped IPv6 (::ffff:a.b.c.d) unwrapped. */
@@ -55,7 +55,8 @@ export class BgpListener {
   private route(socket: Socket): void {
     socket.on('error', () => socket.destroy());
     const remote = socket.remoteAddress ? canonicalAddress(socket.remoteAddress) : undefined;
-    const session = remote ? this.peers.sessionFor(remote) : undefined;
+    const local = socket.localAddress ? canonicalAddress(socket.localAddress) : '';
+    const session = remote ? this.peers.sessionFor(remote, local) : undefined;
     if (!session) {
       this.log.info({ remote }, 'closing a BGP connection from an address that is not a configured peer');
       socket.destroy();
@@ -64,8 +65,9 @@ export class BgpListener {
     session.accept(socket);
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  /** Stops accepting. Connections already handed to sessions are theirs to close (server.close would wait for them). */
+  close(): void {
+    for (const server of this.servers) server.close();
     this.servers.length = 0;
   }
 }

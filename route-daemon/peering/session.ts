@@ -15,6 +15,7 @@ import type { AddressFamily, NegotiatedSession, PeerSettings, Plane, RoutingInst
 import { FAMILY_CODES, familyName, localOpen, negotiate, type LocalSpeaker, type Negotiated } from './capabilities.js';
 import { resolveCollision } from './collision.js';
 import { Connection, type ConnectionOwner } from './connection.js';
+import { canonicalAddress } from './listener.js';
 import { describeNotification, notifications, type Notification } from './errors.js';
 import type { FsmAction, FsmConfig, FsmEvent } from './fsm.js';
 import { familiesToPurgeOnReturn, keepRoutesOnDown } from './graceful-restart.js';
@@ -112,6 +113,11 @@ export class PeerSession implements ConnectionOwner {
 
   get address(): string {
     return formatAddress(this.options.settings.address);
+  }
+
+  /** Our configured source address for this session, if any. */
+  get localAddress(): string | undefined {
+    return this.options.localAddress;
   }
 
   start(): void {
@@ -361,9 +367,7 @@ export class PeerSession implements ConnectionOwner {
   }
 
   private localAddressOf(connection: Connection): Address {
-    const text = connection.socket?.localAddress ?? '0.0.0.0';
-    const plain = text.startsWith('::ffff:') && text.includes('.') ? text.slice(7) : text;
-    return parseAddress(plain);
+    return parseAddress(canonicalAddress(connection.socket?.localAddress ?? '0.0.0.0'));
   }
 
   // ---- UPDATE handling (RFC 7606)
