@@ -201,3 +201,51 @@ describe('interop with BIRD 2', () => {
     expect(ours('10.64.2.0/24')?.paths[0]?.attributes.largeCommunities).toEqual([[BIRD_ASN, 1, 2]]);
   });
 });
+
+describe('BIRD over our max-prefix limit', () => {
+  let mpLab: Lab | undefined;
+  let mpDaemon: RouteDaemon | undefined;
+  afterAll(async () => {
+    await mpDaemon?.stop();
+    await mpLab?.close();
+  });
+
+  it('gets CEASE "maximum number of prefixes reached"', async () => {
+    mpLab = await createLab('gnbirdmp');
+    const peer = await startBird(mpLab, `
+router id 10.0.0.2;
+protocol device {}
+protocol static s4 { ipv4; route 10.64.2.0/24 unreachable; route 10.64.3.0/24 unreachable; route 10.64.4.0/24 unreachable; }
+protocol bgp bird4 {
+  local ${mpLab.theirs.v4} as ${BIRD_ASN};
+  neighbor ${mpLab.ours.v4} port ${PORT} as ${OUR_ASN};
+  hold time 9; connect retry time 5; connect delay time 1;
+  ipv4 { import all; export all; };
+}
+`);
+    mpDaemon = await RouteDaemon.start({
+      config: parseConfig(`
+[router]
+asn = ${OUR_ASN}
+router-id = 10.0.0.1
+[plane production]
+pools = 10.64.0.0/10
+[peer bird4]
+plane = production
+address = ${mpLab.theirs.v4}
+asn = ${BIRD_ASN}
+passive = yes
+max-prefixes = 2
+`, { file: 'max-prefix.conf' }),
+      listen: [{ host: mpLab.ours.v4, port: PORT }],
+    });
+    const shown = await waitFor('BIRD to report our CEASE', async () => {
+      const out = await peer.birdc('show protocols all bird4');
+      return /Last error:\s+Received: Maximum number of prefixes reached/.test(out) && out;
+    }, { timeoutMs: 20_000 });
+    expect(shown).toContain('Received: Maximum number of prefixes reached');
+    expect(mpDaemon.neighbor('bird4')?.lastError?.text).toBe('cease: maximum number of prefixes reached (6/1)');
+    expect(mpDaemon.neighbor('bird4')?.lastError?.direction).toBe('sent');
+    expect(mpDaemon.instance('production').lookup({ prefix: parsePrefix('10.64.2.0/24') })).toBeUndefined();
+  });
+});
