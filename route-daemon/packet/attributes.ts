@@ -107,7 +107,8 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const headerLength = flags & AttributeFlag.ExtendedLength ? 4 : 3;
     if (remaining < headerLength) {
       // RFC 7606 §4: too few octets left for an attribute header.
-      problems.push(record('length', 0, buf.subarray(i, span.end), `${remaining} octets left, too few for an attribute header`));
+      const typeCode = remaining >= 2 ? buf[i + 1]! : 0;
+      problems.push(record('length', typeCode, buf.subarray(i, span.end), `${remaining} octets left, too few for an attribute header`));
       break;
     }
     const typeCode = buf[i + 1]!;
@@ -120,10 +121,11 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
       );
       break;
     }
-    const raw = buf.subarray(i, end);
+    // The whole attribute, for NOTIFICATION data; only materialized when there is a problem.
+    const raw = (): Buffer => buf.subarray(attributeStart, end);
     i = end;
     if (seen.includes(typeCode)) {
-      problems.push(record('duplicate', typeCode, raw, `${attributeName(typeCode)} appears more than once`));
+      problems.push(record('duplicate', typeCode, raw(), `${attributeName(typeCode)} appears more than once`));
       continue;
     }
     seen.push(typeCode);
@@ -135,7 +137,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const category = CATEGORY_FLAGS.get(typeCode);
     if (category === undefined) {
       if ((flags & AttributeFlag.Optional) === 0) {
-        problems.push(record('unrecognized-well-known', typeCode, raw, `well-known attribute ${typeCode} is not recognized`));
+        problems.push(record('unrecognized-well-known', typeCode, raw(), `well-known attribute ${typeCode} is not recognized`));
       } else {
         // Extended Length and the unused low bits are the encoder's business, not the attribute's.
         unknown.push({ flags: flags & 0xe0, typeCode, value: Buffer.from(buf.subarray(start, end)) });
@@ -144,7 +146,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     }
     if ((flags & OPTIONAL_TRANSITIVE) !== category) {
       problems.push(
-        record('flags', typeCode, raw, `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
+        record('flags', typeCode, raw(), `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
       );
       continue;
     }
@@ -212,7 +214,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
         if ('value' in outcome) as4Aggregator = outcome.value as Aggregator;
         break;
     }
-    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, raw, `${attributeName(typeCode)}: ${outcome.detail}`));
+    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, raw(), `${attributeName(typeCode)}: ${outcome.detail}`));
   }
 
   if (!options.fourOctetAs) mergeAs4(a, as4Path, as4Aggregator);

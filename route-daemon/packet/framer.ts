@@ -33,9 +33,9 @@ export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   }
   const length = buf.readUInt16BE(offset + 16);
   const type = buf[offset + 18]!;
-  const lengthData = buf.subarray(offset + 16, offset + 18);
+  const lengthData = (): Buffer => Buffer.from(buf.subarray(offset + 16, offset + 18));
   if (length < BGP_HEADER_LENGTH || length > BGP_MAX_MESSAGE_LENGTH) {
-    throw headerError(HeaderSubcode.BadMessageLength, Buffer.from(lengthData), `message length ${length} is outside 19..4096`);
+    throw headerError(HeaderSubcode.BadMessageLength, lengthData(), `message length ${length} is outside 19..4096`);
   }
   if (type < MessageType.Open || type > MessageType.RouteRefresh) {
     throw headerError(HeaderSubcode.BadMessageType, Buffer.from([type]), `message type ${type} is unknown`);
@@ -45,32 +45,46 @@ export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   const tooShort = known !== MessageType.RouteRefresh && length < MIN_MESSAGE_LENGTH[known];
   const keepaliveWithBody = known === MessageType.Keepalive && length !== BGP_HEADER_LENGTH;
   if (tooShort || keepaliveWithBody) {
-    throw headerError(HeaderSubcode.BadMessageLength, Buffer.from(lengthData), `length ${length} is invalid for message type ${type}`);
+    throw headerError(HeaderSubcode.BadMessageLength, lengthData(), `length ${length} is invalid for message type ${type}`);
   }
   return { type: known, length };
 }
 
+export interface FramedMessages {
+  /** Complete messages (header included), in order, up to any bad header. */
+  readonly messages: Buffer[];
+  /** Set when a header was bad: handle `messages` first, then send its NOTIFICATION and close. */
+  readonly error: MessageError | null;
+}
+
 /**
  * Accumulates stream chunks and hands back complete messages (header included).
- * After a MessageError the stream is out of sync: the session must close it.
+ * After an error the stream is out of sync: the session must close it.
  */
 export class MessageFramer {
   private pending: Buffer = Buffer.alloc(0);
 
-  /** Returns the messages completed by `chunk`, in order; throws MessageError on a bad header. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): FramedMessages {
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const messages: Buffer[] = [];
     let offset = 0;
+    let error: MessageError | null = null;
     while (buf.length - offset >= BGP_HEADER_LENGTH) {
-      const { length } = checkHeader(buf, offset);
+      let length: number;
+      try {
+        length = checkHeader(buf, offset).length;
+      } catch (e) {
+        if (!(e instanceof MessageError)) throw e;
+        error = e;
+        break;
+      }
       if (buf.length - offset < length) break;
       messages.push(buf.subarray(offset, offset + length));
       offset += length;
     }
     // Copy the remainder so a small tail does not pin a large chunk in memory.
-    this.pending = offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));
-    return messages;
+    this.pending = error !== null || offset === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(offset));
+    return { messages, error };
   }
 
   /** Octets received that do not yet form a whole message. */

@@ -104,9 +104,19 @@ function synthetic(typeCode: number, detail: string): AttributeProblem {
   return { kind: 'value', typeCode, raw: Buffer.alloc(0), detail };
 }
 
-function semanticFindings(update: UpdateMessage, context: UpdateContext): Finding[] {
+function hasProblem(update: UpdateMessage, typeCode: number): boolean {
+  return update.problems.some((p) => p.typeCode === typeCode);
+}
+
+function mandatoryPresent(a: PathAttributes, typeCode: number): boolean {
+  if (typeCode === AttributeType.Origin) return a.origin !== null;
+  if (typeCode === AttributeType.AsPath) return a.asPath !== null;
+  return a.nextHop !== null;
+}
+
+/** Checks beyond the syntax of single attributes; appends to `findings`. */
+function addSemanticFindings(update: UpdateMessage, context: UpdateContext, findings: Finding[]): void {
   const a = update.attributes;
-  const findings: Finding[] = [];
   const withdraw = (typeCode: number, detail: string): void => {
     findings.push({ action: 'withdraw', reason: detail, problem: synthetic(typeCode, detail) });
   };
@@ -115,12 +125,10 @@ function semanticFindings(update: UpdateMessage, context: UpdateContext): Findin
     findings.push({ action: 'discard', reason: detail, problem: synthetic(AttributeType.LocalPref, detail) });
   }
   const reachable = update.nlri.length > 0 || (a.mpReach !== null && a.mpReach.prefixes.length > 0);
-  if (!reachable) return findings;
-  const malformed = new Set(update.problems.map((p) => p.typeCode));
-  const mandatory = [AttributeType.Origin, AttributeType.AsPath, ...(update.nlri.length > 0 ? [AttributeType.NextHop] : [])];
-  for (const typeCode of mandatory) {
-    const present = typeCode === AttributeType.Origin ? a.origin !== null : typeCode === AttributeType.AsPath ? a.asPath !== null : a.nextHop !== null;
-    if (!present && !malformed.has(typeCode)) withdraw(typeCode, `mandatory ${attributeName(typeCode)} is missing`);
+  if (!reachable) return;
+  for (const typeCode of MANDATORY) {
+    if (typeCode === AttributeType.NextHop && update.nlri.length === 0) continue;
+    if (!mandatoryPresent(a, typeCode) && !hasProblem(update, typeCode)) withdraw(typeCode, `mandatory ${attributeName(typeCode)} is missing`);
   }
   if (update.nlri.length > 0 && a.nextHop !== null && badIpv4NextHop(a.nextHop)) {
     withdraw(AttributeType.NextHop, `NEXT_HOP ${formatIpv4(a.nextHop)} is not a usable host address`);
@@ -139,8 +147,10 @@ function semanticFindings(update: UpdateMessage, context: UpdateContext): Findin
       }
     }
   }
-  return findings;
 }
+
+const MANDATORY = [AttributeType.Origin, AttributeType.AsPath, AttributeType.NextHop];
+const NOTHING_DISCARDED: readonly AttributeProblem[] = [];
 
 function formatIpv4(address: number): string {
   return [24, 16, 8, 0].map((s) => (address >>> s) & 0xff).join('.');
@@ -148,7 +158,10 @@ function formatIpv4(address: number): string {
 
 /** The outcome for a decoded UPDATE: the most severe of its findings (RFC 7606 §3 h). */
 export function validateUpdate(update: UpdateMessage, context: UpdateContext): UpdateVerdict {
-  const findings = [...update.problems.map((p) => judge(p, context)), ...semanticFindings(update, context)];
+  const findings: Finding[] = [];
+  for (const problem of update.problems) findings.push(judge(problem, context));
+  addSemanticFindings(update, context, findings);
+  if (findings.length === 0) return { action: 'accept', attributes: update.attributes, discarded: NOTHING_DISCARDED };
   const reset = findings.find((f) => f.action === 'reset');
   if (reset !== undefined) {
     return { action: 'session-reset', notification: reset.notification ?? updateNotification(UpdateSubcode.MalformedAttributeList), reason: reset.reason };

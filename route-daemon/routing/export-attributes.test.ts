@@ -10,7 +10,7 @@ const learned: RouteAttributes = {
   nextHop: parseAddress('10.64.0.2'),
   med: 30,
   localPref: 150,
-  communities: [(65002 << 16) | 1],
+  communities: [((65002 << 16) | 1) >>> 0],
   largeCommunities: [[65002, 1, 2]],
   unknown: [
     { flags: 0xc0, type: 99, value: new Uint8Array([1, 2]) },

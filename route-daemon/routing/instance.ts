@@ -1,4 +1,5 @@
 import type { Address, Prefix } from '../../common/prefix.js';
+import type { RouteAuthorization } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
 
 /**
@@ -104,6 +105,12 @@ export interface RoutingInstance {
   endOfRib(peer: string, family: AddressFamily): void;
   /** Next Adj-RIB-Out diff for the peer (at most `maxPrefixes` prefixes), or null when nothing is pending. */
   drainExport(peer: string, options?: { maxPrefixes?: number }): ExportBatch | null;
+  /**
+   * The registry's route authorizations changed: routes now invalid are
+   * dropped at once; the peers named in `refreshFrom` had routes refused as
+   * invalid that may be valid now, so send them ROUTE-REFRESH.
+   */
+  updateAuthorizations(authorizations: readonly RouteAuthorization[]): { refreshFrom: string[] };
   /** ROUTE-REFRESH from the peer (RFC 2918) or an outbound soft reset: re-send its whole Adj-RIB-Out. */
   refresh(peer: string, family?: AddressFamily): void;
 }

@@ -135,6 +135,8 @@ describe('routing instance: import and best path', () => {
     expect(formatPrefix(rib.lookup({ address: parseAddress('10.70.200.1') })!.prefix)).toBe('10.70.0.0/16');
     expect(formatPrefix(rib.lookup({ address: parseAddress('fd00:64:70::9') })!.prefix)).toBe('fd00:64:70::/48');
     expect(rib.lookup({ address: parseAddress('10.71.0.1') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.9.0/24') })).toBeUndefined();
+    expect(formatPrefix(rib.lookup({ prefix: p('10.70.9.0/24'), orCovering: true })!.prefix)).toBe('10.70.8.0/22');
   });
 });
 
@@ -224,6 +226,36 @@ describe('routing instance: export (Adj-RIB-Out)', () => {
   });
 });
 
+describe('routing instance: route authorizations change', () => {
+  it('drops routes that became invalid, updates states, asks for a refresh, and stops announcing what is no longer ours', () => {
+    const audit: PolicyEvent[] = [];
+    const rib = instance(audit);
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('e', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.receive('a', {
+      withdrawn: [],
+      announced: [
+        { attributes: attrs([65001]), prefixes: [p('10.65.1.0/24'), p('10.70.0.0/16')] },
+        { attributes: attrs([65001, 65009]), prefixes: [p('10.65.2.0/24')] }, // invalid now
+      ],
+    });
+    rib.announceLocal(p('10.64.5.0/24'));
+    expect([...drainAll(rib, 'e').announced.keys()].sort()).toEqual(['10.64.5.0/24', '10.65.1.0/24', '10.70.0.0/16']);
+
+    const result = rib.updateAuthorizations([
+      { prefix: p('10.65.0.0/16'), maxLength: 24, originAsn: 65009, plane: 'production' },
+      { prefix: p('10.70.0.0/16'), maxLength: 16, originAsn: 65001, plane: 'production' },
+    ]);
+    expect(result).toEqual({ refreshFrom: ['a'] });
+    expect(rib.lookup({ prefix: p('10.65.1.0/24') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths[0]!.validation).toBe('valid');
+    expect(rib.peerCounters('a')!.accepted).toBe(1);
+    expect(audit.at(-1)).toMatchObject({ prefix: '10.65.1.0/24', check: 'origin-validation' });
+    expect(drainAll(rib, 'e').withdrawn.sort()).toEqual(['10.64.5.0/24', '10.65.1.0/24']);
+    expect(rib.peerCounters('e')!.decisions['export:rejected:not authorized to originate this prefix']).toBe(1);
+  });
+});
+
 describe('routing instance: graceful restart (receiving speaker)', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -298,7 +330,7 @@ describe('routing instance: listing', () => {
     rib.receive('a', {
       withdrawn: [],
       announced: [
-        { attributes: attrs([65001, 65010], { communities: [(65001 << 16) | 5] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] },
+        { attributes: attrs([65001, 65010], { communities: [((65001 << 16) | 5) >>> 0] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] },
         { attributes: attrs([65001], { largeCommunities: [[65001, 1, 2]] }), prefixes: [p('10.72.0.0/16'), p('fd00:64:70::/48')] },
       ],
     });
@@ -311,7 +343,7 @@ describe('routing instance: listing', () => {
     } while (after);
     expect(seen.sort()).toEqual(['10.70.0.0/16', '10.71.0.0/16', '10.72.0.0/16', 'fd00:64:70::/48']);
     const names = (filter: object): string[] => rib.listRoutes({ limit: 10, filter }).routes.map((r) => formatPrefix(r.prefix)).sort();
-    expect(names({ community: (65001 << 16) | 5 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
+    expect(names({ community: ((65001 << 16) | 5) >>> 0 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
     expect(names({ largeCommunity: [65001, 1, 2] })).toEqual(['10.72.0.0/16', 'fd00:64:70::/48']);
     expect(names({ originAsn: 65010 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
     expect(names({ family: 6 })).toEqual(['fd00:64:70::/48']);

@@ -86,7 +86,7 @@ class Instance implements PlaneInstance {
   readonly plane: Plane;
   private readonly store = new AttributeStore();
   private readonly ribs: Record<Family, FamilyRib>;
-  private readonly policy: ImportPolicy;
+  private policy: ImportPolicy;
   private readonly peers = new Map<string, PeerState>();
   private readonly peersByIndex: (PeerState | undefined)[] = [];
   private readonly decisions = new DecisionCounters();
@@ -98,12 +98,7 @@ class Instance implements PlaneInstance {
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
     this.log = createLogger('routing').child({ plane: options.plane });
-    this.policy = new ImportPolicy({
-      localAsn: options.localAsn,
-      pools: options.pools,
-      ...(options.bogons ? { bogons: options.bogons } : {}),
-      authorizations: new RouteAuthorizations(options.plane, options.authorizations),
-    });
+    this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
     this.ribs = {
@@ -183,6 +178,7 @@ class Instance implements PlaneInstance {
     let accepted = 0;
     let rejected = 0;
     let lastFamily: Family = 4;
+    const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
     for (const prefix of update.withdrawn) {
       this.forgetPath(peer, this.ribs[prefix.family].remove(prefix, peer.index));
       withdrawn++;
@@ -205,13 +201,18 @@ class Instance implements PlaneInstance {
         const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags: VALIDATION_CODE[verdict.validation] });
         if (previous < 0) peer.accepted++;
         else if (previous & PATH_STALE) peer.stale--;
-        peer.decisions.add(`validation:${verdict.validation}`);
+        validation[verdict.validation]++;
         accepted++;
         lastFamily = prefix.family;
       }
       if (attrId >= 0) this.store.release(attrId);
     }
-    this.count(peer, { 'import:accepted': accepted, 'import:withdrawn': withdrawn });
+    this.count(peer, {
+      'import:accepted': accepted,
+      'import:withdrawn': withdrawn,
+      'validation:valid': validation.valid,
+      'validation:not-found': validation['not-found'],
+    });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
     if (!overLimit) return { accepted, rejected, withdrawn };
     this.count(peer, { 'cease:max-prefix': 1 });
@@ -278,6 +279,34 @@ class Instance implements PlaneInstance {
     this.count(peer, { 'export:refresh': 1 });
   }
 
+  updateAuthorizations(authorizations: readonly RouteAuthorization[]): { refreshFrom: string[] } {
+    this.policy = this.importPolicy(authorizations);
+    let dropped = 0;
+    for (const family of FAMILIES) {
+      const rib = this.ribs[family];
+      dropped += rib.updatePaths((slot, p) => {
+        const flags = rib.pathFlags[p]!;
+        const owner = rib.pathPeer[p]!;
+        const prefix = rib.index.prefixOf(slot);
+        const verdict = this.policy.validate(prefix, this.store.get(rib.pathAttr[p]!));
+        // Our own routes stay in the Loc-RIB; export checks their authorization on the way out.
+        if (verdict.rejection && owner !== LOCAL_PEER) {
+          const peer = this.peersByIndex[owner]!;
+          this.forgetPath(peer, flags);
+          this.reject(peer, { prefix, direction: 'import', ...verdict.rejection });
+          return null;
+        }
+        return (flags & ~PATH_VALIDATION_MASK) | VALIDATION_CODE[verdict.validation];
+      });
+    }
+    // Routes refused as invalid before may be valid now: only the peers still have them.
+    const refreshFrom = [...this.peers.values()]
+      .filter((p) => p.up && p.session?.routeRefresh && p.decisions.get('import:rejected:origin-validation') > 0)
+      .map((p) => p.settings.name);
+    this.log.info({ authorizations: this.policy.authorizations.size, dropped, refreshFrom }, 'route authorizations updated');
+    return { refreshFrom };
+  }
+
   // --- the FIB's side -----------------------------------------------------------
 
   onFibReady(listener: () => void): void {
@@ -303,12 +332,7 @@ class Instance implements PlaneInstance {
       const rib = this.ribs[family];
       rib.drain(this.fibConsumers[family], {
         max: max - changes.length,
-        desired: (slot) => {
-          const p = rib.best[slot]!;
-          if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
-          this.store.retain(rib.pathAttr[p]!);
-          return rib.pathAttr[p]!;
-        },
+        desired: (slot) => this.fibAttributes(rib, slot),
         emit: (slot, previous, next) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
@@ -330,14 +354,23 @@ class Instance implements PlaneInstance {
     const routes: FibRoute[] = [];
     for (const family of FAMILIES) {
       const rib = this.ribs[family];
+      // Catch the FIB's change queue up without emitting: the diff stream continues from this snapshot.
+      while (rib.drain(this.fibConsumers[family], { max: 65_536, desired: (slot) => this.fibAttributes(rib, slot), emit: () => true }).pending);
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
-        const p = rib.best[slot]!;
-        if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) continue;
-        routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(rib.pathAttr[p]!).nextHop });
+        const installed = rib.sent(this.fibConsumers[family], slot);
+        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
       }
     }
     return routes;
+  }
+
+  /** What the FIB should hold for a slot: the best path's set (one reference taken), unless it is our own route. */
+  private fibAttributes(rib: FamilyRib, slot: number): number {
+    const p = rib.best[slot]!;
+    if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
+    this.store.retain(rib.pathAttr[p]!);
+    return rib.pathAttr[p]!;
   }
 
   // --- the control API's side -----------------------------------------------------
@@ -381,16 +414,13 @@ class Instance implements PlaneInstance {
     return { routes };
   }
 
-  lookup(query: { prefix: Prefix } | { address: Address }): RouteView | undefined {
-    if ('prefix' in query) {
-      const rib = this.ribs[query.prefix.family];
-      const slot = rib.index.find(query.prefix);
-      return slot >= 0 && rib.head[slot]! >= 0 ? this.routeView(rib, slot) : undefined;
-    }
-    const { family, value } = query.address;
+  lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined {
+    const { family, value } = 'prefix' in query ? query.prefix : query.address;
     const rib = this.ribs[family];
     const bits = addressBits(family);
-    for (let length = bits; length >= 0; length--) {
+    const longest = 'prefix' in query ? query.prefix.length : bits;
+    const shortest = 'prefix' in query && !query.orCovering ? longest : 0;
+    for (let length = longest; length >= shortest; length--) {
       const hostBits = BigInt(bits - length);
       const slot = rib.index.find({ family, value: (value >> hostBits) << hostBits, length });
       if (slot >= 0 && rib.head[slot]! >= 0) return this.routeView(rib, slot);
@@ -428,6 +458,15 @@ class Instance implements PlaneInstance {
   }
 
   // --- internals ----------------------------------------------------------------
+
+  private importPolicy(authorizations: readonly RouteAuthorization[]): ImportPolicy {
+    return new ImportPolicy({
+      localAsn: this.options.localAsn,
+      pools: this.options.pools,
+      ...(this.options.bogons ? { bogons: this.options.bogons } : {}),
+      authorizations: new RouteAuthorizations(this.options.plane, authorizations),
+    });
+  }
 
   private upPeer(name: string): PeerState {
     const peer = this.peers.get(name);

@@ -64,8 +64,8 @@ export interface RouteQueries {
   counters(): InstanceCounters;
   peerCounters(peer: string): PeerCounters | undefined;
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage;
-  /** Exact prefix, or the longest prefix containing an address. */
-  lookup(query: { prefix: Prefix } | { address: Address }): RouteView | undefined;
+  /** The longest prefix containing an address; a prefix exactly, or (orCovering) the longest one covering it. */
+  lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined;
   announceLocal(prefix: Prefix, options?: { communities?: readonly number[]; largeCommunities?: readonly (readonly [number, number, number])[] }): void;
   withdrawLocal(prefix: Prefix): boolean;
 }

@@ -140,6 +140,31 @@ export class FamilyRib {
     return removed;
   }
 
+  /**
+   * Walks every path once: `update` returns its new flags, or null to remove
+   * it. Prefixes whose paths changed flags are looked at again by consumers.
+   */
+  updatePaths(update: (slot: number, path: number) => number | null): number {
+    let removed = 0;
+    const limit = this.index.slotLimit;
+    for (let slot = 0; slot < limit; slot++) {
+      if (this.head[slot]! < 0) continue;
+      let changed = false;
+      let doomed: number[] | undefined;
+      for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+        const flags = update(slot, p);
+        if (flags === null) (doomed ??= []).push(p);
+        else if (flags !== this.pathFlags[p]) {
+          this.pathFlags[p] = flags;
+          changed = true;
+        }
+      }
+      if (doomed) removed += this.removeFromSlot(slot, (p) => doomed.includes(p));
+      else if (changed) this.markDirty(slot);
+    }
+    return removed;
+  }
+
   /** Sets `flag` on every path of `peer`; returns how many paths did not have it yet. */
   flagPeer(peer: number, flag: number): number {
     let count = 0;
