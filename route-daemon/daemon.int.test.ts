@@ -59,7 +59,7 @@ afterEach(async () => {
 });
 
 async function startDaemon(text = CONFIG, options: { restarting?: boolean } = {}): Promise<RouteDaemon> {
-  const daemon = await RouteDaemon.start({ config: parseConfig(text, { file: 'test.conf' }), listen: [{ host: '127.0.0.1', port: 0 }], ...options });
+  const daemon = await RouteDaemon.start({ config: parseConfig(text, { file: 'test.conf' }), listen: [{ host: '127.0.0.1', port: 0 }], control: false, ...options });
   cleanups.push(() => daemon.stop());
   return daemon;
 }

@@ -3,6 +3,8 @@ import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { formatAddress } from '../common/prefix.js';
 import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
+import type { NeighborSource, NeighborState } from './control/neighbors.js';
+import { startControlServer, type ControlServer } from './control/server.js';
 import type { LocalSpeaker } from './peering/capabilities.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
 import { PeerSession } from './peering/session.js';
@@ -21,6 +23,8 @@ export interface DaemonOptions {
   readonly config: RouteDaemonConfig;
   /** Where to accept BGP connections; the config's listen address unless given. */
   readonly listen?: readonly ListenAddress[];
+  /** Control API address ("unix:/path" or "127.0.0.1:PORT"); the config's control socket unless given; false for none. */
+  readonly control?: string | false;
   /**
    * The daemon is coming back from a graceful restart (RFC 4724): OPENs carry
    * the R bit, and the F bit because the kernel kept forwarding meanwhile.
@@ -31,12 +35,13 @@ export interface DaemonOptions {
 
 const FAMILIES: readonly AddressFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 
-export class RouteDaemon {
+export class RouteDaemon implements NeighborSource {
   readonly instances = new Map<Plane, PlaneInstance>();
   private readonly sessions = new Map<string, PeerSession>();
   /** Sessions by canonical peer address; a neighbor may have one session in each plane. */
   private readonly byAddress = new Map<string, PeerSession[]>();
   private readonly listener: BgpListener;
+  private control: ControlServer | undefined;
   private readonly log: Logger;
 
   private constructor(private readonly options: DaemonOptions) {
@@ -60,6 +65,10 @@ export class RouteDaemon {
     const daemon = new RouteDaemon(options);
     try {
       await daemon.listener.listen(options.listen ?? [options.config.router.listen]);
+      const control = options.control ?? `unix:${options.config.router.controlSocket}`;
+      if (control !== false) {
+        daemon.control = await startControlServer({ instances: daemon.instances, neighbors: daemon, localAsn: options.config.router.asn, address: control });
+      }
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -74,6 +83,11 @@ export class RouteDaemon {
     return this.listener.port;
   }
 
+  /** Where the control API listens, if it was started. */
+  get controlAddress(): string | undefined {
+    return this.control?.address;
+  }
+
   instance(plane: Plane): PlaneInstance {
     const instance = this.instances.get(plane);
     if (!instance) throw new UserError(`this node has no ${plane} plane`, { hint: `add a [plane ${plane}] section to ${this.options.config.file}` });
@@ -84,8 +98,11 @@ export class RouteDaemon {
     return this.sessions.get(name)?.neighborStatus();
   }
 
-  listNeighbors(): NeighborStatus[] {
-    return [...this.sessions.values()].map((s) => s.neighborStatus());
+  listNeighbors(): NeighborState[] {
+    return [...this.sessions.values()].map((session) => {
+      const n = session.neighborStatus();
+      return { ...n, state: n.state.toLowerCase(), ...(n.lastError ? { lastError: { text: `${n.lastError.direction}: ${n.lastError.text}` } } : {}) };
+    });
   }
 
   requestRefresh(name: string): void {
@@ -104,6 +121,8 @@ export class RouteDaemon {
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
     this.listener.close();
     for (const session of this.sessions.values()) session.stop({ graceful: options.graceful ?? false });
+    await this.control?.close();
+    this.control = undefined;
     this.log.info({ graceful: options.graceful ?? false }, 'route daemon stopped');
   }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { announceCommand } from './announce.js';
+import { daemonCommand } from './daemon.js';
 import { neighborsCommand } from './neighbors.js';
 import { routesCommand } from './routes.js';
 import { softResetCommand } from './soft-reset.js';
@@ -16,5 +17,6 @@ export function bgpCommand(): Command {
     .addCommand(routesCommand())
     .addCommand(announceCommand())
     .addCommand(withdrawCommand())
-    .addCommand(softResetCommand());
+    .addCommand(softResetCommand())
+    .addCommand(daemonCommand());
 }

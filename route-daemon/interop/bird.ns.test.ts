@@ -87,6 +87,7 @@ async function startOurs(options: { restarting?: boolean } = {}): Promise<RouteD
   const d = await RouteDaemon.start({
     config: parseConfig(ourConfig(lab), { file: 'interop.conf' }),
     listen: [{ host: lab.ours.v4, port: PORT }, { host: lab.ours.v6, port: PORT }],
+    control: false,
     ...options,
   });
   daemon = d;
@@ -238,6 +239,7 @@ passive = yes
 max-prefixes = 2
 `, { file: 'max-prefix.conf' }),
       listen: [{ host: mpLab.ours.v4, port: PORT }],
+      control: false,
     });
     const shown = await waitFor('BIRD to report our CEASE', async () => {
       const out = await peer.birdc('show protocols all bird4');

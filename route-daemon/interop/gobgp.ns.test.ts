@@ -84,6 +84,7 @@ async function startOurs(options: { restarting?: boolean } = {}): Promise<RouteD
   const d = await RouteDaemon.start({
     config: parseConfig(ourConfig(lab), { file: 'interop.conf' }),
     listen: [{ host: lab.ours.v4, port: PORT }, { host: lab.ours.v6, port: PORT }],
+    control: false,
     ...options,
   });
   daemon = d;

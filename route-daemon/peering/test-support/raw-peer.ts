@@ -19,7 +19,9 @@ export class RawPeer {
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const raw of this.framer.push(chunk)) this.received.push(decodeMessage(raw, CODEC));
+      const { messages, error } = this.framer.push(chunk);
+      for (const raw of messages) this.received.push(decodeMessage(raw, CODEC));
+      if (error) this.socket.destroy(error);
       this.wake();
     });
     socket.on('error', () => undefined);
