@@ -394,6 +394,10 @@ class Instance implements PlaneInstance {
     };
   }
 
+  allPeerCounters(): PeerCounters[] {
+    return [...this.peers.keys()].map((name) => this.peerCounters(name)!);
+  }
+
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage {
     const filter = options.filter ?? {};
     const start = parseCursor(options.after);

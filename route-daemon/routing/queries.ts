@@ -63,6 +63,8 @@ export interface RouteQueries {
   readonly plane: Plane;
   counters(): InstanceCounters;
   peerCounters(peer: string): PeerCounters | undefined;
+  /** Every peer the instance has seen (up, or down with stale routes or counters). */
+  allPeerCounters(): PeerCounters[];
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage;
   /** The longest prefix containing an address; a prefix exactly, or (orCovering) the longest one covering it. */
   lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined;
