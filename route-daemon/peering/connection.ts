@@ -38,6 +38,8 @@ export class Connection {
   socket: Socket | undefined;
   private framer = new MessageFramer();
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private holdSeconds = 0;
+  private holdDeadline = 0;
   /** Events raised while actions run are queued so that each step finishes before the next. */
   private readonly queue: FsmEvent[] = [];
   private stepping = false;
@@ -163,16 +165,34 @@ export class Connection {
   }
 
   private startTimer(timer: TimerName, seconds: number): void {
+    // The hold timer restarts on every message: move its deadline instead of
+    // re-creating a timer each time (a full table is 200,000 UPDATEs).
+    if (timer === 'hold' && this.timers.has('hold') && this.holdSeconds === seconds) {
+      this.holdDeadline = Date.now() + seconds * 1000;
+      return;
+    }
     this.stopTimer(timer);
+    if (timer === 'hold') {
+      this.holdSeconds = seconds;
+      this.holdDeadline = Date.now() + seconds * 1000;
+      this.armHold();
+      return;
+    }
     const jittered = timer === 'connectRetry' ? jitter(seconds, Math.random()) : seconds;
-    const event: FsmEvent =
-      timer === 'connectRetry' ? { type: 'ConnectRetryTimerExpires' }
-      : timer === 'hold' ? { type: 'HoldTimerExpires' }
-      : { type: 'KeepaliveTimerExpires' };
+    const event: FsmEvent = timer === 'connectRetry' ? { type: 'ConnectRetryTimerExpires' } : { type: 'KeepaliveTimerExpires' };
     this.timers.set(timer, setTimeout(() => {
       this.timers.delete(timer);
       this.dispatch(event);
     }, jittered * 1000));
+  }
+
+  private armHold(): void {
+    this.timers.set('hold', setTimeout(() => {
+      const left = this.holdDeadline - Date.now();
+      if (left > 0) return this.armHold();
+      this.timers.delete('hold');
+      this.dispatch({ type: 'HoldTimerExpires' });
+    }, Math.max(0, this.holdDeadline - Date.now())));
   }
 
   private stopTimer(timer: TimerName): void {
