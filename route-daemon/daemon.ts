@@ -6,7 +6,10 @@ import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
 import type { NeighborSource, NeighborState } from './control/neighbors.js';
 import { startControlServer, type ControlServer } from './control/server.js';
 import type { LocalSpeaker } from './peering/capabilities.js';
+import type { ForwardingPlane } from './fib.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
+import { RestartDeferral } from './peering/restart-deferral.js';
+import { FibFeed } from './routing/fib-feed.js';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
 import type { AddressFamily, Plane } from './routing/instance.js';
@@ -30,6 +33,8 @@ export interface DaemonOptions {
    * the R bit, and the F bit because the kernel kept forwarding meanwhile.
    */
   readonly restarting?: boolean;
+  /** The native plane that programs the kernel tables; without it the daemon routes but does not forward. */
+  readonly forwarding?: ForwardingPlane;
   readonly log?: Logger;
 }
 
@@ -42,6 +47,9 @@ export class RouteDaemon implements NeighborSource {
   private readonly byAddress = new Map<string, PeerSession[]>();
   private readonly listener: BgpListener;
   private control: ControlServer | undefined;
+  private readonly feeds: FibFeed[] = [];
+  private deferral: RestartDeferral | undefined;
+  private deferralTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   private constructor(private readonly options: DaemonOptions) {
@@ -73,6 +81,7 @@ export class RouteDaemon implements NeighborSource {
       await daemon.stop();
       throw err;
     }
+    daemon.startForwarding();
     for (const session of daemon.sessions.values()) session.start();
     daemon.log.info({ planes: [...daemon.instances.keys()], peers: daemon.sessions.size, restarting: options.restarting ?? false }, 'route daemon started');
     return daemon;
@@ -120,10 +129,42 @@ export class RouteDaemon implements NeighborSource {
    */
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
     this.listener.close();
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    // Graceful: the kernel keeps forwarding on the current routes while we are away.
+    if (options.graceful) for (const feed of this.feeds) feed.stop();
     for (const session of this.sessions.values()) session.stop({ graceful: options.graceful ?? false });
+    if (!options.graceful) {
+      await Promise.all(this.feeds.map((feed) => feed.idle()));
+      for (const feed of this.feeds) feed.stop();
+    }
     await this.control?.close();
     this.control = undefined;
     this.log.info({ graceful: options.graceful ?? false }, 'route daemon stopped');
+  }
+
+  /**
+   * Feeds each plane's best routes to the native plane. After our own
+   * graceful restart the first feed waits (RFC 4724 selection deferral) until
+   * every graceful-restart peer has re-sent its table, or its restart time is over.
+   */
+  private startForwarding(): void {
+    const forwarding = this.options.forwarding;
+    if (!forwarding) return;
+    for (const instance of this.instances.values()) this.feeds.push(new FibFeed(instance, { forwarding }));
+    const restartPeers = this.options.config.peers.filter((p) => p.gracefulRestart);
+    if (!this.options.restarting || restartPeers.length === 0) return this.releaseForwarding('not restarting');
+    this.deferral = new RestartDeferral(restartPeers.map((p) => p.name));
+    const seconds = Math.max(...restartPeers.map((p) => p.restartTimeSeconds));
+    this.deferralTimer = setTimeout(() => this.releaseForwarding('deferral time over'), seconds * 1000);
+    this.log.info({ peers: restartPeers.length, seconds }, 'restarting: kernel routes stay as they are until the peers have re-sent their tables');
+  }
+
+  private releaseForwarding(reason: string): void {
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    this.deferralTimer = undefined;
+    this.deferral = undefined;
+    this.log.info({ reason }, 'programming the forwarding plane');
+    for (const feed of this.feeds) void feed.start();
   }
 
   private addSession(peer: PeerConfig): void {
@@ -149,6 +190,14 @@ export class RouteDaemon implements NeighborSource {
       ...(peer.localAddress ? { localAddress: formatAddress(peer.localAddress) } : {}),
       connectRetrySeconds: peer.connectRetrySeconds,
       log: this.log,
+      observer: {
+        established: (name, families) => {
+          if (this.deferral?.sessionUp(name, families)) this.releaseForwarding('every peer re-sent its table');
+        },
+        endOfRib: (name, family) => {
+          if (this.deferral?.endOfRib(name, family)) this.releaseForwarding('every peer re-sent its table');
+        },
+      },
     });
     this.sessions.set(peer.name, session);
     const key = formatAddress(peer.address);

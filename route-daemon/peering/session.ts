@@ -46,6 +46,13 @@ export interface SessionOptions {
   readonly connectRetrySeconds: number;
   readonly keepaliveSeconds?: number;
   readonly log: Logger;
+  /** Told when the session comes up and when the peer finishes a family's table (restart deferral). */
+  readonly observer?: SessionObserver;
+}
+
+export interface SessionObserver {
+  established(peer: string, families: readonly AddressFamily[]): void;
+  endOfRib(peer: string, family: AddressFamily): void;
 }
 
 const NO_CODEC: CodecOptions = { fourOctetAs: false, families: [] };
@@ -338,6 +345,7 @@ export class PeerSession implements ConnectionOwner {
     };
     this.log.info({ families: this.families, holdTime: connection.fsm.holdTime, routerId: session.routerId }, 'session established');
     this.options.instance.peerUp(this.options.settings, { session, onExportReady: () => this.scheduleExport() });
+    this.options.observer?.established(this.name, this.families);
     // The peer is back after a restart: what it could not preserve goes now, the rest waits for its End-of-RIB.
     for (const family of familiesToPurgeOnReturn(this.staleFamilies, gr)) this.endOfRib(family);
     this.scheduleExport();
@@ -384,7 +392,9 @@ export class PeerSession implements ConnectionOwner {
     const eor = endOfRibFamily(update);
     if (eor) {
       this.log.info({ family: eor }, 'End-of-RIB from peer');
-      return this.endOfRib(eor);
+      this.endOfRib(eor);
+      this.options.observer?.endOfRib(this.name, eor);
+      return;
     }
     const treatAsWithdraw = verdict.action === 'treat-as-withdraw';
     if (treatAsWithdraw) {
