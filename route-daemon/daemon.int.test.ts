@@ -58,7 +58,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startDaemon(text = CONFIG, options: { restarting?: boolean } = {}): Promise<RouteDaemon> {
+async function startDaemon(text = CONFIG, options: { restarting?: boolean; metrics?: string } = {}): Promise<RouteDaemon> {
   const daemon = await RouteDaemon.start({ config: parseConfig(text, { file: 'test.conf' }), listen: [{ host: '127.0.0.1', port: 0 }], control: false, ...options });
   cleanups.push(() => daemon.stop());
   return daemon;
@@ -238,6 +238,19 @@ describe('route daemon sessions on loopback', () => {
     expect(daemon.neighbor('good')?.holdTime).toBe(3);
     const n = await good.next(MessageType.Notification, 8_000);
     expect([n.code, n.subcode]).toEqual([ErrorCode.HoldTimerExpired, 0]);
+  });
+
+  it('serves session and routing metrics on loopback', async () => {
+    const daemon = await startDaemon(CONFIG, { metrics: '127.0.0.1:0' });
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish(GOOD);
+    good.send(announce(['10.64.2.0/24'], { asPath: [GOOD.asn] }));
+    await until('the route', () => lookup(daemon, 'production', '10.64.2.0/24'));
+    const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
+    expect(text).toContain('garagenet_bgp_session_established{plane="production",peer="good"} 1');
+    expect(text).toContain('garagenet_bgp_session_established{plane="experimental",peer="researcher"} 0');
+    expect(text).toContain('garagenet_bgp_messages_total{plane="production",peer="good",direction="received",type="update"} 1');
+    expect(text).toContain('garagenet_bgp_routes{plane="production",family="ipv4"} 1');
   });
 
   it('refuses an OPEN from the wrong AS with "bad peer AS"', async () => {

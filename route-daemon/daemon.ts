@@ -10,6 +10,10 @@ import type { ForwardingPlane } from './fib.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
 import { RestartDeferral } from './peering/restart-deferral.js';
 import { FibFeed } from './routing/fib-feed.js';
+import { registerRoutingMetrics } from './routing/metrics.js';
+import { registerSessionMetrics } from './peering/metrics.js';
+import { startMetricsServer } from './metrics-server.js';
+import { Registry } from 'prom-client';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
 import type { AddressFamily, Plane } from './routing/instance.js';
@@ -33,6 +37,8 @@ export interface DaemonOptions {
    * the R bit, and the F bit because the kernel kept forwarding meanwhile.
    */
   readonly restarting?: boolean;
+  /** Prometheus metrics on GET /metrics at this loopback ADDRESS:PORT; none unless given. */
+  readonly metrics?: string;
   /** The native plane that programs the kernel tables; without it the daemon routes but does not forward. */
   readonly forwarding?: ForwardingPlane;
   readonly log?: Logger;
@@ -48,6 +54,7 @@ export class RouteDaemon implements NeighborSource {
   private readonly listener: BgpListener;
   private control: ControlServer | undefined;
   private readonly feeds: FibFeed[] = [];
+  private metrics: { address: string; close(): Promise<void> } | undefined;
   private deferral: RestartDeferral | undefined;
   private deferralTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
@@ -77,6 +84,12 @@ export class RouteDaemon implements NeighborSource {
       if (control !== false) {
         daemon.control = await startControlServer({ instances: daemon.instances, neighbors: daemon, localAsn: options.config.router.asn, address: control });
       }
+      if (options.metrics) {
+        const registry = new Registry();
+        registerRoutingMetrics(registry, daemon.instances.values());
+        registerSessionMetrics(registry, () => [...daemon.sessions.values()].map((s) => s.neighborStatus()));
+        daemon.metrics = await startMetricsServer(registry, options.metrics);
+      }
     } catch (err) {
       await daemon.stop();
       throw err;
@@ -90,6 +103,11 @@ export class RouteDaemon implements NeighborSource {
   /** The port the BGP listener bound (tests listen on port 0). */
   get bgpPort(): number {
     return this.listener.port;
+  }
+
+  /** Where the metrics are served, if asked for. */
+  get metricsAddress(): string | undefined {
+    return this.metrics?.address;
   }
 
   /** Where the control API listens, if it was started. */
@@ -139,6 +157,8 @@ export class RouteDaemon implements NeighborSource {
     }
     await this.control?.close();
     this.control = undefined;
+    await this.metrics?.close();
+    this.metrics = undefined;
     this.log.info({ graceful: options.graceful ?? false }, 'route daemon stopped');
   }
 

@@ -18,8 +18,9 @@ export function daemonCommand(): Command {
     .requiredOption('--config <file>', 'route daemon configuration file')
     .option('--listen <address:port>', 'accept BGP connections here instead of the configured listen address (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--control <address>', 'control API: unix:/path or 127.0.0.1:PORT (default: the configured control socket)')
+    .option('--metrics <address:port>', 'serve Prometheus metrics on GET /metrics at this loopback address, e.g. 127.0.0.1:9179')
     .option('--graceful-restart', 'we are coming back from a graceful restart: set the R and F bits (RFC 4724), like gobgpd -r')
-    .action(action(async (options: { config: string; listen: string[]; control?: string; gracefulRestart?: boolean }) => {
+    .action(action(async (options: { config: string; listen: string[]; control?: string; metrics?: string; gracefulRestart?: boolean }) => {
       const config = await loadConfig(options.config);
       const log = createLogger('route-daemon');
       const daemon = await RouteDaemon.start({
@@ -27,6 +28,7 @@ export function daemonCommand(): Command {
         log,
         ...(options.listen.length > 0 ? { listen: options.listen.map(parseListen) } : {}),
         ...(options.control ? { control: options.control } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
         restarting: options.gracefulRestart ?? false,
       });
       await new Promise<void>((resolve) => {
