@@ -359,6 +359,21 @@ describe('graceful restart (RFC 4724)', () => {
     expect(lookup(daemon, 'production', '10.64.40.0/24')).toBeDefined();
   });
 
+  it('a peer that connects again while its session is still up has restarted: stale routes, new session', async () => {
+    const daemon = await startDaemon();
+    const old = await connect(daemon, '127.0.0.2');
+    await old.establish({ ...GOOD, capabilities: caps(false) });
+    old.send(announce(['10.64.60.0/24'], { asPath: [GOOD.asn] }));
+    await until('the route', () => lookup(daemon, 'production', '10.64.60.0/24'));
+    const back = await connect(daemon, '127.0.0.2');
+    await back.establish({ ...GOOD, capabilities: caps(true) });
+    await old.waitClosed();
+    expect(lookup(daemon, 'production', '10.64.60.0/24')?.paths[0]).toMatchObject({ peer: 'good', stale: true });
+    await until('the new session', () => daemon.neighbor('good')?.state === 'Established');
+    back.send({ ...announce([], { asPath: [] }), attributes: emptyAttributes() }); // End-of-RIB without the route
+    await until('the stale route to go', () => lookup(daemon, 'production', '10.64.60.0/24') === undefined);
+  });
+
   it('a peer that resets with a NOTIFICATION loses its routes at once', async () => {
     const daemon = await startDaemon();
     const good = await connect(daemon, '127.0.0.2');

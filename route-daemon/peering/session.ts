@@ -153,8 +153,13 @@ export class PeerSession implements ConnectionOwner {
       socket.destroy();
       return;
     }
-    const state = this.primary.state;
-    if (state === 'Idle') {
+    if (this.primary.state === 'Established' && !this.secondary && keepRoutesOnDown('connectionLost', this.peerGracefulRestart)) {
+      // RFC 4724 §4.2: a graceful-restart peer that connects again while we still think the session
+      // is up has restarted; the old connection is dead, its routes are kept as stale.
+      this.log.info('peer connects again while the session is up: it has restarted');
+      this.primary.dispatch({ type: 'TcpConnectionFails' });
+    }
+    if (this.primary.state === 'Idle') {
       this.clearRestartTimer();
       this.primary.dispatch({ type: 'Start' });
     }
