@@ -18,6 +18,7 @@ export function routeMessage(route: RouteView, options: { localAsn: number }): R
         best: path.best,
         validation: path.validation,
         stale: path.stale,
+        suppressed: path.suppressed,
         origin: a.origin,
         asPath: a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })),
         nextHop: path.peer === 'local' ? '' : formatAddress(a.nextHop),

@@ -48,6 +48,7 @@ export interface PathMessage {
   best: boolean;
   validation: string;
   stale: boolean;
+  suppressed: boolean;
   origin: string;
   asPath: { type: string; asns: number[] }[];
   nextHop: string;

@@ -351,3 +351,44 @@ describe('routing instance: listing', () => {
     expect(() => rib.listRoutes({ limit: 1, after: 'bogus' })).toThrow(/page token/);
   });
 });
+
+describe('routing instance: flap damping', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('holds back a flapping route until its penalty decays, and tells the audit log', () => {
+    vi.useFakeTimers();
+    const audit: PolicyEvent[] = [];
+    const rib = createRoutingInstance({
+      plane: 'experimental',
+      localAsn: LOCAL_AS,
+      pools: [parsePrefix('10.128.0.0/10')],
+      authorizations: [],
+      damping: { halfLifeSeconds: 60, reuseThreshold: 750, suppressThreshold: 2000, maxSuppressSeconds: 240, withdrawalPenalty: 1000, readvertisementPenalty: 0, attributeChangePenalty: 500 },
+      audit: (e) => audit.push(e),
+    });
+    rib.peerUp(peer('lab', 65010, '10.128.0.2'), { session: session(2, { localAddress: parseAddress('10.128.0.1') }), onExportReady: () => {} });
+    rib.peerUp(peer('other', 65011, '10.128.0.3'), { session: session(3, { localAddress: parseAddress('10.128.0.1') }), onExportReady: () => {} });
+    const flap = (): void => {
+      rib.receive('lab', { withdrawn: [], announced: [{ attributes: attrs([65010]), prefixes: [p('10.130.0.0/16')] }] });
+      rib.receive('lab', { withdrawn: [p('10.130.0.0/16')], announced: [] });
+    };
+    flap();
+    flap();
+    expect(audit).toEqual([]);
+    flap(); // third withdrawal: 3000 > 2000
+    expect(audit).toEqual([expect.objectContaining({ peer: 'lab', prefix: '10.130.0.0/16', check: 'damping' })]);
+    rib.receive('lab', { withdrawn: [], announced: [{ attributes: attrs([65010]), prefixes: [p('10.130.0.0/16')] }] });
+    const held = rib.lookup({ prefix: p('10.130.0.0/16') })!;
+    expect(held.paths[0]).toMatchObject({ peer: 'lab', suppressed: true, best: false });
+    expect(drainAll(rib, 'other').announced.size).toBe(0);
+    expect(rib.drainFib()).toBeNull();
+
+    // log2(3000/750) = 2 half-lives of 60 s; the check runs every 10 s.
+    vi.advanceTimersByTime(110_000);
+    expect(rib.lookup({ prefix: p('10.130.0.0/16') })!.paths[0]!.suppressed).toBe(true);
+    vi.advanceTimersByTime(20_000);
+    expect(rib.lookup({ prefix: p('10.130.0.0/16') })!.paths[0]).toMatchObject({ suppressed: false, best: true });
+    expect([...drainAll(rib, 'other').announced.keys()]).toEqual(['10.130.0.0/16']);
+    expect(rib.peerCounters('lab')!.decisions).toMatchObject({ 'damping:suppressed': 1, 'damping:reused': 1, 'import:damped': 1 });
+  });
+});

@@ -1,9 +1,10 @@
 import { UserError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/log.js';
-import { addressBits, formatPrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
+import { addressBits, formatPrefix, parsePrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
 import type { FibChange, FibRoute, FibSource } from '../fib.js';
 import type { BogonLimits } from '../policy/bogon.js';
 import { DecisionCounters } from '../policy/counters.js';
+import { FlapDamping, type DampingParameters, type FlapEvent } from '../policy/damping.js';
 import { exportReason, type RouteOrigin } from '../policy/export.js';
 import { ImportPolicy, type Rejection } from '../policy/import.js';
 import { maxPrefixReason } from '../policy/max-prefix.js';
@@ -16,7 +17,7 @@ import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_VALIDATION_MASK } from './rib.js';
+import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -44,6 +45,8 @@ export interface RoutingInstanceOptions {
   readonly bogons?: BogonLimits;
   /** How long the stale routes of a peer that came back wait for its End-of-RIB (default 360 s). */
   readonly stalePathSeconds?: number;
+  /** Route flap damping (RFC 2439) of received routes, per peer and prefix; off when absent. */
+  readonly damping?: DampingParameters;
   /** Every rejected route and every ceased session, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
@@ -61,6 +64,8 @@ const VALIDATION_CODE: Record<ValidationState, number> = { 'not-found': 0, valid
 const VALIDATION_NAME: readonly ValidationState[] = ['not-found', 'valid', 'invalid'];
 const DEFAULT_EXPORT_BATCH = 2048;
 const SCAN_PER_PAGE = 65_536;
+/** How often suppressed routes are checked for reuse. */
+const REUSE_CHECK_MS = 10_000;
 
 interface PeerState {
   readonly index: number;
@@ -94,6 +99,7 @@ class Instance implements PlaneInstance {
   private fibListener: (() => void) | undefined;
   private readonly localSource: RouteSource;
   private readonly log: Logger;
+  private readonly damping: FlapDamping | undefined;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -105,6 +111,10 @@ class Instance implements PlaneInstance {
       4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024 }),
       6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024 }),
     };
+    if (options.damping) {
+      this.damping = new FlapDamping(options.damping);
+      setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
+    }
     this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
     this.fibConsumers = {
       4: this.ribs[4].addConsumer(() => this.signalFib()),
@@ -179,8 +189,11 @@ class Instance implements PlaneInstance {
     let rejected = 0;
     let lastFamily: Family = 4;
     const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
+    let damped = 0;
     for (const prefix of update.withdrawn) {
-      this.forgetPath(peer, this.ribs[prefix.family].remove(prefix, peer.index));
+      const flags = this.ribs[prefix.family].remove(prefix, peer.index);
+      if (flags >= 0) this.damp(peer, { prefix, event: 'withdrawal' });
+      this.forgetPath(peer, flags);
       withdrawn++;
     }
     for (const group of update.announced) {
@@ -197,8 +210,13 @@ class Instance implements PlaneInstance {
           rejected++;
           continue;
         }
+        let flags = VALIDATION_CODE[verdict.validation];
+        if (this.damping && this.dampedAnnouncement(peer, { prefix, attrId, rib })) {
+          flags |= PATH_SUPPRESSED;
+          damped++;
+        }
         this.store.retain(attrId);
-        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags: VALIDATION_CODE[verdict.validation] });
+        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags });
         if (previous < 0) peer.accepted++;
         else if (previous & PATH_STALE) peer.stale--;
         validation[verdict.validation]++;
@@ -212,6 +230,7 @@ class Instance implements PlaneInstance {
       'import:withdrawn': withdrawn,
       'validation:valid': validation.valid,
       'validation:not-found': validation['not-found'],
+      'import:damped': damped,
     });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
     if (!overLimit) return { accepted, rejected, withdrawn };
@@ -463,6 +482,47 @@ class Instance implements PlaneInstance {
 
   // --- internals ----------------------------------------------------------------
 
+  /**
+   * Records a flap for an announcement (a changed path, or a route back after
+   * a withdrawal) and says whether the route is to be held back.
+   */
+  private dampedAnnouncement(peer: PeerState, route: { prefix: Prefix; attrId: number; rib: FamilyRib }): boolean {
+    const before = route.rib.pathFor(route.prefix, peer.index);
+    if (before && before.attrId === route.attrId) return (before.flags & PATH_SUPPRESSED) !== 0;
+    const key = dampingKey(peer, route.prefix);
+    const event: FlapEvent | undefined = before ? 'attribute-change' : this.damping!.state(key).penalty > 0 ? 'readvertisement' : undefined;
+    return event ? this.damp(peer, { prefix: route.prefix, event }) : false;
+  }
+
+  /** Records a flap; returns whether the route is now suppressed, telling the audit log when that starts. */
+  private damp(peer: PeerState, flap: { prefix: Prefix; event: FlapEvent }): boolean {
+    if (!this.damping) return false;
+    const key = dampingKey(peer, flap.prefix);
+    const wasSuppressed = this.damping.state(key).suppressed;
+    const state = this.damping.record(key, flap.event);
+    if (state.suppressed && !wasSuppressed) {
+      this.count(peer, { 'damping:suppressed': 1 });
+      this.options.audit?.({ plane: this.plane, peer: peer.settings.name, prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
+    }
+    return state.suppressed;
+  }
+
+  /** Lets routes whose penalty has decayed take part in best-path selection again. */
+  private reuseDamped(): void {
+    for (const key of this.damping!.reusable()) {
+      const [index, text] = key.split(' ');
+      const peer = this.peersByIndex[Number(index)];
+      if (!peer || !text) continue;
+      const prefix = parsePrefix(text);
+      const rib = this.ribs[prefix.family];
+      const path = rib.pathFor(prefix, peer.index);
+      if (path && path.flags & PATH_SUPPRESSED) {
+        rib.setFlags(prefix, { peer: peer.index, flags: path.flags & ~PATH_SUPPRESSED });
+        this.count(peer, { 'damping:reused': 1 });
+      }
+    }
+  }
+
   private importPolicy(authorizations: readonly RouteAuthorization[]): ImportPolicy {
     return new ImportPolicy({
       localAsn: this.options.localAsn,
@@ -537,6 +597,7 @@ class Instance implements PlaneInstance {
         attributes: this.store.get(rib.pathAttr[p]!),
         validation: VALIDATION_NAME[rib.pathFlags[p]! & PATH_VALIDATION_MASK]!,
         stale: (rib.pathFlags[p]! & PATH_STALE) !== 0,
+        suppressed: (rib.pathFlags[p]! & PATH_SUPPRESSED) !== 0,
         best: p === best,
       };
     });
@@ -600,6 +661,10 @@ class Instance implements PlaneInstance {
     if (peer.timer) clearTimeout(peer.timer);
     peer.timer = undefined;
   }
+}
+
+function dampingKey(peer: PeerState, prefix: Prefix): string {
+  return `${peer.index} ${formatPrefix(prefix)}`;
 }
 
 function isStale(flags: number): boolean {

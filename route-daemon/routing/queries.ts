@@ -12,6 +12,8 @@ export interface PathView {
   readonly attributes: RouteAttributes;
   readonly validation: ValidationState;
   readonly stale: boolean;
+  /** Held back by flap damping until its penalty decays. */
+  readonly suppressed: boolean;
   readonly best: boolean;
 }
 

@@ -18,6 +18,8 @@ export const LOCAL_PEER = 0;
 
 export const PATH_VALIDATION_MASK = 0b11;
 export const PATH_STALE = 0b100;
+/** Held back by flap damping: kept, but not a candidate for best path. */
+export const PATH_SUPPRESSED = 0b1000;
 
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
@@ -117,6 +119,29 @@ export class FamilyRib {
     this.livePaths++;
     this.reselect(slot, false);
     return -1;
+  }
+
+  /** The attribute set and flags of `peer`'s path for `prefix`, or undefined. */
+  pathFor(prefix: Prefix, peer: number): { attrId: number; flags: number } | undefined {
+    const slot = this.index.find(prefix);
+    if (slot < 0) return undefined;
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+      if (this.pathPeer[p] === peer) return { attrId: this.pathAttr[p]!, flags: this.pathFlags[p]! };
+    }
+    return undefined;
+  }
+
+  /** Changes the flags of `peer`'s path for `prefix`, choosing the best path again; false if there is no such path. */
+  setFlags(prefix: Prefix, path: { peer: number; flags: number }): boolean {
+    const slot = this.index.find(prefix);
+    if (slot < 0) return false;
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+      if (this.pathPeer[p] !== path.peer) continue;
+      this.pathFlags[p] = path.flags;
+      this.reselect(slot, this.best[slot] === p);
+      return true;
+    }
+    return false;
   }
 
   /** Removes `peer`'s path for `prefix`; returns the flags it had, or -1 if there was none. */
@@ -328,21 +353,13 @@ export class FamilyRib {
     return removed;
   }
 
-  /** Recomputes the best path; consumers hear about it only when it changed (or its attributes did). */
+  /** Recomputes the best path among paths not suppressed; consumers hear about it only when it changed (or its attributes did). */
   private reselect(slot: number, bestChanged: boolean): void {
     const before = this.best[slot]!;
-    const first = this.head[slot]!;
-    let after = -1;
-    if (first >= 0) {
-      if (this.pathNext[first]! < 0) {
-        after = first;
-      } else {
-        const paths = this.scratch;
-        paths.length = 0;
-        for (let p = first; p >= 0; p = this.pathNext[p]!) paths.push(p);
-        after = this.choose(this, paths);
-      }
-    }
+    const paths = this.scratch;
+    paths.length = 0;
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) if ((this.pathFlags[p]! & PATH_SUPPRESSED) === 0) paths.push(p);
+    const after = paths.length === 0 ? -1 : paths.length === 1 ? paths[0]! : this.choose(this, paths);
     this.best[slot] = after;
     if (after !== before || bestChanged) this.markDirty(slot);
   }
