@@ -1,23 +1,25 @@
 import type { Socket } from 'node:net';
+import { Registry } from 'prom-client';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { formatAddress } from '../common/prefix.js';
 import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
+import { createInstances } from './config/instances.js';
 import type { NeighborSource, NeighborState } from './control/neighbors.js';
 import { startControlServer, type ControlServer } from './control/server.js';
-import type { LocalSpeaker } from './peering/capabilities.js';
 import type { ForwardingPlane } from './fib.js';
-import { BgpListener, type ListenAddress } from './peering/listener.js';
-import { RestartDeferral } from './peering/restart-deferral.js';
-import { FibFeed } from './routing/fib-feed.js';
-import { registerRoutingMetrics } from './routing/metrics.js';
-import { registerSessionMetrics } from './peering/metrics.js';
 import { startMetricsServer } from './metrics-server.js';
-import { Registry } from 'prom-client';
+import type { LocalSpeaker } from './peering/capabilities.js';
+import { BgpListener, type ListenAddress } from './peering/listener.js';
+import { registerSessionMetrics } from './peering/metrics.js';
+import { RestartDeferral } from './peering/restart-deferral.js';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
+import type { RouteAuthorization } from './policy/origin-validation.js';
+import { FibFeed } from './routing/fib-feed.js';
 import type { AddressFamily, Plane } from './routing/instance.js';
-import { createRoutingInstance, type PlaneInstance } from './routing/plane-instance.js';
+import { registerRoutingMetrics } from './routing/metrics.js';
+import type { PlaneInstance, PolicyEvent } from './routing/plane-instance.js';
 
 /**
  * The route daemon: one routing instance per configured plane, one session
@@ -37,6 +39,10 @@ export interface DaemonOptions {
    * the R bit, and the F bit because the kernel kept forwarding meanwhile.
    */
   readonly restarting?: boolean;
+  /** The registry's route authorizations, on top of the file's static ones. */
+  readonly authorizations?: readonly RouteAuthorization[];
+  /** Every rejected route and ceased session, for the experiment audit log. */
+  readonly audit?: (event: PolicyEvent) => void;
   /** Prometheus metrics on GET /metrics at this loopback ADDRESS:PORT; none unless given. */
   readonly metrics?: string;
   /** The native plane that programs the kernel tables; without it the daemon routes but does not forward. */
@@ -47,7 +53,7 @@ export interface DaemonOptions {
 const FAMILIES: readonly AddressFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 
 export class RouteDaemon implements NeighborSource {
-  readonly instances = new Map<Plane, PlaneInstance>();
+  readonly instances: ReadonlyMap<Plane, PlaneInstance>;
   private readonly sessions = new Map<string, PeerSession>();
   /** Sessions by canonical peer address; a neighbor may have one session in each plane. */
   private readonly byAddress = new Map<string, PeerSession[]>();
@@ -62,16 +68,10 @@ export class RouteDaemon implements NeighborSource {
   private constructor(private readonly options: DaemonOptions) {
     this.log = options.log ?? createLogger('route-daemon');
     const { config } = options;
-    for (const [plane, p] of config.planes) {
-      this.instances.set(plane, createRoutingInstance({
-        plane,
-        localAsn: config.router.asn,
-        pools: p.pools,
-        authorizations: p.authorizations,
-        bogons: p.bogons,
-        stalePathSeconds: p.stalePathSeconds,
-      }));
-    }
+    this.instances = createInstances(config, {
+      ...(options.authorizations ? { authorizations: options.authorizations } : {}),
+      ...(options.audit ? { audit: options.audit } : {}),
+    });
     for (const peer of config.peers) this.addSession(peer);
     this.listener = new BgpListener({ sessionFor: (remote, local) => this.sessionFor(remote, local) }, this.log);
   }
