@@ -171,7 +171,7 @@ export class PeerSession implements ConnectionOwner {
       // RFC 4271 §6.8: a newcomer never replaces an Established session.
       this.log.info({ state: this.primary.state }, 'refusing a second connection');
       socket.end(encodeMessage({ type: MessageType.Notification, ...notifications.connectionRejected() }, NO_CODEC));
-      socket.destroy();
+      setTimeout(() => socket.destroy(), 2_000).unref();
       return;
     }
     // OpenSent / OpenConfirm: run the second connection until an OPEN resolves the collision.
