@@ -253,6 +253,18 @@ describe('route daemon sessions on loopback', () => {
     expect(text).toContain('garagenet_bgp_routes{plane="production",family="ipv4"} 1');
   });
 
+  it('refuses a second connection while the session is Established (peer without graceful restart)', async () => {
+    const daemon = await startDaemon();
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish(GOOD);
+    await until('Established', () => daemon.neighbor('good')?.state === 'Established');
+    const second = await connect(daemon, '127.0.0.2');
+    const n = await second.next(MessageType.Notification);
+    expect([n.code, n.subcode]).toEqual([ErrorCode.Cease, CeaseSubcode.ConnectionRejected]);
+    await second.waitClosed();
+    expect(daemon.neighbor('good')).toMatchObject({ state: 'Established', flaps: 0 });
+  });
+
   it('refuses an OPEN from the wrong AS with "bad peer AS"', async () => {
     const daemon = await startDaemon();
     const good = await connect(daemon, '127.0.0.2');
