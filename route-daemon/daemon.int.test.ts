@@ -135,6 +135,7 @@ describe('route daemon sessions on loopback', () => {
     const daemon = await startDaemon();
     const good = await connect(daemon, '127.0.0.2');
     await good.establish(GOOD);
+    good.keepSending(1_000); // however long the mutation run takes on a busy machine
     good.send(announce(['10.64.7.0/24'], { asPath: [GOOD.asn] }));
     await until('good route', () => lookup(daemon, 'production', '10.64.7.0/24'));
 
@@ -263,6 +264,17 @@ describe('route daemon sessions on loopback', () => {
     expect([n.code, n.subcode]).toEqual([ErrorCode.Cease, CeaseSubcode.ConnectionRejected]);
     await second.waitClosed();
     expect(daemon.neighbor('good')).toMatchObject({ state: 'Established', flaps: 0 });
+  });
+
+  it('with hold time 0 from the peer, neither side sends KEEPALIVEs and the session stays up', async () => {
+    const daemon = await startDaemon();
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish({ ...GOOD, holdTime: 0 });
+    await until('Established', () => daemon.neighbor('good')?.state === 'Established');
+    expect(daemon.neighbor('good')).toMatchObject({ holdTime: 0, keepaliveTime: 0 });
+    const keepalivesSent = daemon.neighbor('good')!.sent.keepalive;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(daemon.neighbor('good')).toMatchObject({ state: 'Established', sent: { keepalive: keepalivesSent } });
   });
 
   it('refuses an OPEN from the wrong AS with "bad peer AS"', async () => {

@@ -15,6 +15,7 @@ export class RawPeer {
   private readonly framer = new MessageFramer();
   readonly received: BgpMessage[] = [];
   private waiters: (() => void)[] = [];
+  private keepalives: NodeJS.Timeout | undefined;
   closed = false;
 
   private constructor(readonly socket: Socket) {
@@ -26,6 +27,7 @@ export class RawPeer {
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      clearInterval(this.keepalives);
       this.closed = true;
       this.wake();
     });
@@ -60,6 +62,11 @@ export class RawPeer {
 
   send(message: BgpMessage): void {
     this.socket.write(encodeMessage(message, CODEC));
+  }
+
+  /** Sends a KEEPALIVE every `ms` until the connection closes, like a live peer. */
+  keepSending(ms: number): void {
+    this.keepalives = setInterval(() => this.send({ type: MessageType.Keepalive }), ms);
   }
 
   sendRaw(bytes: Buffer): void {
@@ -126,6 +133,7 @@ export class RawPeer {
   }
 
   close(): void {
+    clearInterval(this.keepalives);
     this.socket.destroy();
   }
 }
