@@ -73,7 +73,14 @@ export class Connection {
         const { data, actions } = step(this.fsm, next, this.options.config);
         if (data.state !== this.fsm.state) this.options.log.debug({ from: this.fsm.state, to: data.state, event: next.type }, 'state change');
         this.fsm = data;
-        for (const action of actions) this.perform(action);
+        for (const action of actions) {
+          // One failing action (a bug, never the peer's input) must neither skip the rest nor escape into a timer or socket callback.
+          try {
+            this.perform(action);
+          } catch (err) {
+            this.options.log.error({ err: (err as Error).message, action: action.type }, 'failed to carry out an FSM action');
+          }
+        }
         if (!wasIdle && data.state === 'Idle') {
           this.queue.length = 0;
           this.owner.onIdle(this);
@@ -140,9 +147,13 @@ export class Connection {
         }
         if (error && this.socket === socket) throw error;
       } catch (err) {
-        const notification = err instanceof MessageError ? err.notification : notifications.internalError();
-        this.options.log.warn({ err: (err as Error).message }, err instanceof MessageError ? 'bad message' : 'failed to handle a message');
-        this.dispatch({ type: 'MessageError', notification });
+        if (err instanceof MessageError) {
+          this.options.log.warn({ err: err.message }, 'bad message');
+          this.dispatch({ type: 'MessageError', notification: err.notification });
+        } else {
+          this.options.log.error({ err: (err as Error).message }, 'failed to handle a message');
+          this.dispatch({ type: 'MessageError', notification: notifications.internalError() });
+        }
       }
     });
     socket.on('error', (err) => this.options.log.debug({ err: err.message }, 'socket error'));

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
 import { formatAddress, parseAddress, type Address } from '../../common/prefix.js';
-import { decodeMessage, encodeMessage } from '../packet/codec.js';
+import { decodeMessage, encodeMessage, encodeNotification } from '../packet/codec.js';
 import { validateUpdate } from '../packet/validate.js';
 import {
   MessageType,
@@ -170,7 +170,7 @@ export class PeerSession implements ConnectionOwner {
     if (this.primary.state === 'Established' || this.secondary) {
       // RFC 4271 §6.8: a newcomer never replaces an Established session.
       this.log.info({ state: this.primary.state }, 'refusing a second connection');
-      socket.end(encodeMessage({ type: MessageType.Notification, ...notifications.connectionRejected() }, NO_CODEC));
+      socket.end(encodeNotification(notifications.connectionRejected()));
       setTimeout(() => socket.destroy(), 2_000).unref();
       return;
     }
@@ -219,16 +219,16 @@ export class PeerSession implements ConnectionOwner {
   // ---- ConnectionOwner
 
   encode(action: Extract<FsmAction, { type: 'sendOpen' | 'sendKeepalive' | 'sendNotification' }>): Buffer {
-    const message: BgpMessage =
-      action.type === 'sendOpen' ? this.ourOpen()
-      : action.type === 'sendKeepalive' ? { type: MessageType.Keepalive }
-      : { type: MessageType.Notification, ...action.notification };
-    this.status.sent[KIND_OF[message.type]!]++;
     if (action.type === 'sendNotification') {
+      this.status.sent.notification++;
       const text = describeNotification(action.notification);
       this.status.lastError = { direction: 'sent', text, at: Date.now() };
       this.log.warn({ notification: text }, 'sending NOTIFICATION');
+      // The data may quote a whole malformed message: cut to what fits.
+      return encodeNotification(action.notification);
     }
+    const message: BgpMessage = action.type === 'sendOpen' ? this.ourOpen() : { type: MessageType.Keepalive };
+    this.status.sent[KIND_OF[message.type]!]++;
     return encodeMessage(message, NO_CODEC);
   }
 
