@@ -18,18 +18,18 @@ fi
 
 debian_packages=(
   ca-certificates git build-essential python3   # native addon build (node-gyp)
-  nodejs npm                                    # skipped below when Node.js >= 20 is already installed
   etcd-server etcd-client                       # the registry's store
   wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
+  procps conntrack                              # sysctl inside namespaces; NAT state in the topology test
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
   iperf3 wrk                                    # throughput and load figures
   chromium                                      # the looking-glass browser test
 )
-if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then
-  debian_packages=("${debian_packages[@]/nodejs}")
-  debian_packages=("${debian_packages[@]/npm}")
-fi
+node_major() { command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' || echo 0; }
+# Debian 12 ships Node.js 18; garagenet needs 20 or newer, which the npm registry
+# carries as the `node` package (a prebuilt binary inside a registry package).
+[ "$(node_major)" -ge 20 ] || debian_packages+=(nodejs npm)
 missing=()
 for p in "${debian_packages[@]}"; do
   [ -n "$p" ] || continue
@@ -38,11 +38,19 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+if [ "$(node_major)" -lt 20 ]; then
+  echo "==> installing Node.js 20 from the npm registry"
+  npm install -g --no-audit --no-fund node@20
+  hash -r
 fi
 
 echo "==> installing npm packages"
-npm ci --no-audit --no-fund
+# `npm install` honours package-lock.json; `npm ci` would refuse a lock that lacks
+# other platforms' optional packages (rollup), which npm here does not record.
+npm install --no-audit --no-fund
 echo "==> building"
 npm run build
 
@@ -53,6 +61,8 @@ case "$job" in
   test)
     mkdir -p test-output
     status=0
+    echo "==> type-checking tests"
+    npm run typecheck || status=1
     for project in unit integration system; do
       echo "==> tests: $project"
       npx vitest run --project "$project" --passWithNoTests \

@@ -27,6 +27,8 @@ export interface FeederOptions {
   /** The AS the receiver must announce in its OPEN. */
   readonly peerAs: number;
   readonly holdTime?: number;
+  /** Called when the session is up, just before the first UPDATE is written. */
+  readonly onEstablished?: () => void;
 }
 
 export interface FeedResult {
@@ -120,6 +122,7 @@ export async function feedTable(stream: Buffer, options: FeederOptions): Promise
   await reader.expect(MessageType.Keepalive);
   reader.discardFromNowOn();
 
+  options.onEstablished?.();
   const start = process.hrtime.bigint();
   socket.write(stream);
   await new Promise<void>((resolve, reject) => socket.write(END_OF_RIB, (error) => (error ? reject(error) : resolve())));
@@ -147,15 +150,26 @@ function parseIpv4(text: string): number {
   return ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
 }
 
-/** Usage: node dist/bench/bgp/feeder.js HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP] */
+/**
+ * Usage: node dist/bench/bgp/feeder.js HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP]
+ * Prints JSON lines: {"event":"established","at":<epoch ms>} then {"event":"sent",...}.
+ */
 async function main(): Promise<void> {
   const [host, port, localAs, peerAs, nextHop, stay] = process.argv.slice(2);
   if (host === undefined || port === undefined || localAs === undefined || peerAs === undefined || nextHop === undefined) {
     throw new Error('usage: feeder HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP]');
   }
   const { stream } = loadTableStream(FULL_TABLE, { localAs: Number(localAs), nextHop: parseIpv4(nextHop) });
-  const result = await feedTable(stream, { host, port: Number(port), localAddress: nextHop, localAs: Number(localAs), peerAs: Number(peerAs), routerId: parseIpv4(nextHop) });
-  process.stdout.write(`${JSON.stringify({ sendSeconds: result.sendSeconds, bytes: result.bytes })}\n`);
+  const result = await feedTable(stream, {
+    host,
+    port: Number(port),
+    localAddress: nextHop,
+    localAs: Number(localAs),
+    peerAs: Number(peerAs),
+    routerId: parseIpv4(nextHop),
+    onEstablished: () => process.stdout.write(`${JSON.stringify({ event: 'established', at: Date.now() })}\n`),
+  });
+  process.stdout.write(`${JSON.stringify({ event: 'sent', sendSeconds: result.sendSeconds, bytes: result.bytes })}\n`);
   await new Promise((resolve) => setTimeout(resolve, Number(stay ?? 60) * 1000));
   await result.close();
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../../common/cli.js';
 import type { Prefix } from '../../common/prefix.js';
@@ -8,7 +9,7 @@ import { AttributeStore } from '../../route-daemon/routing/attribute-store.js';
 import type { Origin, RouteAttributes } from '../../route-daemon/routing/attributes.js';
 import { createRoutingInstance } from '../../route-daemon/routing/plane-instance.js';
 import { FamilyRib } from '../../route-daemon/routing/rib.js';
-import { FULL_TABLE, generateTable, type Table } from './table.js';
+import { DATA_DIR, FULL_TABLE, generateTable, type Table } from './table.js';
 
 /**
  * Loc-RIB ingest of the full synthetic IPv4 table (1,000,000 prefixes,
@@ -20,7 +21,9 @@ import { FULL_TABLE, generateTable, type Table } from './table.js';
  *   instance  the whole routing instance: import policy (bogons, pools,
  *             origin validation), Adj-RIB-In, Loc-RIB and the FIB's change queue.
  * Every variant receives the same input a session hands the routing core:
- * a fresh attribute object per UPDATE and common Prefix objects.
+ * a fresh attribute object per UPDATE and common Prefix objects, decoded on
+ * the fly from the table packed in 32-bit words (about as big as the wire
+ * stream), so that the process holds little besides what it builds.
  * Ratios use CPU seconds (wall time swings on a shared machine); best of the runs.
  * Usage: node dist/bench/bgp/rib-ingest.js [runs]
  */
@@ -54,26 +57,69 @@ interface Result {
 
 type Update = { attributes: RouteAttributes; prefixes: Prefix[] };
 
-/** The table as UPDATEs, built lazily so that only the compact table is held before ingest. */
-function* updates(table: Table): Generator<Update> {
+/**
+ * The table in 32-bit words, per set: origin, path length, path, has-MED,
+ * MED, community count, communities, large-community count, their words,
+ * prefix count, then address and length per prefix.
+ */
+function packTable(table: Table): Uint32Array {
+  const words: number[] = [];
   for (const set of table.sets) {
-    for (let at = 0; at < set.prefixes.length; at += PER_UPDATE) {
+    words.push(set.origin, set.path.length, ...set.path, set.med === null ? 0 : 1, set.med ?? 0);
+    words.push(set.communities?.length ?? 0, ...(set.communities ?? []));
+    words.push(set.largeCommunities?.length ?? 0, ...(set.largeCommunities ?? []).flatMap((c) => [c.globalAdmin, c.localData1, c.localData2]));
+    words.push(set.prefixes.length);
+    for (const p of set.prefixes) words.push(ipv4PrefixAddress(p), ipv4PrefixLength(p));
+  }
+  return Uint32Array.from(words);
+}
+
+/** The packed table from bench/.data, written there on first use (write, then rename). */
+function packedTablePath(): string {
+  const shape = FULL_TABLE;
+  const path = join(DATA_DIR, `rib-ingest-${shape.prefixes}-${shape.attributeSets}-${shape.origins}-${shape.seed}.u32`);
+  if (existsSync(path)) return path;
+  const packed = packTable(generateTable(shape));
+  mkdirSync(DATA_DIR, { recursive: true });
+  writeFileSync(`${path}.tmp`, packed);
+  renameSync(`${path}.tmp`, path);
+  return path;
+}
+
+/** UPDATEs decoded from the packed table as a session would hand them over: fresh objects each time. */
+function* updates(words: Uint32Array): Generator<Update> {
+  let at = 0;
+  while (at < words.length) {
+    const origin = ORIGINS[words[at++]!]!;
+    const pathLength = words[at++]!;
+    const path = Array.from(words.subarray(at, (at += pathLength)));
+    const hasMed = words[at++] === 1;
+    const med = words[at++]!;
+    const communityCount = words[at++]!;
+    const communities = Array.from(words.subarray(at, (at += communityCount)));
+    const largeCount = words[at++]!;
+    const large = words.subarray(at, (at += 3 * largeCount));
+    let prefixCount = words[at++]!;
+    while (prefixCount > 0) {
+      const n = Math.min(prefixCount, PER_UPDATE);
+      const prefixes: Prefix[] = new Array<Prefix>(n);
+      for (let i = 0; i < n; i++, at += 2) prefixes[i] = { family: 4, value: BigInt(words[at]!), length: words[at + 1]! };
+      prefixCount -= n;
       const attributes: RouteAttributes = {
-        origin: ORIGINS[set.origin]!,
-        asPath: [{ type: 'sequence', asns: [PEER_AS, ...set.path] }],
-        nextHop: NEXT_HOP,
-        ...(set.med !== null ? { med: set.med } : {}),
-        ...(set.communities ? { communities: set.communities } : {}),
-        ...(set.largeCommunities ? { largeCommunities: set.largeCommunities.map((c) => [c.globalAdmin, c.localData1, c.localData2] as const) } : {}),
+        origin,
+        asPath: [{ type: 'sequence', asns: [PEER_AS, ...path] }],
+        nextHop: { family: 4, value: NEXT_HOP.value },
+        ...(hasMed ? { med } : {}),
+        ...(communityCount > 0 ? { communities: [...communities] } : {}),
+        ...(largeCount > 0 ? { largeCommunities: Array.from({ length: largeCount }, (_, k) => [large[3 * k]!, large[3 * k + 1]!, large[3 * k + 2]!] as const) } : {}),
       };
-      const prefixes = set.prefixes.slice(at, at + PER_UPDATE).map((p): Prefix => ({ family: 4, value: BigInt(ipv4PrefixAddress(p)), length: ipv4PrefixLength(p) }));
       yield { attributes, prefixes };
     }
   }
 }
 
 /** `tables` is what the variant built: held by the caller until memory has been measured. */
-function ingest(variant: Variant, table: Table): { routes: number; rejected: number; attributeSets: number; tables: unknown } {
+function ingest(variant: Variant, table: Uint32Array): { routes: number; rejected: number; attributeSets: number; tables: unknown } {
   if (variant === 'maps') {
     const store = new AttributeStore();
     const adjIn = new Map<number, number>();
@@ -123,8 +169,9 @@ function liveMiB(): number {
   return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
 }
 
-function child(variant: Variant): void {
-  const table = generateTable(FULL_TABLE);
+function child(variant: Variant, packedPath: string): void {
+  const file = readFileSync(packedPath);
+  const table = new Uint32Array(file.buffer, file.byteOffset, file.byteLength / 4);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = rssMiB('VmRSS');
@@ -145,11 +192,12 @@ function child(variant: Variant): void {
 function main(): void {
   const runs = Number(process.argv[2] ?? 1);
   const self = fileURLToPath(import.meta.url);
+  const packedPath = packedTablePath();
   const best = new Map<Variant, Result>();
   for (let r = 0; r < runs; r++) {
     for (const variant of VARIANTS) {
       process.stderr.write(`run ${r + 1}/${runs}: ${variant}...\n`);
-      const out = spawnSync(process.execPath, ['--expose-gc', self, '--variant', variant], {
+      const out = spawnSync(process.execPath, ['--expose-gc', self, '--variant', variant, packedPath], {
         encoding: 'utf8', timeout: 300_000, env: { ...process.env, GARAGENET_LOG: 'silent' },
       });
       if (out.status !== 0) throw new Error(`variant ${variant} failed: ${out.stderr}`);
@@ -166,15 +214,16 @@ function main(): void {
     const r = best.get(v)!;
     return [
       v, r.seconds.toFixed(2), r.cpuSeconds.toFixed(2), (r.cpuSeconds / base.cpuSeconds).toFixed(2), (r.cpuSeconds / BIRD.seconds).toFixed(2),
-      r.rssGrowthMiB.toFixed(0), (r.rssGrowthMiB / base.rssGrowthMiB).toFixed(2), r.liveGrowthMiB.toFixed(0), (r.liveGrowthMiB / base.liveGrowthMiB).toFixed(2), r.peakRssMiB.toFixed(0), String(r.routes), String(r.attributeSets),
+      r.rssGrowthMiB.toFixed(0), (r.rssGrowthMiB / base.rssGrowthMiB).toFixed(2), r.liveGrowthMiB.toFixed(0), (r.liveGrowthMiB / base.liveGrowthMiB).toFixed(2),
+      r.peakRssMiB.toFixed(0), (r.peakRssMiB / BIRD.rssMiB).toFixed(2), String(r.routes), String(r.attributeSets),
     ];
   });
   process.stdout.write(`Loc-RIB ingest of ${FULL_TABLE.prefixes.toLocaleString('en')} IPv4 prefixes, best of ${runs} run(s), one process per variant\n`);
-  process.stdout.write(formatTable(['VARIANT', 'WALL S', 'CPU S', 'x MAPS', 'x BIRD', 'RSS MiB', 'x MAPS', 'LIVE MiB', 'x MAPS', 'PEAK RSS MiB*', 'ROUTES', 'ATTR SETS'], rows));
-  process.stdout.write('RSS/LIVE MiB: growth of RSS, and of live heap plus typed arrays, over the ingest after a full GC. *Peak includes generating the table.\n');
+  process.stdout.write(formatTable(['VARIANT', 'WALL S', 'CPU S', 'x MAPS', 'x BIRD', 'RSS MiB', 'x MAPS', 'LIVE MiB', 'x MAPS', 'PEAK RSS MiB', 'x BIRD', 'ROUTES', 'ATTR SETS'], rows));
+  process.stdout.write('RSS/LIVE MiB: growth of RSS, and of live heap plus typed arrays, over the ingest after a full GC. PEAK: the whole process (VmHWM).\n');
   process.stdout.write(`BIRD 2 reference (ANCHORS.md, whole daemon with decode, not measured here): ${BIRD.seconds} s, ${BIRD.rssMiB} MiB peak RSS\n`);
 }
 
 const variantAt = process.argv.indexOf('--variant');
-if (variantAt >= 0) child(process.argv[variantAt + 1] as Variant);
+if (variantAt >= 0) child(process.argv[variantAt + 1] as Variant, process.argv[variantAt + 2]!);
 else main();

@@ -356,10 +356,17 @@ export class FamilyRib {
   /** Recomputes the best path among paths not suppressed; consumers hear about it only when it changed (or its attributes did). */
   private reselect(slot: number, bestChanged: boolean): void {
     const before = this.best[slot]!;
-    const paths = this.scratch;
-    paths.length = 0;
-    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) if ((this.pathFlags[p]! & PATH_SUPPRESSED) === 0) paths.push(p);
-    const after = paths.length === 0 ? -1 : paths.length === 1 ? paths[0]! : this.choose(this, paths);
+    const first = this.head[slot]!;
+    let after: number;
+    if (first >= 0 && this.pathNext[first]! < 0) {
+      // One path, the common case: no list to build.
+      after = (this.pathFlags[first]! & PATH_SUPPRESSED) === 0 ? first : -1;
+    } else {
+      const paths = this.scratch;
+      paths.length = 0;
+      for (let p = first; p >= 0; p = this.pathNext[p]!) if ((this.pathFlags[p]! & PATH_SUPPRESSED) === 0) paths.push(p);
+      after = paths.length === 0 ? -1 : paths.length === 1 ? paths[0]! : this.choose(this, paths);
+    }
     this.best[slot] = after;
     if (after !== before || bestChanged) this.markDirty(slot);
   }
