@@ -70,7 +70,10 @@ async function connect(daemon: RouteDaemon, from: string): Promise<RawPeer> {
   return peer;
 }
 
-function announce(prefixes: string[], options: { asPath: number[]; communities?: number[]; large?: [number, number, number][] } & Partial<PathAttributes>): UpdateMessage {
+function announce(
+  prefixes: string[],
+  options: { asPath: number[]; communities?: number[]; large?: [number, number, number][] } & Partial<Omit<PathAttributes, 'asPath' | 'communities'>>,
+): UpdateMessage {
   const { asPath, communities, large, ...rest } = options;
   return {
     type: MessageType.Update,
