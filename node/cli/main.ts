@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
+import { planeCommand } from '../../native/cli/index.js';
+import { registryCommand } from '../../registry/cli/index.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
   program.addCommand(bgpCommand());
+  program.addCommand(planeCommand());
+  program.addCommand(registryCommand());
   return program;
 }
 
