@@ -35,6 +35,7 @@ plane = experimental
 address = fd00:80::2
 asn = AS65010
 max-as-path-length = 8
+max-update-rate = 500
 `;
 
 function errorOf(text: string): string {
@@ -62,7 +63,7 @@ describe('parseConfig', () => {
     expect(production.damping).toBe(false);
     expect(config.peers).toEqual([
       expect.objectContaining({ name: 'garage-b', plane: 'production', asn: 4200000002, maxPrefixes: 1000, passive: true, holdTimeSeconds: 9, port: 179, line: 17 }),
-      expect.objectContaining({ name: 'researcher', plane: 'experimental', address: parseAddress('fd00:80::2'), asn: 65010, maxAsPathLength: 8, holdTimeSeconds: 90, gracefulRestart: true }),
+      expect.objectContaining({ name: 'researcher', plane: 'experimental', address: parseAddress('fd00:80::2'), asn: 65010, maxAsPathLength: 8, maxUpdateRate: 500, holdTimeSeconds: 90, gracefulRestart: true }),
     ]);
   });
 

@@ -171,6 +171,7 @@ function readPeer(r: SectionReader): PeerConfig {
   const maxPrefixes = r.int('max-prefixes', { min: 1, max: 10_000_000 });
   const maxAsPathLength = r.int('max-as-path-length', { min: 1, max: 255 });
   const importLocalPref = r.int('local-pref', { min: 0, max: 0xffffffff });
+  const maxUpdateRate = r.int('max-update-rate', { min: 1, max: 10_000_000 });
   const gracefulRestart = r.bool('graceful-restart') ?? true;
   const restartTimeSeconds = r.int('restart-time', { min: 1, max: 4095 }) ?? 120;
   const localAddress = r.parse('local-address', parseAddress);
@@ -183,6 +184,7 @@ function readPeer(r: SectionReader): PeerConfig {
     ...(maxPrefixes !== undefined ? { maxPrefixes } : {}),
     ...(maxAsPathLength !== undefined ? { maxAsPathLength } : {}),
     ...(importLocalPref !== undefined ? { importLocalPref } : {}),
+    ...(maxUpdateRate !== undefined ? { maxUpdateRate } : {}),
     ...(localAddress ? { localAddress } : {}),
     line: r.section.line,
   };

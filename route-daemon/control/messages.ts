@@ -91,3 +91,12 @@ export interface LookupRouteResponseMessage {
   found: boolean;
   route: RouteMessage | null;
 }
+
+export interface RouteChangeMessage {
+  timeUnixMs: number;
+  kind: string;
+  prefix: string;
+  peer: string;
+  asPath: { type: string; asns: number[] }[];
+  nextHop: string;
+}

@@ -127,6 +127,22 @@ describe('routing instance: import and best path', () => {
     expect(rib.counters().attributeSets).toBe(0);
   });
 
+  it('applies UPDATEs over the rate limit but asks the session to pause reading', () => {
+    vi.useFakeTimers();
+    try {
+      const rib = instance();
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { maxUpdateRate: 1 }), { session: session(2), onExportReady: () => {} });
+      const many = Array.from({ length: 12 }, (_, i) => p(`10.70.${i}.0/24`));
+      const result = rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: many }] });
+      expect(result).toMatchObject({ accepted: 12, pauseMs: 2000 });
+      vi.advanceTimersByTime(5000);
+      expect(rib.receive('a', { withdrawn: [p('10.70.0.0/24')], announced: [] }).pauseMs).toBeUndefined();
+      expect(rib.peerCounters('a')!.decisions['import:throttled']).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the longest prefix containing an address, in its own family', () => {
     const rib = instance();
     rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
@@ -320,6 +336,27 @@ describe('routing instance: FIB feed', () => {
     rib.peerDown('a');
     rib.peerDown('b');
     expect(rib.drainFib()).toEqual([{ kind: 'withdraw', prefix: p('10.70.0.0/16') }]);
+  });
+});
+
+describe('routing instance: change log', () => {
+  it('records best-route changes with the peer, newest first, in a fixed ring', () => {
+    const rib = createRoutingInstance({ plane: 'production', localAsn: LOCAL_AS, pools: [p('10.64.0.0/10')], authorizations: [], changeLogSize: 3 });
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 9]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    // Not a change of the best path: a's path loses to b's.
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 8]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    rib.receive('a', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    const changes = rib.recentChanges({ limit: 10 });
+    expect(changes.map((c) => [c.kind, formatPrefix(c.prefix), c.peer, c.attributes?.asPath[0]?.asns.join(' ')])).toEqual([
+      ['withdraw', '10.70.0.0/16', 'a', undefined],
+      ['announce', '10.70.0.0/16', 'a', '65001 8'],
+      ['announce', '10.70.0.0/16', 'b', '65002'],
+    ]);
+    expect(rib.recentChanges({ limit: 1 })).toHaveLength(1);
   });
 });
 

@@ -8,8 +8,10 @@ import { FlapDamping, type DampingParameters, type FlapEvent } from '../policy/d
 import { exportReason, type RouteOrigin } from '../policy/export.js';
 import { ImportPolicy, type Rejection } from '../policy/import.js';
 import { maxPrefixReason } from '../policy/max-prefix.js';
+import { UpdateRateLimit } from '../policy/update-rate.js';
 import { originAs, RouteAuthorizations, type RouteAuthorization, type ValidationState } from '../policy/origin-validation.js';
 import { AttributeStore } from './attribute-store.js';
+import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource } from './decision.js';
 import { exportAttributes } from './export-attributes.js';
@@ -50,6 +52,8 @@ export interface RoutingInstanceOptions {
   /** Every rejected route and every ceased session, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
+  /** Best-route changes kept for the looking glass (default 1000; 0 keeps none). */
+  readonly changeLogSize?: number;
 }
 
 export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
@@ -84,6 +88,7 @@ interface PeerState {
   stale: number;
   readonly decisions: DecisionCounters;
   timer: NodeJS.Timeout | undefined;
+  rateLimit: UpdateRateLimit | undefined;
   log: Logger;
 }
 
@@ -100,6 +105,7 @@ class Instance implements PlaneInstance {
   private readonly localSource: RouteSource;
   private readonly log: Logger;
   private readonly damping: FlapDamping | undefined;
+  private readonly changes: RouteChangeLog;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -107,9 +113,11 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000);
+    const logChange = (family: Family) => (slot: number, change: { before: number; after: number }) => this.logChange(this.ribs[family], { slot, ...change });
     this.ribs = {
-      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024 }),
-      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024 }),
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: logChange(4) }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: logChange(6) }),
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
@@ -132,7 +140,7 @@ class Instance implements PlaneInstance {
       peer = {
         index, settings, session: undefined, source: this.localSource, ebgp: true, up: false, onExportReady: () => {}, signalled: false,
         consumers: new Map(), initialWalk: new Set(), accepted: 0, advertised: 0, stale: 0,
-        decisions: new DecisionCounters(), timer: undefined, log: this.log,
+        decisions: new DecisionCounters(), timer: undefined, rateLimit: undefined, log: this.log,
       };
       this.peers.set(settings.name, peer);
       this.peersByIndex[index] = peer;
@@ -145,6 +153,8 @@ class Instance implements PlaneInstance {
     peer.up = true;
     peer.onExportReady = options.onExportReady;
     peer.log = this.log.child({ peer: settings.name });
+    const rate = settings.maxUpdateRate;
+    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: rate * 10 }) : undefined;
     this.clearTimer(peer);
     if (peer.stale > 0) {
       // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
@@ -232,8 +242,11 @@ class Instance implements PlaneInstance {
       'validation:not-found': validation['not-found'],
       'import:damped': damped,
     });
+    const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
+    const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
+    if (pauseMs > 0) this.count(peer, { 'import:throttled': 1 });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
-    if (!overLimit) return { accepted, rejected, withdrawn };
+    if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
     this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
@@ -413,6 +426,10 @@ class Instance implements PlaneInstance {
     };
   }
 
+  recentChanges(options: { limit: number }): RouteChange[] {
+    return this.changes.recent(options.limit);
+  }
+
   allPeerCounters(): PeerCounters[] {
     return [...this.peers.keys()].map((name) => this.peerCounters(name)!);
   }
@@ -536,6 +553,17 @@ class Instance implements PlaneInstance {
     const peer = this.peers.get(name);
     if (!peer?.up) throw new Error(`peer ${name} is not up in the ${this.plane} instance`);
     return peer;
+  }
+
+  private logChange(rib: FamilyRib, change: { slot: number; before: number; after: number }): void {
+    if (this.changes.capacity === 0) return;
+    const { slot, before, after } = change;
+    const path = after >= 0 ? after : before;
+    const owner = rib.pathPeer[path]!;
+    const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
+    const prefix = rib.index.prefixOf(slot);
+    if (after >= 0) this.changes.record({ time: Date.now(), kind: 'announce', prefix, peer, attributes: this.store.get(rib.pathAttr[after]!) });
+    else this.changes.record({ time: Date.now(), kind: 'withdraw', prefix, peer });
   }
 
   /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */

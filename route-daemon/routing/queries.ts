@@ -1,6 +1,7 @@
 import type { Address, Prefix } from '../../common/prefix.js';
 import type { ValidationState } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
+import type { RouteChange } from './change-log.js';
 import type { DecisionStep } from './decision.js';
 import type { Plane } from './instance.js';
 
@@ -70,6 +71,8 @@ export interface RouteQueries {
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage;
   /** The longest prefix containing an address; a prefix exactly, or (orCovering) the longest one covering it. */
   lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined;
+  /** The last best-route changes, newest first. */
+  recentChanges(options: { limit: number }): RouteChange[];
   announceLocal(prefix: Prefix, options?: { communities?: readonly number[]; largeCommunities?: readonly (readonly [number, number, number])[] }): void;
   withdrawLocal(prefix: Prefix): boolean;
 }

@@ -21,6 +21,9 @@ export const PATH_STALE = 0b100;
 /** Held back by flap damping: kept, but not a candidate for best path. */
 export const PATH_SUPPRESSED = 0b1000;
 
+/** Told about every change of a prefix's best path (or of its attributes); -1 is none. The paths are still readable. */
+export type BestChangeListener = (slot: number, change: { before: number; after: number }) => void;
+
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
 
@@ -60,12 +63,14 @@ export class FamilyRib {
   private liveRoutes = 0;
   private readonly consumers: (Consumer | null)[] = [];
   private readonly scratch: number[] = [];
+  private readonly onBestChange: BestChangeListener | undefined;
 
   constructor(
     readonly store: AttributeStore,
     private readonly choose: BestPathChooser,
-    options: { family: 4 | 6; initialCapacity?: number },
+    options: { family: 4 | 6; initialCapacity?: number; onBestChange?: BestChangeListener },
   ) {
+    this.onBestChange = options.onBestChange;
     this.index = new PrefixIndex(options.family, { initialCapacity: options.initialCapacity ?? 1024 });
     const slots = this.index.slotCapacity;
     this.head = new Int32Array(slots).fill(-1);
@@ -368,7 +373,9 @@ export class FamilyRib {
       after = paths.length === 0 ? -1 : paths.length === 1 ? paths[0]! : this.choose(this, paths);
     }
     this.best[slot] = after;
-    if (after !== before || bestChanged) this.markDirty(slot);
+    if (after === before && !bestChanged) return;
+    this.markDirty(slot);
+    this.onBestChange?.(slot, { before, after });
   }
 
   private markDirty(slot: number): void {
