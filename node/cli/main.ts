@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { planeCommand } from '../../native/cli/index.js';
+import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
+import { lookingGlassCommand } from '../../looking-glass/cli.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -12,7 +15,10 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
+  program.addCommand(planeCommand());
+  program.addCommand(registryCommand());
   program.addCommand(bgpCommand());
+  program.addCommand(lookingGlassCommand());
   return program;
 }
 
