@@ -13,6 +13,7 @@ import type { LocalSpeaker } from './peering/capabilities.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
 import { registerSessionMetrics } from './peering/metrics.js';
 import { RestartDeferral } from './peering/restart-deferral.js';
+import { notifications } from './peering/errors.js';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
 import type { RouteAuthorization } from './policy/origin-validation.js';
@@ -138,6 +139,27 @@ export class RouteDaemon implements NeighborSource {
     if (!session.requestRefresh()) {
       throw new UserError(`peer ${name} cannot be asked for a route refresh now`, { hint: 'the session must be established and the peer must support route refresh' });
     }
+  }
+
+  /**
+   * Removes a peer at once (the control-plane kill switch of an experiment):
+   * its session ends with CEASE "peer de-configured", every route it sent
+   * leaves the instance's RIB (and with it every other peer and the kernel),
+   * and connections from its address are refused from now on.
+   */
+  removePeer(name: string): void {
+    const session = this.sessions.get(name);
+    const peer = this.options.config.peers.find((p) => p.name === name);
+    if (!session || !peer) throw new UserError(`no peer named ${name}`, { hint: 'list them with: garagenet bgp neighbors' });
+    session.stop({ notification: notifications.peerDeconfigured() });
+    // Not waiting for the FSM: whatever state the session was in, nothing of the peer stays.
+    this.instance(peer.plane).peerDown(name);
+    this.sessions.delete(name);
+    const key = formatAddress(peer.address);
+    const rest = (this.byAddress.get(key) ?? []).filter((s) => s !== session);
+    if (rest.length > 0) this.byAddress.set(key, rest);
+    else this.byAddress.delete(key);
+    this.log.warn({ peer: name, plane: peer.plane }, 'peer removed');
   }
 
   /**

@@ -120,6 +120,24 @@ describe('parseConfig', () => {
   });
 });
 
+describe('experiment peers', () => {
+  const planes = '[plane production]\npools = 10.64.0.0/10\n[plane experimental]\npools = 10.128.0.0/10\n';
+
+  it('reads the experiment a researcher\'s router is attached for, with its community limit', () => {
+    const config = parseConfig(withRouter(`${planes}[peer exp]\nplane = experimental\nexperiment = alice-bgp\naddress = 10.128.0.2\nasn = 65010\nmax-communities = 4\n`), { file: 'x.conf' });
+    expect(config.peers[0]).toMatchObject({ name: 'exp', experiment: 'alice-bgp', maxCommunities: 4 });
+  });
+
+  it('refuses an experiment attachment outside the experimental plane, and a bad experiment name', () => {
+    expect(errorOf(withRouter(`${planes}[peer exp]\nplane = production\nexperiment = alice-bgp\naddress = 10.64.0.2\nasn = 65010\n`))).toMatch(
+      /:8: plane: peer exp is attached for experiment alice-bgp but is in plane production \(.*set plane = experimental\)/,
+    );
+    expect(errorOf(withRouter(`${planes}[peer exp]\nplane = experimental\nexperiment = Alice_\naddress = 10.128.0.2\nasn = 65010\n`))).toMatch(
+      /:10: experiment: "Alice_" is not an experiment name/,
+    );
+  });
+});
+
 describe('loadConfig', () => {
   it('reads a file and names it when it cannot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'routed-config-'));

@@ -24,6 +24,13 @@ export interface PeerSettings {
   readonly maxPrefixes?: number;
   /** Longer AS paths are rejected at import. */
   readonly maxAsPathLength?: number;
+  /** Routes with more communities (standard and large together) are rejected at import. */
+  readonly maxCommunities?: number;
+  /**
+   * The peer is a researcher's router attached for this experiment: its routes
+   * must originate in its own AS (the experiment's) and be authorized for it.
+   */
+  readonly experiment?: string;
   /** Prefixes per second (announced plus withdrawn) the peer may send on average, with bursts of ten seconds' worth. */
   readonly maxUpdateRate?: number;
   /** LOCAL_PREF given to routes from an eBGP peer (iBGP peers send their own). Default 100. */

@@ -35,6 +35,8 @@ export interface PolicyEvent {
   readonly direction: 'import' | 'export';
   readonly check: string;
   readonly reason: string;
+  /** The experiment the peer is attached for, when it is a researcher's router. */
+  readonly experiment?: string;
 }
 
 export interface RoutingInstanceOptions {
@@ -209,6 +211,7 @@ class Instance implements PlaneInstance {
     let lastFamily: Family = 4;
     const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
     let damped = 0;
+    const experimentRules = peer.settings.experiment !== undefined ? { experimentAsn: peer.settings.asn } : {};
     for (const prefix of update.withdrawn) {
       const flags = this.ribs[prefix.family].remove(prefix, peer.index);
       if (flags >= 0) this.damp(peer, { prefix, event: 'withdrawal' });
@@ -221,7 +224,7 @@ class Instance implements PlaneInstance {
       const attrId = pathRejection ? -1 : this.store.intern(attributes);
       for (const prefix of group.prefixes) {
         const rib = this.ribs[prefix.family];
-        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes);
+        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes, experimentRules);
         if (verdict.rejection) {
           // A rejected announcement still replaces what the peer sent before (an implicit withdrawal).
           this.forgetPath(peer, rib.remove(prefix, peer.index));
@@ -257,7 +260,7 @@ class Instance implements PlaneInstance {
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
     if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
-    this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
+    this.audit(peer, { prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
     return {
       accepted, rejected, withdrawn,
@@ -422,6 +425,7 @@ class Instance implements PlaneInstance {
       routes: { ipv4: this.ribs[4].routeCount, ipv6: this.ribs[6].routeCount },
       paths: this.ribs[4].pathCount + this.ribs[6].pathCount,
       attributeSets: this.store.size,
+      bestRouteChanges: this.changes.recorded,
       decisions: this.decisions.snapshot(),
     };
   }
@@ -528,7 +532,7 @@ class Instance implements PlaneInstance {
     const state = this.damping.record(key, flap.event);
     if (state.suppressed && !wasSuppressed) {
       this.count(peer, { 'damping:suppressed': 1 });
-      this.options.audit?.({ plane: this.plane, peer: peer.settings.name, prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
+      this.audit(peer, { prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
     }
     return state.suppressed;
   }
@@ -672,7 +676,12 @@ class Instance implements PlaneInstance {
     this.count(peer, { [`${event.direction}:rejected:${event.check}`]: 1 });
     const prefix = formatPrefix(event.prefix);
     peer.log.debug({ prefix, check: event.check }, event.reason);
-    this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, prefix });
+    this.audit(peer, { ...event, prefix });
+  }
+
+  private audit(peer: PeerState, event: Pick<PolicyEvent, 'prefix' | 'direction' | 'check' | 'reason'>): void {
+    const { experiment } = peer.settings;
+    this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, ...(experiment !== undefined ? { experiment } : {}) });
   }
 
   /** Adds to the peer's and the instance's decision counters. */
