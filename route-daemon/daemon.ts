@@ -42,7 +42,7 @@ export interface DaemonOptions {
   readonly restarting?: boolean;
   /** The registry's route authorizations, on top of the file's static ones. */
   readonly authorizations?: readonly RouteAuthorization[];
-  /** Every rejected route and ceased session, for the experiment audit log. */
+  /** Every rejected route, ceased session and removed peer, and an experiment peer's accepted routes, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   /** Prometheus metrics on GET /metrics at this loopback ADDRESS:PORT; none unless given. */
   readonly metrics?: string;
@@ -101,6 +101,11 @@ export class RouteDaemon implements NeighborSource {
     return daemon;
   }
 
+  /** Connections refused because they came from no configured peer's address (a removed peer trying again, a stranger). */
+  get refusedConnections(): number {
+    return this.listener.refused;
+  }
+
   /** The port the BGP listener bound (tests listen on port 0). */
   get bgpPort(): number {
     return this.listener.port;
@@ -151,15 +156,21 @@ export class RouteDaemon implements NeighborSource {
     const session = this.sessions.get(name);
     const peer = this.options.config.peers.find((p) => p.name === name);
     if (!session || !peer) throw new UserError(`no peer named ${name}`, { hint: 'list them with: garagenet bgp neighbors' });
+    const instance = this.instance(peer.plane);
+    const routes = instance.peerCounters(name)?.accepted ?? 0;
     session.stop({ notification: notifications.peerDeconfigured() });
     // Not waiting for the FSM: whatever state the session was in, nothing of the peer stays.
-    this.instance(peer.plane).peerDown(name);
+    instance.peerDown(name);
     this.sessions.delete(name);
     const key = formatAddress(peer.address);
     const rest = (this.byAddress.get(key) ?? []).filter((s) => s !== session);
     if (rest.length > 0) this.byAddress.set(key, rest);
     else this.byAddress.delete(key);
-    this.log.warn({ peer: name, plane: peer.plane }, 'peer removed');
+    this.options.audit?.({
+      plane: peer.plane, peer: name, prefix: '', direction: 'import', check: 'removed', reason: `peer removed, its ${routes} routes withdrawn`,
+      ...(peer.experiment !== undefined ? { experiment: peer.experiment } : {}),
+    });
+    this.log.warn({ peer: name, plane: peer.plane, routes }, 'peer removed');
   }
 
   /**

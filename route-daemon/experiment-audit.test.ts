@@ -10,6 +10,10 @@ describe('experimentAuditEntry', () => {
       experiment: 'alice-bgp', event: 'import.rejected.plane-pool', detail: "10.64.1.0/24: outside the plane's pools (peer exp-alice, experimental plane)",
     });
     expect(experimentAuditEntry({ ...base, check: 'damping', reason: 'suppressed: penalty 7000' })?.event).toBe('import.damped');
+    expect(experimentAuditEntry({ ...base, prefix: '10.128.1.0/24', check: 'accepted', reason: 'valid' })?.event).toBe('import.accepted');
+    expect(experimentAuditEntry({ ...base, prefix: '', check: 'removed', reason: 'peer removed, its 2 routes withdrawn' })).toMatchObject({
+      event: 'session.removed', detail: 'peer removed, its 2 routes withdrawn (peer exp-alice, experimental plane)',
+    });
     expect(experimentAuditEntry({ ...base, prefix: '', check: 'max-prefix', reason: '11 prefixes exceed the limit of 10' })).toMatchObject({
       event: 'session.ceased.max-prefix', detail: '11 prefixes exceed the limit of 10 (peer exp-alice, experimental plane)',
     });

@@ -3,7 +3,8 @@ import type { PolicyEvent } from './routing/plane-instance.js';
 /**
  * What the node agent sends to the registry's AppendAuditLog for a policy
  * decision about a researcher's router: the experiment, a short event name
- * ("import.rejected.origin-validation", "import.damped", "session.ceased.max-prefix")
+ * ("import.accepted", "import.rejected.origin-validation", "import.damped",
+ * "session.ceased.max-prefix", "session.removed")
  * and a one-line detail with the prefix and the reason. Events of peers that
  * are not experiment attachments are not the experiment log's business.
  */
@@ -19,10 +20,18 @@ const MAX_DETAIL = 4096;
 
 export function experimentAuditEntry(event: PolicyEvent): ExperimentAuditEntry | undefined {
   if (event.experiment === undefined) return undefined;
-  const name = event.check === 'max-prefix' ? 'session.ceased.max-prefix'
-    : event.check === 'damping' ? `${event.direction}.damped`
-    : `${event.direction}.rejected.${event.check}`;
+  return { experiment: event.experiment, event: eventName(event), detail: detail(event).slice(0, MAX_DETAIL) };
+}
+
+function eventName(event: PolicyEvent): string {
+  if (event.check === 'max-prefix') return 'session.ceased.max-prefix';
+  if (event.check === 'removed') return 'session.removed';
+  if (event.check === 'accepted') return `${event.direction}.accepted`;
+  if (event.check === 'damping') return `${event.direction}.damped`;
+  return `${event.direction}.rejected.${event.check}`;
+}
+
+function detail(event: PolicyEvent): string {
   const what = event.prefix ? `${event.prefix}: ` : '';
-  const detail = `${what}${event.reason} (peer ${event.peer}, ${event.plane} plane)`;
-  return { experiment: event.experiment, event: name, detail: detail.slice(0, MAX_DETAIL) };
+  return `${what}${event.reason} (peer ${event.peer}, ${event.plane} plane)`;
 }

@@ -183,7 +183,11 @@ describe('a researcher\'s BIRD on the experimental plane', () => {
     // Our production prefix never reaches the researcher either.
     expect(await researcher.birdc('show route 10.64.1.0/24')).not.toContain('10.64.1.0/24');
     productionBaseline = { routes: productionRib(), changes: daemon!.instance('production').counters().bestRouteChanges };
-    expect(audit).toEqual([]);
+    await waitFor('the flapping prefix in the experimental RIB', () => lookup('10.128.1.16/28'));
+    expect(audit.map((e) => [e.event, e.detail]).sort()).toEqual([
+      ['import.accepted', '10.128.1.0/24: valid (peer exp-alice, experimental plane)'],
+      ['import.accepted', '10.128.1.16/28: valid (peer exp-alice, experimental plane)'],
+    ]);
   });
 
   it('has every out-of-bounds announcement refused with its reason in the audit log', async () => {
@@ -219,6 +223,7 @@ describe('a researcher\'s BIRD on the experimental plane', () => {
     const entry = auditFor('10.128.1.16/28', 'import.damped');
     expect(entry?.detail).toMatch(/suppressed: penalty \d+ above 6000, reusable below 750 in \d+ s/);
     expect(lookup('10.128.1.16/28')?.paths).toEqual([expect.objectContaining({ peer: 'exp-alice', suppressed: true, best: false })]);
+    expect(audit.at(-1)).toMatchObject({ event: 'import.accepted', detail: expect.stringMatching(/^10\.128\.1\.16\/28: valid, held back by damping /) });
     // The allocation itself never flapped and stays usable.
     expect(lookup('10.128.1.0/24')?.paths[0]).toMatchObject({ best: true, suppressed: false });
     expectProductionUnchanged();
@@ -238,14 +243,16 @@ describe('a researcher\'s BIRD on the experimental plane', () => {
 
   it('leaves no trace of the experiment in the experimental RIB once its peer is removed', async () => {
     await waitFor('the researcher\'s routes present before the stop', () => (experimental().peerCounters('exp-alice')?.accepted ?? 0) > 0);
+    const refusedBefore = daemon!.refusedConnections;
     daemon!.removePeer('exp-alice');
+    expect(audit.at(-1)).toMatchObject({ experiment: EXPERIMENT, event: 'session.removed', detail: expect.stringMatching(/^peer removed, its [1-9]\d* routes withdrawn/) });
     expect(experimental().counters().routes).toEqual({ ipv4: 0, ipv6: 0 });
     expect(experimental().counters().paths).toBe(0);
     expect(experimental().listRoutes({ limit: 100, filter: { peer: 'exp-alice' } }).routes).toEqual([]);
     expect(experimental().peerCounters('exp-alice')).toMatchObject({ up: false, accepted: 0 });
     await waitFor('BIRD to see the session cut', async () => /Received: Peer de-configured/.test(await researcher.birdc('show protocols all ours')), { timeoutMs: 10_000 });
     // BIRD keeps trying (error wait 1-2 s); the daemon must not take it back.
-    await new Promise((r) => setTimeout(r, 3_000));
+    await waitFor('BIRD to try again and be refused', () => daemon!.refusedConnections > refusedBefore, { timeoutMs: 10_000 });
     expect(await researcher.birdc('show protocols ours')).not.toContain('Established');
     expect(experimental().counters().routes).toEqual({ ipv4: 0, ipv6: 0 });
     expectProductionUnchanged();

@@ -51,7 +51,7 @@ export interface RoutingInstanceOptions {
   readonly stalePathSeconds?: number;
   /** Route flap damping (RFC 2439) of received routes, per peer and prefix; off when absent. */
   readonly damping?: DampingParameters;
-  /** Every rejected route and every ceased session, for the experiment audit log. */
+  /** Every rejected route and every ceased session, and an experiment peer's accepted routes, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
   /** Best-route changes kept for the looking glass (default 1000; 0 keeps none). */
@@ -239,7 +239,14 @@ class Instance implements PlaneInstance {
         }
         this.store.retain(attrId);
         const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags });
-        if (previous < 0) peer.accepted++;
+        if (previous < 0) {
+          peer.accepted++;
+          // An experiment's log shows what got in, not only what was refused; its prefix limit keeps this small.
+          if (peer.settings.experiment !== undefined) {
+            const how = flags & PATH_SUPPRESSED ? ', held back by damping' : '';
+            this.audit(peer, { prefix: formatPrefix(prefix), direction: 'import', check: 'accepted', reason: `${verdict.validation}${how}` });
+          }
+        }
         else if (previous & PATH_STALE) peer.stale--;
         validation[verdict.validation]++;
         accepted++;
