@@ -37,6 +37,7 @@ import { ConfigError, parseIni, type IniEntry, type IniSection } from './ini.js'
  *   max-prefixes = 100
  *   max-as-path-length = 5
  *   max-communities = 10
+ *   max-updates-per-minute = 60
  */
 
 export interface RouterConfig {
@@ -186,7 +187,15 @@ function readPeer(r: SectionReader): PeerConfig {
     return text;
   });
   const importLocalPref = r.int('local-pref', { min: 0, max: 0xffffffff });
-  const maxUpdateRate = r.int('max-update-rate', { min: 1, max: 10_000_000 });
+  const perSecond = r.int('max-update-rate', { min: 1, max: 10_000_000 });
+  // The registry states an experiment's limit per minute; slower than one a second is common there.
+  const perMinute = r.int('max-updates-per-minute', { min: 1, max: 600_000_000 });
+  if (perSecond !== undefined && perMinute !== undefined) {
+    throw new ConfigError('max-update-rate and max-updates-per-minute are both set', {
+      file: r.file, line: r.section.line, field: 'max-updates-per-minute', hint: 'keep one of the two',
+    });
+  }
+  const maxUpdateRate = perSecond ?? (perMinute !== undefined ? perMinute / 60 : undefined);
   const gracefulRestart = r.bool('graceful-restart') ?? true;
   const restartTimeSeconds = r.int('restart-time', { min: 1, max: 4095 }) ?? 120;
   const localAddress = r.parse('local-address', parseAddress);

@@ -31,7 +31,7 @@ export interface PeerSettings {
    * must originate in its own AS (the experiment's) and be authorized for it.
    */
   readonly experiment?: string;
-  /** Prefixes per second (announced plus withdrawn) the peer may send on average, with bursts of ten seconds' worth. */
+  /** Prefixes per second (announced plus withdrawn; fractional for a per-minute limit) the peer may send on average, with bursts of ten seconds' worth (at least one). */
   readonly maxUpdateRate?: number;
   /** LOCAL_PREF given to routes from an eBGP peer (iBGP peers send their own). Default 100. */
   readonly importLocalPref?: number;

@@ -143,6 +143,18 @@ describe('routing instance: import and best path', () => {
     }
   });
 
+  it('takes a per-minute limit slower than one a second, with a burst of at least one', () => {
+    vi.useFakeTimers();
+    try {
+      const rib = instance();
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { maxUpdateRate: 6 / 60 }), { session: session(2), onExportReady: () => {} });
+      const two = [p('10.70.0.0/24'), p('10.70.1.0/24')];
+      expect(rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: two }] })).toMatchObject({ accepted: 2, pauseMs: 10_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the longest prefix containing an address, in its own family', () => {
     const rib = instance();
     rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });

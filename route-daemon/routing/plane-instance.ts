@@ -165,7 +165,7 @@ class Instance implements PlaneInstance {
     peer.onExportReady = options.onExportReady;
     peer.log = this.log.child({ peer: settings.name });
     const rate = settings.maxUpdateRate;
-    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: rate * 10 }) : undefined;
+    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: Math.max(1, rate * 10) }) : undefined;
     this.clearTimer(peer);
     if (peer.stale > 0) {
       // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
