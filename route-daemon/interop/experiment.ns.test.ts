@@ -232,7 +232,7 @@ describe('a researcher\'s BIRD on the experimental plane', () => {
   it('has the session ceased when the experiment goes over its prefix limit, and back once it behaves', async () => {
     await researcher.birdc('enable s_many');
     const entry = await waitFor('the max-prefix audit entry', () => audit.find((e) => e.event === 'session.ceased.max-prefix'), { timeoutMs: 10_000 });
-    expect(entry.detail).toMatch(new RegExp(`\\d+ prefixes exceed the limit of ${MAX_PREFIXES} \\(peer exp-alice, experimental plane\\)`));
+    expect(entry.detail).toMatch(new RegExp(`\\d+ prefixes exceed the limit of ${MAX_PREFIXES} of experiment ${EXPERIMENT} \\(peer exp-alice, experimental plane\\)`));
     await waitFor('BIRD to report our CEASE', async () => /Received: Maximum number of prefixes reached/.test(await researcher.birdc('show protocols all ours')), { timeoutMs: 10_000 });
     await researcher.birdc('disable s_many');
     await waitFor('the session back', () => daemon!.neighbor('exp-alice')?.state === 'Established', { timeoutMs: 15_000 });

@@ -264,7 +264,7 @@ class Instance implements PlaneInstance {
     const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
     const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
     if (pauseMs > 0) this.count(peer, { 'import:throttled': 1 });
-    const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
+    const overLimit = this.maxPrefixReason(peer);
     if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
     this.audit(peer, { prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
@@ -567,6 +567,20 @@ class Instance implements PlaneInstance {
       ...(this.options.bogons ? { bogons: this.options.bogons } : {}),
       authorizations: new RouteAuthorizations(this.options.plane, authorizations),
     });
+  }
+
+  /**
+   * The prefix limit of a plain peer counts its own routes; an experiment's
+   * counts every session of that experiment (a router on IPv4 and IPv6, or
+   * several routers), so that more sessions do not multiply the limit.
+   */
+  private maxPrefixReason(peer: PeerState): string | null {
+    const { experiment, maxPrefixes } = peer.settings;
+    if (experiment === undefined) return maxPrefixReason(peer.accepted, maxPrefixes);
+    let accepted = 0;
+    for (const other of this.peers.values()) if (other.settings.experiment === experiment) accepted += other.accepted;
+    const reason = maxPrefixReason(accepted, maxPrefixes);
+    return reason && `${reason} of experiment ${experiment}`;
   }
 
   private upPeer(name: string): PeerState {
