@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../route-daemon/config/config.js';
 
 // The registry's default state directory follows this variable; the README shows the built-in default.
 delete process.env.GARAGENET_REGISTRY_DIR;
@@ -23,5 +24,17 @@ describe('generated reference', () => {
 
   it('names a missing section', () => {
     expect(() => updateReadme('# no markers\n')).toThrow(/README.md: no generated section "cli"/);
+  });
+});
+
+describe('README route daemon configuration example', () => {
+  it('is a configuration the route daemon accepts, with the values it claims', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('**Route daemon**'), readme.indexOf('Booleans are'));
+    const example = section.split('\n').filter((l) => l.startsWith('    ')).map((l) => l.slice(4)).join('\n');
+    const config = parseConfig(example, { file: 'README.md' });
+    expect(config.router).toMatchObject({ asn: 4200000001, listen: { host: '::', port: 179 }, controlSocket: '/run/garagenet/routed.sock' });
+    expect(config.planes.get('production')?.authorizations).toHaveLength(1);
+    expect(config.peers.map((p) => [p.name, p.plane, p.holdTimeSeconds, p.restartTimeSeconds, p.gracefulRestart])).toEqual([['garage-b', 'production', 90, 120, true]]);
   });
 });
