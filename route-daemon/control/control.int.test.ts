@@ -259,6 +259,13 @@ describe('garagenet bgp (CLI over the same socket)', () => {
     expect(bad.code).toBe(1);
   });
 
+  it('summary and soft-reset print what they did', async () => {
+    expect((await run('summary')).out).toMatch(/^PLANE\s+IPV4\s+IPV6\s+PATHS\s+ATTRIBUTE SETS\nproduction\s+5\s+0\s+5\s+\d+\nexperimental\s+0\s+0\s+0\s+0\n$/);
+    expect((await run('soft-reset', 'garage-b', '--direction', 'out')).out).toBe('soft reset (out) sent to garage-b\n');
+    const unknown = await run('soft-reset', 'nobody');
+    expect([unknown.err, unknown.code]).toEqual(['garagenet: no neighbor named "nobody"\n', 1]);
+  });
+
   it('changes prints the newest best-route changes', async () => {
     const out = (await run('changes', '--limit', '2')).out.split('\n');
     expect(out[0]).toMatch(/^TIME\s+KIND\s+PREFIX\s+PEER\s+NEXT HOP\s+AS PATH$/);
