@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultMetrics, metricCatalog, type MetricInfo } from './metrics.js';
+import { defaultMetrics, METRIC_MODULES, metricCatalog, type MetricInfo } from './metrics.js';
 
 const here = (file: string): URL => new URL(file, import.meta.url);
 
@@ -33,6 +35,24 @@ describe('metric catalog', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const m of catalog) expect(m.help.length, m.name).toBeGreaterThan(5);
     expect(new Set(catalog.map((m) => m.component))).toEqual(new Set(['registry', 'route daemon', 'node agent', 'looking glass']));
+  });
+
+  it('covers every module of the code that defines a metric', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const skip = new Set(['node_modules', 'dist', 'build', '.git', 'test-output']);
+    const defining: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) {
+          if (!skip.has(entry.name) && !entry.name.startsWith('.')) walk(join(dir, entry.name));
+        } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+          const text = readFileSync(join(dir, entry.name), 'utf8');
+          if (/from 'prom-client'/.test(text) && /new (Counter|Gauge|Histogram|Summary)\b/.test(text)) defining.push(relative(root, join(dir, entry.name)));
+        }
+      }
+    };
+    walk(root);
+    expect(defining.sort()).toEqual([...METRIC_MODULES].sort());
   });
 
   it('keeps prom-client process defaults out of garagenet metrics, and lists them under each prefix', () => {
