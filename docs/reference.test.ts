@@ -3,9 +3,9 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../route-daemon/config/config.js';
 
-// The registry's default state directory follows this variable; the README shows the built-in default.
-delete process.env.GARAGENET_REGISTRY_DIR;
-const { cliReference, updateReadme } = await import('./reference.js');
+// Some defaults follow environment variables, read when the CLI modules load; the README shows the built-in ones.
+for (const name of ['GARAGENET_REGISTRY_DIR', 'GARAGENET_STATE_DIR']) delete process.env[name];
+const { cliReference, ENVIRONMENT_DEFAULTS, updateReadme } = await import('./reference.js');
 
 describe('generated reference', () => {
   it('README.md matches the code (regenerate: npm run build && node dist/docs/reference.js --write)', () => {
@@ -20,6 +20,10 @@ describe('generated reference', () => {
     const text = cliReference(program);
     expect(text).toContain('| `tool group [options] [command]` | a group | - |');
     expect(text).toContain('| `tool group leaf [options] <target>` | does a \\| thing | `--json` print JSON<br>`--count <n>` how many (default: "3") |');
+  });
+
+  it('clears every variable the generator refuses', () => {
+    expect([...ENVIRONMENT_DEFAULTS].sort()).toEqual(['GARAGENET_REGISTRY_DIR', 'GARAGENET_STATE_DIR']);
   });
 
   it('names a missing section', () => {

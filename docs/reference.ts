@@ -13,6 +13,9 @@ import type { Command } from 'commander';
 import { buildProgram } from '../node/cli/main.js';
 import { formatCatalog, metricCatalog } from './metrics.js';
 
+/** Variables that change the defaults `--help` shows; the README shows the built-in ones. */
+export const ENVIRONMENT_DEFAULTS: readonly string[] = ['GARAGENET_REGISTRY_DIR', 'GARAGENET_STATE_DIR'];
+
 /** Markdown-safe table cell. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 
@@ -70,8 +73,8 @@ export function updateReadme(readme: string): string {
 function main(): void {
   const mode = process.argv[2];
   if (mode !== '--write' && mode !== '--check') throw new Error('usage: node dist/docs/reference.js --write|--check');
-  // Defaults shown by --help come from the environment in places; the README shows the built-in ones.
-  if (process.env.GARAGENET_REGISTRY_DIR !== undefined) throw new Error('unset GARAGENET_REGISTRY_DIR first: it changes the defaults the reference shows');
+  const set = ENVIRONMENT_DEFAULTS.filter((name) => process.env[name] !== undefined);
+  if (set.length > 0) throw new Error(`unset ${set.join(', ')} first: they change the defaults the reference shows`);
   const path = fileURLToPath(new URL('../../README.md', import.meta.url));
   const readme = readFileSync(path, 'utf8');
   const fresh = updateReadme(readme);
