@@ -56,6 +56,7 @@ const FAMILIES: readonly AddressFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 export class RouteDaemon implements NeighborSource {
   readonly instances: ReadonlyMap<Plane, PlaneInstance>;
   private readonly sessions = new Map<string, PeerSession>();
+  private readonly peers = new Map<string, PeerConfig>();
   /** Sessions by canonical peer address; a neighbor may have one session in each plane. */
   private readonly byAddress = new Map<string, PeerSession[]>();
   private readonly listener: BgpListener;
@@ -147,6 +148,22 @@ export class RouteDaemon implements NeighborSource {
   }
 
   /**
+   * Adds a peer to the running daemon (an experiment's router being attached),
+   * with the same checks the configuration file gets, and starts its session.
+   */
+  addPeer(peer: PeerConfig): void {
+    if (this.sessions.has(peer.name)) throw new UserError(`peer ${peer.name} already exists`, { hint: 'remove it first, or choose another name' });
+    this.instance(peer.plane);
+    const twin = [...this.peers.values()].find((p) => p.plane === peer.plane && formatAddress(p.address) === formatAddress(peer.address));
+    if (twin) {
+      throw new UserError(`address ${formatAddress(peer.address)} is already used by peer ${twin.name} in plane ${peer.plane}`, { hint: 'one session per neighbor address and plane' });
+    }
+    this.addSession(peer);
+    this.sessions.get(peer.name)!.start();
+    this.log.info({ peer: peer.name, plane: peer.plane, ...(peer.experiment !== undefined ? { experiment: peer.experiment } : {}) }, 'peer added');
+  }
+
+  /**
    * Removes a peer at once (the control-plane kill switch of an experiment):
    * its session ends with CEASE "peer de-configured", every route it sent
    * leaves the instance's RIB (and with it every other peer and the kernel),
@@ -154,7 +171,7 @@ export class RouteDaemon implements NeighborSource {
    */
   removePeer(name: string): void {
     const session = this.sessions.get(name);
-    const peer = this.options.config.peers.find((p) => p.name === name);
+    const peer = this.peers.get(name);
     if (!session || !peer) throw new UserError(`no peer named ${name}`, { hint: 'list them with: garagenet bgp neighbors' });
     const instance = this.instance(peer.plane);
     const routes = instance.peerCounters(name)?.accepted ?? 0;
@@ -162,6 +179,7 @@ export class RouteDaemon implements NeighborSource {
     // Not waiting for the FSM: whatever state the session was in, nothing of the peer stays.
     instance.peerDown(name);
     this.sessions.delete(name);
+    this.peers.delete(name);
     const key = formatAddress(peer.address);
     const rest = (this.byAddress.get(key) ?? []).filter((s) => s !== session);
     if (rest.length > 0) this.byAddress.set(key, rest);
@@ -255,6 +273,7 @@ export class RouteDaemon implements NeighborSource {
       },
     });
     this.sessions.set(peer.name, session);
+    this.peers.set(peer.name, peer);
     const key = formatAddress(peer.address);
     this.byAddress.set(key, [...(this.byAddress.get(key) ?? []), session]);
   }

@@ -144,8 +144,11 @@ beforeAll(async () => {
     prodLab = await createLab('gnprd');
     researcher = await startBird(expLab, researcherBird(expLab));
     production = await startBird(prodLab, productionBird(prodLab));
+    // The daemon starts with production only; the experiment's router is attached to the running daemon, as the node agent will.
+    const config = parseConfig(ourConfig(expLab, prodLab), { file: 'experiment.conf' });
+    const attachment = config.peers.find((p) => p.experiment === EXPERIMENT)!;
     daemon = await RouteDaemon.start({
-      config: parseConfig(ourConfig(expLab, prodLab), { file: 'experiment.conf' }),
+      config: { ...config, peers: config.peers.filter((p) => p !== attachment) },
       listen: [{ host: expLab.ours.v4, port: PORT }, { host: prodLab.ours.v4, port: PORT }],
       control: false,
       authorizations: EXPERIMENT_AUTHORIZATIONS,
@@ -157,6 +160,7 @@ beforeAll(async () => {
       },
     });
     daemon.instance('production').announceLocal(parsePrefix('10.64.1.0/24'));
+    daemon.addPeer(attachment);
   } catch (err) {
     await cleanup();
     throw err;
@@ -255,6 +259,7 @@ describe('a researcher\'s BIRD on the experimental plane', () => {
     await waitFor('BIRD to try again and be refused', () => daemon!.refusedConnections > refusedBefore, { timeoutMs: 10_000 });
     expect(await researcher.birdc('show protocols ours')).not.toContain('Established');
     expect(experimental().counters().routes).toEqual({ ipv4: 0, ipv6: 0 });
+    expect(() => daemon!.removePeer('exp-alice')).toThrow(/no peer named exp-alice/);
     expectProductionUnchanged();
   });
 });
