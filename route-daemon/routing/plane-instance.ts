@@ -246,8 +246,7 @@ class Instance implements PlaneInstance {
             const how = flags & PATH_SUPPRESSED ? ', held back by damping' : '';
             this.audit(peer, { prefix: formatPrefix(prefix), direction: 'import', check: 'accepted', reason: `${verdict.validation}${how}` });
           }
-        }
-        else if (previous & PATH_STALE) peer.stale--;
+        } else if (previous & PATH_STALE) peer.stale--;
         validation[verdict.validation]++;
         accepted++;
         lastFamily = prefix.family;
