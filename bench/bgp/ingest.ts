@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { FEEDER_CORE, RECEIVER_CORE, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, type Receiver } from './receivers.js';
+import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, type Receiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream } from './table.js';
 
 /**
@@ -43,11 +43,11 @@ interface FeederProcess {
 /** The feeder (bench/bgp/feeder.ts) in its namespace on its own core, staying up `staySeconds`. */
 function startFeeder(ns: string, staySeconds: number): FeederProcess {
   const feederScript = fileURLToPath(new URL('./feeder.js', import.meta.url));
-  const child = spawn(
+  const child = track(spawn(
     'ip',
     ['netns', 'exec', ns, 'taskset', '-c', FEEDER_CORE, process.execPath, feederScript, RECEIVER_ADDRESS, '179', String(FEEDER_AS), String(RECEIVER_AS), FEEDER_ADDRESS, String(staySeconds)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  ));
   const state = { process: child, established: 0, sendSeconds: Number.NaN };
   child.stdout!.on('data', (data: Buffer) => {
     for (const line of data.toString().split('\n').filter(Boolean)) {
@@ -66,7 +66,7 @@ function startFeeder(ns: string, staySeconds: number): FeederProcess {
 async function measureFeederAlone(): Promise<{ sendSeconds: number; sinkSeconds: number }> {
   const link = await makeLink(randomBytes(2).toString('hex'), [FEEDER_ADDRESS]);
   const sinkScript = fileURLToPath(new URL('./sink.js', import.meta.url));
-  const sink = spawn('ip', ['netns', 'exec', link.receiverNs, 'taskset', '-c', RECEIVER_CORE, process.execPath, sinkScript, '179', String(RECEIVER_AS), RECEIVER_ADDRESS], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sink = track(spawn('ip', ['netns', 'exec', link.receiverNs, 'taskset', '-c', RECEIVER_CORE, process.execPath, sinkScript, '179', String(RECEIVER_AS), RECEIVER_ADDRESS], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const children: ChildProcess[] = [sink];
   try {
     let output = '';

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,9 +51,44 @@ export interface Receiver {
   start(setup: { ns: string; dir: string; peers: readonly FeederPeer[] }): RunningReceiver;
 }
 
+const liveNamespaces = new Set<string>();
+const liveChildren = new Set<ChildProcess>();
+let cleanupInstalled = false;
+
+/**
+ * Makes sure a benchmark stopped by SIGINT or SIGTERM still kills its daemons
+ * and feeders and removes its namespaces (errors are handled by each run's finally).
+ */
+function installCleanup(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const cleanup = (signal: NodeJS.Signals) => (): void => {
+    for (const child of liveChildren) child.kill('SIGKILL');
+    for (const ns of liveNamespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns]);
+      } catch {
+        // Already gone.
+      }
+    }
+    process.stderr.write(`bench: stopped by ${signal}, namespaces and processes removed\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', cleanup('SIGINT'));
+  process.once('SIGTERM', cleanup('SIGTERM'));
+}
+
+/** Kills `child` if the benchmark is stopped by a signal while it runs. */
+export function track(child: ChildProcess): ChildProcess {
+  installCleanup();
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  return child;
+}
+
 function inNamespace(ns: string, command: readonly string[]): ChildProcess {
   // `ip netns exec` and `taskset` exec, so the child's pid is the receiver's own.
-  return spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', RECEIVER_CORE, ...command], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return track(spawn('ip', ['netns', 'exec', ns, 'taskset', '-c', RECEIVER_CORE, ...command], { stdio: ['ignore', 'ignore', 'inherit'] }));
 }
 
 export const bird: Receiver = {
@@ -66,7 +101,7 @@ export const bird: Receiver = {
   local ${RECEIVER_ADDRESS} as ${RECEIVER_AS};
   neighbor ${p.address} as ${p.asn};
   passive on;
-  ipv4 { import all; export none; };
+  ipv4 { import all; export all; };
 }
 `);
     writeFileSync(join(dir, 'bird.conf'), `router id ${RECEIVER_ADDRESS};\nprotocol device {}\n${sessions.join('')}`);
@@ -201,8 +236,14 @@ export async function makeLink(id: string, feederAddresses: readonly string[]): 
   const feederNs = `gnb${id}-feed`;
   const receiverNs = `gnb${id}-recv`;
   const remove = async (): Promise<void> => {
-    for (const ns of [feederNs, receiverNs]) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const ns of [feederNs, receiverNs]) {
+      await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+      liveNamespaces.delete(ns);
+    }
   };
+  installCleanup();
+  liveNamespaces.add(feederNs);
+  liveNamespaces.add(receiverNs);
   try {
     for (const ns of [feederNs, receiverNs]) {
       await run('ip', ['netns', 'add', ns]);
