@@ -261,6 +261,13 @@ export async function makeLink(id: string, feederAddresses: readonly string[]): 
   return { feederNs, receiverNs, remove };
 }
 
+/** A receiver did not get there before its deadline: what it had by then is still a figure (a lower bound). */
+export class DeadlineError extends Error {
+  constructor(message: string, readonly last: RouteCount) {
+    super(message);
+  }
+}
+
 /**
  * Polls until `done` holds for the receiver's count; throws past the deadline
  * or when a process we depend on has exited. Returns when it held, in ms since the epoch.
@@ -272,7 +279,7 @@ export async function waitForCount(
 ): Promise<number> {
   let last: RouteCount = { routes: 0, rejected: 0 };
   for (;;) {
-    if (Date.now() > options.deadline) throw new Error(`${receiver.name} did not reach ${options.what} in time (at ${last.routes} routes, ${last.rejected} rejected)`);
+    if (Date.now() > options.deadline) throw new DeadlineError(`${receiver.name} did not reach ${options.what} in time (at ${last.routes} routes, ${last.rejected} rejected)`, last);
     for (const child of [receiver.running.process, ...options.alive]) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${child.spawnargs.slice(0, 8).join(' ')} exited (${child.exitCode ?? child.signalCode}) while waiting for ${options.what}`);
     }

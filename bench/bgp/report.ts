@@ -10,6 +10,8 @@ export interface Figure {
   readonly unit: string;
   /** Receiver name to value; a receiver that was not run has no entry. */
   readonly values: ReadonlyMap<string, number>;
+  /** Receivers that hit their deadline: their value is a lower bound ("> 180"). */
+  readonly atLeast?: ReadonlySet<string>;
   /** Figures that are not compared (e.g. the feeder's own send time) print no ratios. */
   readonly compare?: boolean;
 }
@@ -17,13 +19,17 @@ export interface Figure {
 const BIRD = 'BIRD 2';
 const GOBGP = 'GoBGP 3';
 
-function ratio(value: number, against: number | undefined): string {
-  return against === undefined || !(against > 0) ? '-' : `${(value / against).toFixed(2)}x`;
+function ratio(value: number, against: number | undefined, bound: { value: boolean; against: boolean }): string {
+  if (against === undefined || !(against > 0) || Number.isNaN(value) || (bound.value && bound.against)) return '-';
+  const text = `${(value / against).toFixed(2)}x`;
+  if (bound.value) return `> ${text}`;
+  return bound.against ? `< ${text}` : text;
 }
 
-function formatValue(value: number, unit: string): string {
-  if (unit === 'MiB') return value.toFixed(0);
-  return value < 1 ? value.toFixed(3) : value.toFixed(2);
+function formatValue(value: number, unit: string, atLeast: boolean): string {
+  if (Number.isNaN(value)) return 'n/a';
+  const text = unit === 'MiB' ? value.toFixed(0) : value < 1 ? value.toFixed(3) : value.toFixed(2);
+  return atLeast ? `> ${text}` : text;
 }
 
 export function formatFigures(figures: readonly Figure[]): string {
@@ -31,7 +37,9 @@ export function formatFigures(figures: readonly Figure[]): string {
   for (const f of figures) {
     for (const [peer, value] of f.values) {
       const compare = f.compare ?? true;
-      rows.push([`${f.figure} (${f.unit})`, peer, formatValue(value, f.unit), compare ? ratio(value, f.values.get(BIRD)) : '-', compare ? ratio(value, f.values.get(GOBGP)) : '-']);
+      const bounded = (name: string): boolean => f.atLeast?.has(name) ?? false;
+      const against = (name: string): string => (compare ? ratio(value, f.values.get(name), { value: bounded(peer), against: bounded(name) }) : '-');
+      rows.push([`${f.figure} (${f.unit})`, peer, formatValue(value, f.unit, bounded(peer)), against(BIRD), against(GOBGP)]);
     }
   }
   return formatTable(['figure', 'peer', 'value', 'x BIRD', 'x GoBGP'], rows);
