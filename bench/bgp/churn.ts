@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-streams.js';
 import { receiversByKey } from './ingest.js';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, type Receiver } from './receivers.js';
+import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 
 /**
@@ -16,12 +16,15 @@ import { FULL_TABLE, generateTable } from './table.js';
  * of the full table to the receiver (own namespace, pinned to the other core);
  * once it holds everything, every feeder withdraws a tenth of its prefixes at
  * the same moment, and once the receiver has dropped them all, announces them
- * again. Reports per receiver the time to load from ten peers, to converge on
+ * again. Each step starts once the receiver is idle (done sending what it learned
+ * on to the other feeders). Reports per receiver the time to load from ten peers, to converge on
  * the withdrawal and on the re-announcement (from the first octet sent until
  * the route count is right), its CPU seconds for the churn, and peak RSS.
  * Needs root. Usage: node dist/bench/bgp/churn.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
  */
 
+/** How long a receiver may go on exporting after it holds every route before the churn starts regardless. */
+const QUIET_DEADLINE_MS = 120_000;
 const PEERS: readonly ChurnPeer[] = Array.from({ length: 10 }, (_, k) => ({ address: `10.201.0.${11 + k}`, asn: 65010 + k }));
 
 export interface ChurnMeasurement {
@@ -101,12 +104,19 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
       const stats = processStats(running.process.pid!);
       return { loadSeconds: (Date.now() - established!) / 1000, loadTimedOut: true, withdrawSeconds: Number.NaN, announceSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB };
     }
+    const quiet = async (after: string): Promise<void> => {
+      if (!(await waitForQuiet(running.process.pid!, { deadline: Date.now() + QUIET_DEADLINE_MS }))) {
+        process.stderr.write(`churn: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; timing the churn anyway\n`);
+      }
+    };
+    await quiet('the load');
     const before = processStats(running.process.pid!);
 
     feeder.command('withdraw');
     const { at: withdrawStart } = await feeder.next('withdraw-start', 10_000);
     const withdrawn = await phase(`${streams.routes - streams.churned} routes after the withdrawal`, (routes) => routes <= streams.routes - streams.churned);
 
+    await quiet('the withdrawal');
     feeder.command('announce');
     const { at: announceStart } = await feeder.next('announce-start', 10_000);
     const announced = await phase(`${streams.routes} routes after the re-announcement`, (routes) => routes >= streams.routes);

@@ -213,12 +213,12 @@ export function processStats(pid: number): ProcessStats {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** SIGTERM, then SIGKILL after 3 s. */
+/** SIGTERM, then SIGKILL after 10 s (enough for a daemon run with --cpu-prof to write its profile). */
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  await Promise.race([exited, sleep(3000)]);
+  await Promise.race([exited, sleep(10_000)]);
   if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGKILL');
     await Promise.race([exited, sleep(1000)]);
@@ -287,4 +287,21 @@ export async function waitForCount(
     last = await receiver.running.count().catch(() => last);
     if (done(last)) return Date.now();
   }
+}
+
+/**
+ * Waits until the process uses less than a tenth of a core over half a second:
+ * a receiver that holds every route may still be sending them on to its other
+ * peers, and churn timed on top of that would measure the leftover export.
+ * Returns false if it was still busy at the deadline.
+ */
+export async function waitForQuiet(pid: number, options: { deadline: number }): Promise<boolean> {
+  let before = processStats(pid).cpuSeconds;
+  while (Date.now() < options.deadline) {
+    await sleep(500);
+    const now = processStats(pid).cpuSeconds;
+    if (now - before < 0.05) return true;
+    before = now;
+  }
+  return false;
 }
