@@ -35,6 +35,8 @@ export interface ChurnMeasurement {
   readonly announceSeconds: number;
   readonly churnCpuSeconds: number;
   readonly peakRssMiB: number;
+  /** Seconds the ten feeders took to hand their shares to their sockets (the slowest of them). */
+  readonly feederSendSeconds: number;
 }
 
 interface ChurnFeeder {
@@ -102,13 +104,14 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
       if (!(error instanceof DeadlineError)) throw error;
       process.stderr.write(`churn: ${error.message}\n`);
       const stats = processStats(running.process.pid!);
-      return { loadSeconds: (Date.now() - established!) / 1000, loadTimedOut: true, withdrawSeconds: Number.NaN, announceSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB };
+      return { loadSeconds: (Date.now() - established!) / 1000, loadTimedOut: true, withdrawSeconds: Number.NaN, announceSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB, feederSendSeconds: Number.NaN };
     }
     const quiet = async (after: string): Promise<void> => {
       if (!(await waitForQuiet(running.process.pid!, { deadline: Date.now() + QUIET_DEADLINE_MS }))) {
         process.stderr.write(`churn: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; timing the churn anyway\n`);
       }
     };
+    const { sendSeconds: feederSendSeconds } = await feeder.next('loaded', 30_000);
     await quiet('the load');
     const before = processStats(running.process.pid!);
 
@@ -128,6 +131,7 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
       announceSeconds: (announced - announceStart!) / 1000,
       churnCpuSeconds: after.cpuSeconds - before.cpuSeconds,
       peakRssMiB: after.peakRssMiB,
+      feederSendSeconds: feederSendSeconds!,
     };
   } finally {
     running.close();
@@ -144,7 +148,7 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
     process.stderr.write(`churn: splitting the table among ${PEERS.length} feeders\n`);
     const streams = writeChurnStreams(generateTable(FULL_TABLE), PEERS, streamsDir);
     const timedOut = new Set<string>();
-    const figures = { load: new Map<string, number>(), withdraw: new Map<string, number>(), announce: new Map<string, number>(), cpu: new Map<string, number>(), rss: new Map<string, number>() };
+    const figures = { load: new Map<string, number>(), withdraw: new Map<string, number>(), announce: new Map<string, number>(), cpu: new Map<string, number>(), rss: new Map<string, number>(), send: new Map<string, number>() };
     for (const receiver of receivers) {
       const runsOf: ChurnMeasurement[] = [];
       for (let r = 0; r < runs; r++) {
@@ -159,6 +163,7 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
       figures.announce.set(receiver.name, median(runsOf.map((m) => m.announceSeconds)));
       figures.cpu.set(receiver.name, median(runsOf.map((m) => m.churnCpuSeconds)));
       figures.rss.set(receiver.name, median(runsOf.map((m) => m.peakRssMiB)));
+      figures.send.set(`feeders -> ${receiver.name}`, median(runsOf.map((m) => m.feederSendSeconds)));
     }
     const share = `${(streams.churned / 1000).toFixed(0)}k of ${(streams.routes / 1000).toFixed(0)}k`;
     return [
@@ -167,6 +172,7 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
       { figure: `churn: converge on re-announcement of ${share}`, unit: 's', values: figures.announce },
       { figure: 'churn: receiver CPU for withdraw + re-announce', unit: 's', values: figures.cpu },
       { figure: `churn, ${PEERS.length} peers: peak RSS (VmHWM)`, unit: 'MiB', values: figures.rss, atLeast: timedOut },
+      { figure: `churn, ${PEERS.length} peers: feeders' send time of the load`, unit: 's', values: figures.send, compare: false },
     ];
   } finally {
     rmSync(streamsDir, { recursive: true, force: true });
