@@ -35,6 +35,8 @@ export interface FeedResult {
   /** Seconds from Established until the last octet was handed to the kernel. */
   readonly sendSeconds: number;
   readonly bytes: number;
+  /** Writes more UPDATEs (e.g. churn); resolves once the kernel took the last octet. */
+  send(messages: Buffer): Promise<void>;
   /** Ends the session (NOTIFICATION Cease) and closes the socket. */
   close(): Promise<void>;
 }
@@ -134,6 +136,7 @@ export async function feedTable(stream: Buffer, options: FeederOptions): Promise
   return {
     sendSeconds,
     bytes: stream.length + END_OF_RIB.length,
+    send: (messages) => new Promise<void>((resolve, reject) => socket.write(messages, (error) => (error ? reject(error) : resolve()))),
     close: async () => {
       clearInterval(timer);
       if (!socket.destroyed) {

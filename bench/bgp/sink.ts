@@ -8,7 +8,7 @@ import { IPV4_UNICAST, MessageType } from '../../route-daemon/packet/types.js';
  * A receiver that does nothing: it brings the session up, then only counts octets
  * until End-of-RIB. Feeding it shows the feeder's own send time (ANCHORS.md: the
  * feeder must outrun every receiver). Run it in its own process.
- * Usage: node dist/bench/bgp/sink.js PORT LOCAL_AS  (listens on 127.0.0.1, prints one JSON line)
+ * Usage: node dist/bench/bgp/sink.js PORT LOCAL_AS [HOST]  (listens on HOST, default 127.0.0.1; prints one JSON line)
  */
 
 const CODEC = { fourOctetAs: true, families: [IPV4_UNICAST] };
@@ -16,8 +16,9 @@ const CODEC = { fourOctetAs: true, families: [IPV4_UNICAST] };
 const END_OF_RIB = Buffer.from(`${'ff'.repeat(16)}001702` + '0000' + '0000', 'hex');
 
 function main(): void {
-  const [port, localAs] = process.argv.slice(2).map(Number);
-  if (port === undefined || localAs === undefined) throw new Error('usage: sink PORT LOCAL_AS');
+  const [port, localAs] = process.argv.slice(2, 4).map(Number);
+  const host = process.argv[4] ?? '127.0.0.1';
+  if (port === undefined || localAs === undefined) throw new Error('usage: sink PORT LOCAL_AS [HOST]');
   const server = createServer((socket) => {
     const framer = new MessageFramer();
     let established = false;
@@ -48,7 +49,7 @@ function main(): void {
       }
     });
   });
-  server.listen(port, '127.0.0.1', () => process.stderr.write(`sink listening on 127.0.0.1:${port}\n`));
+  server.listen(port, host, () => process.stderr.write(`sink listening on ${host}:${port}\n`));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
