@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registryCommand } from '../../registry/cli/index.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
+  program.addCommand(registryCommand());
   return program;
 }
 

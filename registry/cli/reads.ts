@@ -1,0 +1,95 @@
+import { Command } from 'commander';
+import { action, formatTable, printJson } from '../../common/cli.js';
+import type { RegistryClient } from '../client.js';
+import { withAdmin } from './context.js';
+
+/**
+ * Read verbs: each fetches one list through the registry API and prints it as
+ * a table, or with --json as the API's own records (a stable shape).
+ */
+function readCommand<T>(
+  name: string,
+  description: string,
+  spec: { fetch: (client: RegistryClient, args: string[]) => Promise<T[]>; header: string[]; row: (item: T) => string[]; args?: string },
+): Command {
+  const command = new Command(name).description(description).option('--json', 'print as JSON');
+  if (spec.args) command.argument(spec.args);
+  return command.action(
+    action(async (...params: unknown[]) => {
+      const cmd = params[params.length - 1] as Command;
+      const items = await withAdmin(cmd, (client) => spec.fetch(client, cmd.args));
+      if (cmd.opts<{ json?: boolean }>().json) return printJson(items);
+      process.stdout.write(formatTable(spec.header, items.map(spec.row)));
+    }),
+  );
+}
+
+export function readCommands(): Command[] {
+  return [
+    readCommand('nodes', 'list nodes (no secrets) and whether they are online', {
+      fetch: (c) => c.listNodes(),
+      header: ['NAME', 'ORG', 'ASN', 'LOOPBACK', 'EXP-LOOPBACK', 'ENDPOINTS', 'ONLINE'],
+      row: ({ node, online }) => [
+        node.name, node.organization, String(node.asn), `${node.productionLoopbackV4} ${node.productionLoopbackV6}`,
+        `${node.experimentalLoopbackV4} ${node.experimentalLoopbackV6}`, node.endpoints.join(',') || '-', online ? 'yes' : 'no',
+      ],
+    }),
+    readCommand('allocations', 'list address allocations in both planes', {
+      fetch: (c) => c.listAllocations(),
+      header: ['PREFIX', 'PLANE', 'PURPOSE', 'HOLDER'],
+      row: (a) => [a.prefix, a.plane, a.purpose, `${a.holderKind}/${a.holder}`],
+    }),
+    readCommand('authorizations', 'list route authorizations (prefix, max length, origin ASN, plane)', {
+      fetch: (c) => c.listAuthorizations(),
+      header: ['PREFIX', 'MAXLEN', 'ORIGIN', 'PLANE', 'HOLDER'],
+      row: (a) => [a.prefix, String(a.maxLength), `AS${a.originAsn}`, a.plane, a.holder || '-'],
+    }),
+    readCommand('invitations', 'list invitations (never their secrets)', {
+      fetch: (c) => c.listInvitations(),
+      header: ['ID', 'ORG', 'EXPIRES', 'USED-BY'],
+      row: (i) => [i.id, i.organization, i.expiresAt, i.usedBy || '-'],
+    }),
+    readCommand('experiments', 'list experiments', {
+      fetch: (c) => c.listExperiments(),
+      header: ['NAME', 'OWNER', 'ASN', 'PREFIXES', 'STATE', 'EXPIRES', 'NODE', 'LIMITS'],
+      row: (e) => [
+        e.name, e.owner, String(e.asn), e.prefixes.join(' '), e.state, e.expiresAt, e.node || '-',
+        `${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates/min`,
+      ],
+    }),
+  ];
+}
+
+export function orgListCommand(): Command {
+  return readCommand('list', 'list organizations', {
+    fetch: (c) => c.listOrganizations(),
+    header: ['NAME', 'DESCRIPTION', 'CREATED'],
+    row: (o) => [o.name, o.description || '-', o.createdAt],
+  });
+}
+
+export function experimentLogCommand(): Command {
+  return readCommand('log', "show an experiment's audit log", {
+    args: '<name>',
+    fetch: (c, args) => c.listAuditLog(args[0]!),
+    header: ['AT', 'NODE', 'EVENT', 'DETAIL'],
+    row: (e) => [e.at, e.node || '-', e.event, e.detail],
+  });
+}
+
+export function meshCommand(): Command {
+  return new Command('mesh')
+    .description("show the mesh's name and pools")
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (o: { json?: boolean }, cmd: Command) => {
+        const mesh = await withAdmin(cmd, (c) => c.getMesh());
+        if (o.json) return printJson(mesh);
+        process.stdout.write(
+          formatTable(['NAME', 'PRODUCTION', 'EXPERIMENTAL', 'ASNS'], [
+            [mesh.name, `${mesh.productionV4} ${mesh.productionV6}`, `${mesh.experimentalV4} ${mesh.experimentalV6}`, `${mesh.asnFirst}-${mesh.asnLast}`],
+          ]),
+        );
+      }),
+    );
+}

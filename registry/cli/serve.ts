@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { action } from '../../common/cli.js';
+import { UserError } from '../../common/errors.js';
+import { runRegistry } from '../serve.js';
+import { loadState } from '../state.js';
+import { groupOptions } from './context.js';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the registry (with a managed local etcd unless --etcd is given)')
+    .option('--listen <host:port>', 'address to listen on (default: the address given to init)')
+    .option('--etcd <urls>', 'etcd cluster endpoints, comma separated (https://a:2379,https://b:2379)')
+    .option('--etcd-ca <file>', 'CA certificate of the etcd cluster')
+    .action(
+      action(async (o: { listen?: string; etcd?: string; etcdCa?: string }, command: Command) => {
+        const state = loadState(groupOptions(command).state);
+        const etcd = o.etcd ? o.etcd.split(',').map((u) => u.trim()).filter(Boolean) : undefined;
+        for (const url of etcd ?? []) {
+          if (!/^https?:\/\/[^/]+$/.test(url)) throw new UserError(`--etcd endpoint "${url}" is not a URL`, { hint: 'write https://host:2379' });
+        }
+        const listen = o.listen ?? state.address;
+        const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+        const running = await runRegistry(state, {
+          listen, onProgress: progress, ...(etcd ? { etcd } : {}), ...(o.etcdCa ? { etcdCaFile: o.etcdCa } : {}),
+        });
+        progress(`registry for mesh ${state.mesh.name} serving on ${listen} (etcd ${running.etcdEndpoints.join(',')})`);
+        await new Promise<void>((resolve) => {
+          const stop = (): void => void running.close().then(resolve);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }),
+    );
+}

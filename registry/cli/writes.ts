@@ -1,0 +1,118 @@
+import { Command } from 'commander';
+import { action, printJson } from '../../common/cli.js';
+import { UserError } from '../../common/errors.js';
+import { withAdmin } from './context.js';
+import { parseDuration } from './duration.js';
+import { experimentLogCommand, orgListCommand } from './reads.js';
+
+/** Administrator verbs that change the registry. */
+
+function positiveInt(option: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UserError(`${option} "${text}" is not a positive whole number`);
+  return Number(text);
+}
+
+export function inviteCommand(): Command {
+  return new Command('invite')
+    .description('create a single-use invitation and print its join string')
+    .requiredOption('--org <name>', 'organization the new node belongs to')
+    .option('--expires <duration>', 'how long the join string stays valid (e.g. 30m, 24h, 7d)', '24h')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (o: { org: string; expires: string; json?: boolean }, cmd: Command) => {
+        const expiresInSeconds = parseDuration('--expires', o.expires);
+        const res = await withAdmin(cmd, (c) => c.createInvitation({ organization: o.org, expiresInSeconds }));
+        if (o.json) return printJson(res);
+        process.stderr.write(`invitation ${res.invitation.id} for ${o.org}, valid until ${res.invitation.expiresAt}; on the node run:\n`);
+        process.stdout.write(`${res.joinString}\n`);
+      }),
+    );
+}
+
+export function orgCommand(): Command {
+  const org = new Command('org').description('organizations (members of the mesh)');
+  org
+    .command('add')
+    .description('add an organization')
+    .argument('<name>')
+    .option('--description <text>', 'one line about it', '')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (name: string, o: { description: string; json?: boolean }, cmd: Command) => {
+        const created = await withAdmin(cmd, (c) => c.createOrganization({ name, description: o.description }));
+        if (o.json) return printJson(created);
+        process.stdout.write(`organization ${created.name} added\n`);
+      }),
+    );
+  org.addCommand(orgListCommand());
+  return org;
+}
+
+export function authorizationCommand(): Command {
+  const auth = new Command('authorization').description('route authorizations (like RPKI ROAs)');
+  auth
+    .command('add')
+    .description('authorize an origin ASN to announce a prefix in a plane')
+    .argument('<prefix>')
+    .requiredOption('--origin <asn>', 'origin ASN')
+    .requiredOption('--plane <plane>', 'production or experimental')
+    .option('--max-length <n>', 'longest prefix length allowed (default: the prefix length)')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (prefix: string, o: { origin: string; plane: string; maxLength?: string; json?: boolean }, cmd: Command) => {
+        const created = await withAdmin(cmd, (c) =>
+          c.addAuthorization({ prefix, plane: o.plane, originAsn: positiveInt('--origin', o.origin.replace(/^AS/i, '')), maxLength: positiveInt('--max-length', o.maxLength) }),
+        );
+        if (o.json) return printJson(created);
+        process.stdout.write(`authorized ${created.prefix} le ${created.maxLength} from AS${created.originAsn} in ${created.plane}\n`);
+      }),
+    );
+  return auth;
+}
+
+export function experimentCommand(): Command {
+  const exp = new Command('experiment').description('experiments on the experimental plane');
+  exp
+    .command('create')
+    .description('register an experiment: allocates experimental space and an ASN, with guard-rail limits')
+    .argument('<name>')
+    .requiredOption('--owner <org>', 'organization running it')
+    .option('--node <name>', 'node hosting the researcher router')
+    .option('--description <text>', 'one line about it', '')
+    .option('--max-prefixes <n>', 'most prefixes it may announce (default 10)')
+    .option('--max-updates <n>', 'most BGP updates per minute (default 60)')
+    .option('--duration <duration>', 'how long it runs (e.g. 7d)', '7d')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (name: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
+        const created = await withAdmin(cmd, (c) =>
+          c.createExperiment({
+            name,
+            owner: o.owner as string,
+            description: o.description as string,
+            maxPrefixes: positiveInt('--max-prefixes', o.maxPrefixes as string | undefined),
+            maxUpdatesPerMinute: positiveInt('--max-updates', o.maxUpdates as string | undefined),
+            durationSeconds: parseDuration('--duration', o.duration as string),
+            ...(o.node ? { node: o.node as string } : {}),
+          }),
+        );
+        if (o.json) return printJson(created);
+        process.stdout.write(`experiment ${created.name}: AS${created.asn}, ${created.prefixes.join(' ')}, until ${created.expiresAt}\n`);
+      }),
+    );
+  for (const [verb, state] of [['stop', 'stopped'], ['start', 'active']] as const) {
+    exp
+      .command(verb)
+      .description(`mark an experiment ${state}`)
+      .argument('<name>')
+      .action(
+        action(async (name: string, _o: unknown, cmd: Command) => {
+          const updated = await withAdmin(cmd, (c) => c.setExperimentState(name, state));
+          process.stdout.write(`experiment ${updated.name} ${updated.state}\n`);
+        }),
+      );
+  }
+  exp.addCommand(experimentLogCommand());
+  return exp;
+}

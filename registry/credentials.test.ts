@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { formatCredential, hashSecret, newSecret, parseCredential, secretMatches } from './credentials.js';
+
+describe('credentials', () => {
+  it('round-trips both kinds and refuses anything else', () => {
+    const secret = newSecret();
+    expect(parseCredential(formatCredential({ kind: 'admin', secret }))).toEqual({ kind: 'admin', secret });
+    expect(parseCredential(formatCredential({ kind: 'node', node: 'lab-1', secret }))).toEqual({ kind: 'node', node: 'lab-1', secret });
+    expect(parseCredential('gnadmin.')).toBeNull();
+    expect(parseCredential('gnnode.only-two')).toBeNull();
+    expect(parseCredential('Bearer x')).toBeNull();
+  });
+
+  it('matches a secret only against its own hash', () => {
+    const a = newSecret();
+    const b = newSecret();
+    expect(a).not.toBe(b);
+    expect(secretMatches(a, hashSecret(a))).toBe(true);
+    expect(secretMatches(b, hashSecret(a))).toBe(false);
+    expect(secretMatches(a, 'not-hex')).toBe(false);
+  });
+});

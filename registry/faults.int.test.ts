@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { afterAll, expect, it } from 'vitest';
+import { RegistryClient } from './client.js';
+import { EtcdMember, freePort } from './etcdProcess.js';
+import type { WatchResponse } from './model.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './localRegistry.js';
+import { expectRefusal } from './test-support/harness.js';
+
+// etcd faults: a member of a three-member cluster dies; the only etcd stops and comes back.
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+/** Retries `call` until it succeeds (bounded): a new leader takes a moment to be elected. */
+async function eventually<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function leaderIndex(members: EtcdMember[]): Promise<number> {
+  const statuses = await Promise.all(
+    members.map(async (m) => (await (await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}' })).json()) as {
+      header: { member_id: string }; leader: string;
+    }),
+  );
+  return statuses.findIndex((s) => s.header.member_id === s.leader);
+}
+
+function watchInto(client: RegistryClient, from: number, sink: WatchResponse[]): void {
+  const w = client.watch(from, (r) => sink.push(r), () => undefined);
+  cleanups.push(async () => w.cancel());
+}
+
+const orgSeen = (sink: WatchResponse[], name: string): boolean =>
+  sink.some((r) => r.changes.some((c) => c.kind === 'organization' && c.id === name));
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+it('keeps serving after the leader of a three-member etcd cluster is killed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gn-etcd3-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const names = ['m0', 'm1', 'm2'];
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i * 2 + 1]}`).join(',');
+  const members = names.map(
+    (name, i) => new EtcdMember({ name, dataDir: join(dir, name), clientPort: ports[i * 2]!, peerPort: ports[i * 2 + 1]!, initialCluster }),
+  );
+  cleanups.push(async () => void (await Promise.all(members.map((m) => m.stop()))));
+  await Promise.all(members.map((m) => m.start({ waitHealthy: false })));
+  await Promise.all(members.map((m) => m.waitHealthy(20_000)));
+
+  const t = await startLocalRegistry({ etcd: members.map((m) => m.clientUrl) });
+  cleanups.push(() => t.close());
+  await t.admin.createOrganization({ name: 'before' });
+  const sink: WatchResponse[] = [];
+  watchInto(t.client(t.state.adminCredential), (await t.client().publicView()).revision, sink);
+
+  const leader = await leaderIndex(members);
+  expect(leader).toBeGreaterThanOrEqual(0);
+  await members[leader]!.kill();
+
+  await eventually(() => t.admin.createOrganization({ name: 'after' }), 20_000);
+  const { joinString } = await t.admin.createInvitation({ organization: 'after' });
+  const j = await RegistryClient.fromJoinString(joinString);
+  const res = await j.client.join({ invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey() });
+  j.client.close();
+  expect(res.node.organization).toBe('after');
+  const view = await t.client().publicView();
+  expect(view.organizations.map((o) => o.name).sort()).toEqual(['after', 'before']);
+  // The registry's one etcd watch moved to a surviving member and still delivers.
+  await waitFor(() => orgSeen(sink, 'after'), 20_000);
+});
+
+it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd returns', async () => {
+  const etcd = await startLocalEtcd();
+  cleanups.push(() => etcd.close());
+  const t = await startLocalRegistry({ etcd: [etcd.url] });
+  cleanups.push(() => t.close());
+  await t.admin.createOrganization({ name: 'uni-a' });
+  const sink: WatchResponse[] = [];
+  watchInto(t.client(t.state.adminCredential), (await t.client().publicView()).revision, sink);
+  // The stream is established (its credential checked against etcd) before etcd goes away.
+  await t.admin.createOrganization({ name: 'pre' });
+  await waitFor(() => orgSeen(sink, 'pre'), 10_000);
+
+  await etcd.member.stop();
+  await expectRefusal(t.client().publicView(), status.UNAVAILABLE, /store \(etcd\) is unreachable/);
+  await expectRefusal(t.admin.createOrganization({ name: 'during' }), status.UNAVAILABLE, /etcd/);
+
+  await etcd.member.start();
+  await eventually(() => t.admin.createOrganization({ name: 'back' }), 30_000);
+  const view = await t.client().publicView();
+  expect(view.organizations.map((o) => o.name).sort()).toEqual(['back', 'pre', 'uni-a']);
+  // The watch opened before the outage resumes by itself.
+  await waitFor(() => orgSeen(sink, 'back'), 30_000);
+});

@@ -1,0 +1,226 @@
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAddress, parsePrefix, prefixContains, prefixContainsAddress } from '../common/prefix.js';
+import { RegistryClient } from './client.js';
+import { decodeJoinString, encodeJoinString } from './joinString.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
+import { expectRefusal } from './test-support/harness.js';
+
+// Every registry call against a real etcd and a real TLS gRPC server, with its refusals.
+
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
+let t: LocalRegistry;
+
+beforeAll(async () => {
+  etcd = await startLocalEtcd();
+  t = await startLocalRegistry({ etcd: [etcd.url] });
+  await t.admin.createOrganization({ name: 'uni-a', description: 'University A' });
+  await t.admin.createOrganization({ name: 'lab-b' });
+});
+
+afterAll(async () => {
+  await t?.close();
+  await etcd?.close();
+});
+
+async function joinNode(org: string, name?: string): Promise<{ client: RegistryClient; res: Awaited<ReturnType<RegistryClient['join']>> }> {
+  const { joinString } = await t.admin.createInvitation({ organization: org });
+  const { client, invitation, secret } = await RegistryClient.fromJoinString(joinString);
+  const res = await client.join({ invitation, secret, publicKey: wgPublicKey(), ...(name ? { name } : {}), endpoints: ['192.0.2.10:51820'] });
+  return { client, res };
+}
+
+describe('credentials', () => {
+  it('serves the public view without a credential, and refuses admin calls without the admin credential', async () => {
+    const view = await t.client().publicView();
+    expect(view.mesh.name).toBe('testmesh');
+    expect(view.organizations.map((o) => o.name).sort()).toEqual(['lab-b', 'uni-a']);
+    await expectRefusal(t.client().listNodes(), status.UNAUTHENTICATED, /administrator credential/);
+    await expectRefusal(t.client('gnadmin.forged').listNodes(), status.UNAUTHENTICATED, /administrator credential is not valid/);
+    await expectRefusal(t.client('garbage').listNodes(), status.UNAUTHENTICATED, /malformed/);
+    const { client } = await joinNode('uni-a');
+    await expectRefusal(client.listNodes(), status.PERMISSION_DENIED, /may not make administrator calls/);
+    await expectRefusal(client.createOrganization({ name: 'evil' }), status.PERMISSION_DENIED, /administrator/);
+  });
+});
+
+describe('organizations and invitations', () => {
+  it('creates organizations once, with valid names', async () => {
+    await expectRefusal(t.admin.createOrganization({ name: 'uni-a' }), status.ALREADY_EXISTS, /organization "uni-a" already exists/);
+    await expectRefusal(t.admin.createOrganization({ name: 'Bad_Name' }), status.INVALID_ARGUMENT, /^name: "Bad_Name"/);
+    expect((await t.admin.listOrganizations()).find((o) => o.name === 'uni-a')?.description).toBe('University A');
+  });
+
+  it('invites only into existing organizations and never shows secrets', async () => {
+    await expectRefusal(t.admin.createInvitation({ organization: 'nope' }), status.NOT_FOUND, /organization "nope" does not exist/);
+    await expectRefusal(t.admin.createInvitation({ organization: 'uni-a', expiresInSeconds: 90 * 86_400 }), status.INVALID_ARGUMENT, /^expires_in_seconds/);
+    const { invitation, joinString } = await t.admin.createInvitation({ organization: 'lab-b', expiresInSeconds: 3600 });
+    const ticket = decodeJoinString(joinString);
+    expect(ticket.registry).toBe(t.address);
+    const listed = await t.admin.listInvitations();
+    const mine = listed.find((i) => i.id === invitation.id);
+    expect(mine?.organization).toBe('lab-b');
+    expect(JSON.stringify(listed)).not.toContain(ticket.secret);
+    expect(JSON.stringify(listed)).not.toMatch(/secretHash|[0-9a-f]{64}/);
+  });
+});
+
+describe('join', () => {
+  it('registers a node with loopbacks in both planes, an ASN, a garage prefix and a credential', async () => {
+    const { client, res } = await joinNode('uni-a', 'garage-1');
+    const mesh = res.mesh;
+    expect(res.node.name).toBe('garage-1');
+    expect(res.node.organization).toBe('uni-a');
+    expect(prefixContainsAddress(parsePrefix(mesh.productionV4), parseAddress(res.node.productionLoopbackV4))).toBe(true);
+    expect(prefixContainsAddress(parsePrefix(mesh.productionV6), parseAddress(res.node.productionLoopbackV6))).toBe(true);
+    expect(prefixContainsAddress(parsePrefix(mesh.experimentalV4), parseAddress(res.node.experimentalLoopbackV4))).toBe(true);
+    expect(prefixContainsAddress(parsePrefix(mesh.experimentalV6), parseAddress(res.node.experimentalLoopbackV6))).toBe(true);
+    expect(res.node.asn).toBeGreaterThanOrEqual(mesh.asnFirst);
+    expect(res.node.asn).toBeLessThanOrEqual(mesh.asnLast);
+    const garage = res.allocations.filter((a) => a.purpose === 'garage');
+    expect(garage.map((a) => a.plane)).toEqual(['production', 'production']);
+    expect(prefixContains(parsePrefix(mesh.productionV4), parsePrefix(garage[0]!.prefix))).toBe(true);
+    expect(res.authorizations.every((a) => a.originAsn === res.node.asn)).toBe(true);
+    expect(res.credential).toMatch(/^gnnode\.garage-1\./);
+    // The credential works for node calls, and the public view shows the node without secrets.
+    const updated = await client.updateEndpoints(['198.51.100.7:51820']);
+    expect(updated.endpoints).toEqual(['198.51.100.7:51820']);
+    const view = await t.client().publicView();
+    const listed = view.nodes.find((n) => n.node.name === 'garage-1');
+    expect(listed?.node.publicKey).toBe(res.node.publicKey);
+    expect(JSON.stringify(view)).not.toContain(res.credential.split('.')[2]);
+  });
+
+  it('refuses a used, forged or expired join string', async () => {
+    const { joinString } = await t.admin.createInvitation({ organization: 'uni-a' });
+    const first = await RegistryClient.fromJoinString(joinString);
+    await first.client.join({ invitation: first.invitation, secret: first.secret, publicKey: wgPublicKey() });
+    const again = await RegistryClient.fromJoinString(joinString);
+    await expectRefusal(again.client.join({ invitation: again.invitation, secret: again.secret, publicKey: wgPublicKey() }), status.PERMISSION_DENIED, /already used by node/);
+
+    const forged = await t.admin.createInvitation({ organization: 'uni-a' });
+    const ticket = decodeJoinString(forged.joinString);
+    const f = await RegistryClient.fromJoinString(encodeJoinString({ ...ticket, secret: 'Z'.repeat(43) }));
+    await expectRefusal(f.client.join({ invitation: f.invitation, secret: f.secret, publicKey: wgPublicKey() }), status.UNAUTHENTICATED, /not valid for this registry/);
+
+    const short = await t.admin.createInvitation({ organization: 'uni-a', expiresInSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 1200));
+    const s = await RegistryClient.fromJoinString(short.joinString);
+    await expectRefusal(s.client.join({ invitation: s.invitation, secret: s.secret, publicKey: wgPublicKey() }), status.PERMISSION_DENIED, /expired at/);
+  });
+
+  it('refuses, before sending the secret, a registry whose certificate does not match the pin', async () => {
+    const { joinString } = await t.admin.createInvitation({ organization: 'uni-a' });
+    const ticket = decodeJoinString(joinString);
+    const wrongPin = encodeJoinString({ ...ticket, pin: `sha256:${'x'.repeat(43)}` });
+    await expect(RegistryClient.fromJoinString(wrongPin)).rejects.toThrow(/does not match the join string.*nothing was sent/);
+    // The invitation is untouched and still redeemable with the right pin.
+    const ok = await RegistryClient.fromJoinString(joinString);
+    const res = await ok.client.join({ invitation: ok.invitation, secret: ok.secret, publicKey: wgPublicKey() });
+    expect(res.node.organization).toBe('uni-a');
+  });
+
+  it('refuses bad fields by name and leaves nothing half-written (the invitation stays usable)', async () => {
+    const { joinString } = await t.admin.createInvitation({ organization: 'lab-b' });
+    const j = await RegistryClient.fromJoinString(joinString);
+    const base = { invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey() };
+    await expectRefusal(j.client.join({ ...base, publicKey: 'not-a-key' }), status.INVALID_ARGUMENT, /^public_key:/);
+    await expectRefusal(j.client.join({ ...base, endpoints: ['nowhere'] }), status.INVALID_ARGUMENT, /^endpoints\[0\]:/);
+    await expectRefusal(j.client.join({ ...base, name: 'garage-1' }), status.ALREADY_EXISTS, /node "garage-1" already exists/);
+    const before = (await t.admin.listAllocations()).length;
+    const res = await j.client.join({ ...base, name: 'garage-2' });
+    expect(res.node.name).toBe('garage-2');
+    expect((await t.admin.listAllocations()).length).toBe(before + 6);
+  });
+});
+
+describe('node calls', () => {
+  it('lets a node change only its own records', async () => {
+    const a = await joinNode('uni-a');
+    const b = await joinNode('lab-b');
+    // A's name with B's secret is not a credential.
+    const mixed = `gnnode.${a.res.node.name}.${b.res.credential.split('.')[2]}`;
+    await expectRefusal(t.client(mixed).updateEndpoints(['192.0.2.1:1']), status.UNAUTHENTICATED, /node credential/);
+    await expectRefusal(t.admin.updateEndpoints(['192.0.2.1:1']), status.PERMISSION_DENIED, /node's own records/);
+    await expectRefusal(a.client.updateEndpoints(['192.0.2.1:99999']), status.INVALID_ARGUMENT, /^endpoints\[0\]/);
+    const newKey = wgPublicKey();
+    const rotated = await a.client.rotateKey(newKey);
+    expect(rotated.publicKey).toBe(newKey);
+    expect(rotated.previousPublicKey).toBe(a.res.node.publicKey);
+    await expectRefusal(a.client.rotateKey(newKey), status.INVALID_ARGUMENT, /^public_key: is the key the node already has/);
+    const bNow = (await t.admin.listNodes()).find((n) => n.node.name === b.res.node.name)!;
+    expect(bNow.node.publicKey).toBe(b.res.node.publicKey);
+  });
+
+  it('shows a node online while it keeps its lease alive', async () => {
+    const { client, res } = await joinNode('uni-a');
+    const online = async (): Promise<boolean> => (await t.client().publicView()).nodes.find((n) => n.node.name === res.node.name)!.online;
+    expect(await online()).toBe(false);
+    const k = await client.keepAlive(5);
+    expect(k.ttlSeconds).toBe(5);
+    expect(await online()).toBe(true);
+    const again = await client.keepAlive(5);
+    expect(again.onlineSince).toBe(k.onlineSince);
+    await expectRefusal(client.keepAlive(1), status.INVALID_ARGUMENT, /^ttl_seconds/);
+  });
+
+  it('releases everything on leave, and the credential stops working', async () => {
+    const { client, res } = await joinNode('lab-b');
+    await client.keepAlive(30);
+    const released = await client.leave();
+    expect(released.sort()).toEqual(res.allocations.map((a) => a.prefix).sort());
+    const view = await t.client().publicView();
+    expect(view.nodes.some((n) => n.node.name === res.node.name)).toBe(false);
+    expect(view.allocations.some((a) => a.holder === res.node.name)).toBe(false);
+    expect(view.authorizations.some((a) => a.holder === res.node.name)).toBe(false);
+    await expectRefusal(client.keepAlive(), status.UNAUTHENTICATED, /not valid/);
+  });
+});
+
+describe('experiments and authorizations', () => {
+  it('creates an experiment with its own experimental space, ASN, limits and authorizations', async () => {
+    const host = await joinNode('uni-a');
+    const exp = await t.admin.createExperiment({ name: 'bgp-fuzz', owner: 'uni-a', maxPrefixes: 5, maxUpdatesPerMinute: 30, durationSeconds: 3600, node: host.res.node.name });
+    const mesh = await t.admin.getMesh();
+    expect(exp.prefixes).toHaveLength(2);
+    expect(prefixContains(parsePrefix(mesh.experimentalV4), parsePrefix(exp.prefixes[0]!))).toBe(true);
+    expect(prefixContains(parsePrefix(mesh.experimentalV6), parsePrefix(exp.prefixes[1]!))).toBe(true);
+    expect(exp).toMatchObject({ maxPrefixes: 5, maxUpdatesPerMinute: 30, state: 'active', node: host.res.node.name });
+    expect(Date.parse(exp.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    const nodeAsns = (await t.admin.listNodes()).map((n) => n.node.asn);
+    expect(nodeAsns).not.toContain(exp.asn);
+    const auths = (await t.admin.listAuthorizations()).filter((a) => a.holder === 'bgp-fuzz');
+    expect(auths.map((a) => [a.prefix, a.plane, a.originAsn])).toEqual(exp.prefixes.map((p) => [p, 'experimental', exp.asn]));
+
+    await expectRefusal(t.admin.createExperiment({ name: 'bgp-fuzz', owner: 'uni-a' }), status.ALREADY_EXISTS, /experiment "bgp-fuzz"/);
+    await expectRefusal(t.admin.createExperiment({ name: 'x1', owner: 'ghost' }), status.NOT_FOUND, /organization "ghost"/);
+    await expectRefusal(t.admin.createExperiment({ name: 'x2', owner: 'uni-a', node: 'ghost' }), status.NOT_FOUND, /node "ghost"/);
+    await expectRefusal(t.admin.createExperiment({ name: 'x3', owner: 'uni-a', maxPrefixes: 1_000_000 }), status.INVALID_ARGUMENT, /^max_prefixes/);
+
+    // The audit log: the hosting node may append, another node may not.
+    const entry = await host.client.appendAuditLog({ experiment: 'bgp-fuzz', event: 'max-prefix.exceeded', detail: '6 > 5' });
+    expect(entry.node).toBe(host.res.node.name);
+    const other = await joinNode('lab-b');
+    await expectRefusal(other.client.appendAuditLog({ experiment: 'bgp-fuzz', event: 'x' }), status.PERMISSION_DENIED, /does not host/);
+    await expectRefusal(host.client.appendAuditLog({ experiment: 'bgp-fuzz', event: 'Bad Event' }), status.INVALID_ARGUMENT, /^event/);
+    const log = await t.admin.listAuditLog('bgp-fuzz');
+    expect(log.map((e) => [e.event, e.detail])).toEqual([['max-prefix.exceeded', '6 > 5']]);
+
+    const stopped = await t.admin.setExperimentState('bgp-fuzz', 'stopped');
+    expect(stopped.state).toBe('stopped');
+    await expectRefusal(t.admin.setExperimentState('bgp-fuzz', 'paused'), status.INVALID_ARGUMENT, /^state: "paused"/);
+    await expectRefusal(t.admin.setExperimentState('ghost', 'stopped'), status.NOT_FOUND, /experiment "ghost"/);
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'bgp-fuzz')?.state).toBe('stopped');
+  });
+
+  it('adds authorizations only inside the pools of their plane', async () => {
+    const mesh = await t.admin.getMesh();
+    const added = await t.admin.addAuthorization({ prefix: '10.96.200.0/24', maxLength: 26, originAsn: 4_200_000_001, plane: 'experimental' });
+    expect(added).toMatchObject({ prefix: '10.96.200.0/24', maxLength: 26, plane: 'experimental' });
+    expect(mesh.experimentalV4).toBe('10.96.0.0/11');
+    await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', originAsn: 1, plane: 'production' }), status.INVALID_ARGUMENT, /^prefix: .*outside the production pool/);
+    await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.1/24', originAsn: 1, plane: 'experimental' }), status.INVALID_ARGUMENT, /^prefix: .*host bits/);
+    await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', maxLength: 20, originAsn: 1, plane: 'experimental' }), status.INVALID_ARGUMENT, /^max_length/);
+    await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', originAsn: 1, plane: 'both' }), status.INVALID_ARGUMENT, /^plane/);
+  });
+});

@@ -1,0 +1,134 @@
+import {
+  Server, ServerCredentials, status, type Metadata, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { createLogger } from '../common/log.js';
+import { parseCredential } from './credentials.js';
+import type { WatchResponse } from './model.js';
+import { registryServiceDefinition } from './proto.js';
+import { permissionDenied, toRpcError, unauthenticated } from './rpcError.js';
+import type { Caller, RegistryService } from './service.js';
+import type { Store } from './store.js';
+import { WatchHub } from './watchHub.js';
+
+/**
+ * The gRPC front door: TLS, credentials from metadata, one handler per call
+ * delegating to RegistryService, every failure mapped to its gRPC status.
+ */
+
+type Access = 'public' | 'admin' | 'node' | 'member';
+type Handler = (request: any, caller: Caller) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface RunningServer {
+  port: number;
+  hub: WatchHub;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  service: RegistryService,
+  options: { store: Store; listen: string; keyPem: string; certPem: string },
+): Promise<RunningServer> {
+  const log = createLogger('registry').child({ listen: options.listen });
+  const definition = registryServiceDefinition();
+  const watchDef = definition.Watch!;
+  const encodeWatch = (r: WatchResponse): Buffer => watchDef.responseSerialize(r);
+  const hub = new WatchHub(options.store, encodeWatch);
+  await hub.start();
+
+  async function identify(metadata: Metadata, access: Access): Promise<Caller> {
+    if (access === 'public') return { kind: 'public' };
+    const header = metadata.get('authorization')[0];
+    const text = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!text) throw unauthenticated(`this call needs ${access === 'admin' ? 'the administrator' : 'a node'} credential (metadata "authorization: Bearer ...")`);
+    const credential = parseCredential(text);
+    if (!credential) throw unauthenticated('credential is malformed');
+    if (credential.kind === 'admin') {
+      // Admin on a node call: the handler refuses with PERMISSION_DENIED, since it changes a node's own records.
+      await service.authenticateAdmin(credential.secret);
+      return { kind: 'admin' };
+    }
+    const node = await service.authenticateNode(credential.node, credential.secret);
+    if (access === 'admin') throw permissionDenied(`node "${node}" may not make administrator calls`);
+    return { kind: 'node', node };
+  }
+
+  function unary(name: string, access: Access, handler: Handler) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      identify(call.metadata, access)
+        .then((caller) => handler(call.request, caller))
+        .then((response) => callback(null, response))
+        .catch((err: unknown) => {
+          const rpc = toRpcError(err);
+          if (rpc.code === status.INTERNAL || rpc.code === status.UNAVAILABLE) log.error({ call: name, err }, 'call failed');
+          callback({ code: rpc.code, details: rpc.message });
+        });
+    };
+  }
+
+  function watch(call: ServerWritableStream<{ fromRevision: number }, Buffer>): void {
+    let unsubscribe: (() => void) | null = null;
+    let ended = false;
+    const end = (): void => {
+      ended = true;
+      unsubscribe?.();
+    };
+    call.on('cancelled', end);
+    call.on('close', end);
+    identify(call.metadata, 'member')
+      .then(() => hub.subscribe(call.request.fromRevision, (bytes) => void call.write(bytes)))
+      .then((stop) => {
+        unsubscribe = stop;
+        if (ended) stop();
+      })
+      .catch((err: unknown) => {
+        const rpc = toRpcError(err);
+        call.emit('error', { code: rpc.code, details: rpc.message });
+      });
+  }
+
+  const s = service;
+  const implementation: UntypedServiceImplementation = {
+    GetPublicView: unary('GetPublicView', 'public', () => s.publicView()),
+    Join: unary('Join', 'public', (r) => s.join(r)),
+    Watch: watch,
+    UpdateEndpoints: unary('UpdateEndpoints', 'node', (r, c) => s.updateEndpoints(c, r.endpoints)),
+    RotateKey: unary('RotateKey', 'node', (r, c) => s.rotateKey(c, r.publicKey)),
+    KeepAlive: unary('KeepAlive', 'node', (r, c) => s.keepAlive(c, r.ttlSeconds)),
+    Leave: unary('Leave', 'node', async (_r, c) => ({ released: await s.leave(c) })),
+    AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.appendAuditLog(c, r)),
+    GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
+    CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
+    ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: (await s.publicView()).organizations })),
+    CreateInvitation: unary('CreateInvitation', 'admin', (r) => s.createInvitation(r)),
+    ListInvitations: unary('ListInvitations', 'admin', async () => ({ invitations: await s.listInvitations() })),
+    ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: (await s.publicView()).nodes })),
+    ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: (await s.publicView()).allocations })),
+    ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: (await s.publicView()).authorizations })),
+    AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
+    CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.createExperiment(r)),
+    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: (await s.publicView()).experiments })),
+    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.setExperimentState(r)),
+    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.listAuditLog(r.experiment) })),
+  };
+
+  // Watch responses are encoded once by the hub; the stream writes those bytes as they are.
+  const serviceDef = { ...definition, Watch: { ...watchDef, responseSerialize: (bytes: Buffer) => bytes } };
+  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  server.addService(serviceDef, implementation);
+  const credentials = ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.keyPem), cert_chain: Buffer.from(options.certPem) }], false);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.listen, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  log.info({ port }, 'registry serving');
+  return {
+    port,
+    hub,
+    async close(): Promise<void> {
+      service.presence.close();
+      await hub.close();
+      // Watch streams never end on their own: cut them rather than wait.
+      server.forceShutdown();
+    },
+  };
+}
