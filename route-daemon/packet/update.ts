@@ -1,0 +1,122 @@
+import { decodePathAttributes, emptyAttributes, encodePathAttributes } from './attributes.js';
+import { decodeIpv4Prefixes, ipv4PrefixesSize, writeIpv4Prefixes } from './nlri.js';
+import { BGP_HEADER_LENGTH, BGP_MAX_MESSAGE_LENGTH, ErrorCode, ipv4PrefixLength, MessageError, MessageType, UpdateSubcode } from './types.js';
+import type { CodecOptions, Ipv4Prefix, PathAttributes, UpdateMessage } from './types.js';
+
+/** UPDATE (RFC 4271 §4.3): withdrawn routes, path attributes, NLRI. */
+
+function updateError(subcode: number, reason: string): MessageError {
+  return new MessageError(reason, { code: ErrorCode.UpdateMessage, subcode, data: Buffer.alloc(0) });
+}
+
+/**
+ * Decodes a whole UPDATE (header included, already checked by checkHeader).
+ * Throws MessageError only when the fields cannot be located or an NLRI/withdrawn
+ * prefix is invalid, the cases where RFC 7606 (§3 j, §5.3) keeps the session reset.
+ * Attribute problems are returned in `problems` for validate.ts.
+ */
+export function decodeUpdate(message: Buffer, options: CodecOptions): UpdateMessage {
+  const end = message.length;
+  const withdrawnLength = message.readUInt16BE(BGP_HEADER_LENGTH);
+  const withdrawnEnd = BGP_HEADER_LENGTH + 2 + withdrawnLength;
+  if (withdrawnEnd + 2 > end) {
+    throw updateError(UpdateSubcode.MalformedAttributeList, `withdrawn routes length ${withdrawnLength} runs past the message`);
+  }
+  const attributesLength = message.readUInt16BE(withdrawnEnd);
+  const attributesStart = withdrawnEnd + 2;
+  const attributesEnd = attributesStart + attributesLength;
+  if (attributesEnd > end) {
+    throw updateError(UpdateSubcode.MalformedAttributeList, `total path attribute length ${attributesLength} runs past the message`);
+  }
+  const withdrawn = decodeIpv4Prefixes(message, { start: BGP_HEADER_LENGTH + 2, end: withdrawnEnd });
+  if (!withdrawn.ok) throw updateError(UpdateSubcode.InvalidNetworkField, `withdrawn routes: ${withdrawn.error}`);
+  const nlri = decodeIpv4Prefixes(message, { start: attributesEnd, end });
+  if (!nlri.ok) throw updateError(UpdateSubcode.InvalidNetworkField, `NLRI: ${nlri.error}`);
+  const decoded =
+    attributesLength === 0
+      ? { attributes: emptyAttributes(), problems: [], key: '' }
+      : decodePathAttributes(message, { start: attributesStart, end: attributesEnd }, options);
+  return {
+    type: MessageType.Update,
+    withdrawn: withdrawn.prefixes,
+    attributes: decoded.attributes,
+    nlri: nlri.prefixes,
+    attributeKey: decoded.key,
+    problems: decoded.problems,
+  };
+}
+
+export function encodeUpdateBody(update: Pick<UpdateMessage, 'withdrawn' | 'attributes' | 'nlri'>, options: CodecOptions): Buffer {
+  const attributes = encodePathAttributes(update.attributes, options);
+  const withdrawnSize = ipv4PrefixesSize(update.withdrawn);
+  const body = Buffer.alloc(4 + withdrawnSize + attributes.length + ipv4PrefixesSize(update.nlri));
+  body.writeUInt16BE(withdrawnSize, 0);
+  let o = writeIpv4Prefixes(body, update.withdrawn, 2);
+  body.writeUInt16BE(attributes.length, o);
+  o += 2 + attributes.copy(body, o + 2);
+  writeIpv4Prefixes(body, update.nlri, o);
+  return body;
+}
+
+function header(type: number, length: number): Buffer {
+  const h = Buffer.alloc(BGP_HEADER_LENGTH, 0xff);
+  h.writeUInt16BE(length, 16);
+  h[18] = type;
+  return h;
+}
+
+/**
+ * Whole UPDATE messages announcing `prefixes` with `attributes` (IPv4 NLRI field),
+ * as many prefixes per message as fit in 4096 octets. Encodes the attributes once.
+ */
+export function encodeIpv4Announcements(
+  announcement: { readonly attributes: PathAttributes; readonly prefixes: readonly Ipv4Prefix[] },
+  options: CodecOptions,
+): Buffer[] {
+  const attributes = encodePathAttributes(announcement.attributes, options);
+  const room = BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4 - attributes.length;
+  if (room < 5) throw new RangeError(`path attributes take ${attributes.length} octets, too many for one UPDATE`);
+  return packPrefixes(announcement.prefixes, room, (chunk, size) => {
+    const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + attributes.length + size);
+    header(MessageType.Update, message.length).copy(message, 0);
+    message.writeUInt16BE(0, BGP_HEADER_LENGTH);
+    message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2);
+    attributes.copy(message, BGP_HEADER_LENGTH + 4);
+    writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 4 + attributes.length);
+    return message;
+  });
+}
+
+/** Whole UPDATE messages withdrawing `prefixes` (IPv4 Withdrawn Routes field). */
+export function encodeIpv4Withdrawals(prefixes: readonly Ipv4Prefix[]): Buffer[] {
+  return packPrefixes(prefixes, BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4, (chunk, size) => {
+    const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + size);
+    header(MessageType.Update, message.length).copy(message, 0);
+    message.writeUInt16BE(size, BGP_HEADER_LENGTH);
+    writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 2);
+    message.writeUInt16BE(0, BGP_HEADER_LENGTH + 2 + size);
+    return message;
+  });
+}
+
+function packPrefixes(
+  prefixes: readonly Ipv4Prefix[],
+  room: number,
+  build: (chunk: readonly Ipv4Prefix[], size: number) => Buffer,
+): Buffer[] {
+  const messages: Buffer[] = [];
+  let from = 0;
+  while (from < prefixes.length) {
+    let size = 0;
+    let to = from;
+    while (to < prefixes.length) {
+      const bytes = 1 + ((ipv4PrefixLength(prefixes[to]!) + 7) >> 3);
+      if (size + bytes > room) break;
+      size += bytes;
+      to++;
+    }
+    messages.push(build(prefixes.slice(from, to), size));
+    from = to;
+  }
+  return messages;
+}
