@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registryCommand } from '../../registry/cli/index.js';
+import { bgpCommand } from '../../route-daemon/cli/index.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
   program.addCommand(registryCommand());
+  program.addCommand(bgpCommand());
   return program;
 }
 

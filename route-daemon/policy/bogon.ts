@@ -1,0 +1,30 @@
+import { formatPrefix, parsePrefix, prefixesOverlap, type Prefix } from '../../common/prefix.js';
+
+/**
+ * Prefixes no peer may announce in any plane: the default route, martians
+ * (RFC 6890 special-purpose space that is never routed: this-network,
+ * loopback, link-local, multicast, reserved) and prefixes too long to be
+ * worth a slot. Private space (RFC 1918, ULA) is not listed: the planes'
+ * pools live there, and the pool check scopes it.
+ */
+
+export interface BogonLimits {
+  /** Longest IPv4 prefix accepted (default 24, the global-table convention). */
+  readonly maxLengthIpv4?: number;
+  /** Longest IPv6 prefix accepted (default 48). */
+  readonly maxLengthIpv6?: number;
+}
+
+const MARTIANS: readonly Prefix[] = [
+  '0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '192.0.0.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  '::/128', '::1/128', '::ffff:0:0/96', '100::/64', 'fe80::/10', 'ff00::/8',
+].map((text) => parsePrefix(text));
+
+/** Why `prefix` is a bogon, or null if it is not. */
+export function bogonReason(prefix: Prefix, limits: BogonLimits = {}): string | null {
+  if (prefix.length === 0) return 'default route is never accepted from a peer';
+  const maxLength = prefix.family === 4 ? (limits.maxLengthIpv4 ?? 24) : (limits.maxLengthIpv6 ?? 48);
+  if (prefix.length > maxLength) return `prefix longer than /${maxLength}`;
+  const martian = MARTIANS.find((m) => prefixesOverlap(m, prefix));
+  return martian ? `overlaps martian ${formatPrefix(martian)}` : null;
+}

@@ -1,0 +1,65 @@
+import type { Prefix } from '../../common/prefix.js';
+import type { RouteAttributes } from '../routing/attributes.js';
+import { asPathLengthReason } from './as-path-length.js';
+import { asPathLoopReason } from './as-path-loop.js';
+import { bogonReason, type BogonLimits } from './bogon.js';
+import { originAs, type RouteAuthorizations, type ValidationState } from './origin-validation.js';
+import { outsidePoolsReason } from './plane-pools.js';
+
+/**
+ * Import policy of one plane: the checks in the order they run. Path checks
+ * run once per attribute set, prefix checks once per prefix; the first check
+ * that objects names itself and says why, for counters, logs and the audit log.
+ */
+
+export type ImportCheck = 'as-path-loop' | 'as-path-length' | 'bogon' | 'plane-pool' | 'origin-validation';
+
+export interface Rejection {
+  readonly check: ImportCheck;
+  readonly reason: string;
+}
+
+export interface PrefixVerdict {
+  readonly validation: ValidationState;
+  readonly rejection: Rejection | null;
+}
+
+export interface ImportPolicyOptions {
+  readonly localAsn: number;
+  readonly pools: readonly Prefix[];
+  readonly bogons?: BogonLimits;
+  readonly authorizations: RouteAuthorizations;
+}
+
+export class ImportPolicy {
+  constructor(private readonly options: ImportPolicyOptions) {}
+
+  get authorizations(): RouteAuthorizations {
+    return this.options.authorizations;
+  }
+
+  checkPath(attributes: RouteAttributes, limits: { maxAsPathLength?: number }): Rejection | null {
+    const loop = asPathLoopReason(attributes.asPath, this.options.localAsn);
+    if (loop) return { check: 'as-path-loop', reason: loop };
+    const length = asPathLengthReason(attributes.asPath, limits.maxAsPathLength);
+    return length ? { check: 'as-path-length', reason: length } : null;
+  }
+
+  checkPrefix(prefix: Prefix, attributes: RouteAttributes): PrefixVerdict {
+    const bogon = bogonReason(prefix, this.options.bogons);
+    if (bogon) return { validation: 'not-found', rejection: { check: 'bogon', reason: bogon } };
+    const outside = outsidePoolsReason(prefix, this.options.pools);
+    if (outside) return { validation: 'not-found', rejection: { check: 'plane-pool', reason: outside } };
+    return this.validate(prefix, attributes);
+  }
+
+  /** Origin validation alone; invalid routes are rejected, with the authorizations that cover them. */
+  validate(prefix: Prefix, attributes: RouteAttributes): PrefixVerdict {
+    const origin = originAs(attributes.asPath, this.options.localAsn);
+    const validation = this.options.authorizations.validate(prefix, origin);
+    if (validation !== 'invalid') return { validation, rejection: null };
+    const covering = this.options.authorizations.covering(prefix).join(', ');
+    const who = origin === undefined ? 'an AS_SET origin' : `origin AS${origin}`;
+    return { validation, rejection: { check: 'origin-validation', reason: `invalid: ${who} not authorized (covered by ${covering})` } };
+  }
+}

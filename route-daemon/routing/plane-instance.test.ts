@@ -1,0 +1,353 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { formatPrefix, parseAddress, parsePrefix, type Prefix } from '../../common/prefix.js';
+import type { RouteAttributes } from './attributes.js';
+import type { ExportBatch, NegotiatedSession, PeerSettings } from './instance.js';
+import { createRoutingInstance, type PlaneInstance, type PolicyEvent } from './plane-instance.js';
+
+const LOCAL_AS = 65000;
+
+function instance(audit: PolicyEvent[] = []): PlaneInstance {
+  return createRoutingInstance({
+    plane: 'production',
+    localAsn: LOCAL_AS,
+    pools: [parsePrefix('10.64.0.0/10'), parsePrefix('fd00:64::/32')],
+    authorizations: [
+      { prefix: parsePrefix('10.64.0.0/16'), maxLength: 24, originAsn: LOCAL_AS, plane: 'production' },
+      { prefix: parsePrefix('10.65.0.0/16'), maxLength: 24, originAsn: 65001, plane: 'production' },
+      { prefix: parsePrefix('10.66.0.0/16'), maxLength: 24, originAsn: 65001, plane: 'experimental' },
+    ],
+    audit: (e) => audit.push(e),
+  });
+}
+
+function peer(name: string, asn: number, address: string, extra: Partial<PeerSettings> = {}): PeerSettings {
+  return { name, asn, address: parseAddress(address), ...extra };
+}
+
+function session(routerId: number, extra: Partial<NegotiatedSession> = {}): NegotiatedSession {
+  return {
+    routerId,
+    families: ['ipv4-unicast', 'ipv6-unicast'],
+    localAddress: parseAddress('10.64.0.1'),
+    localAddressIpv6: parseAddress('fd00:64::1'),
+    routeRefresh: true,
+    ...extra,
+  };
+}
+
+function attrs(asns: number[], extra: Partial<RouteAttributes> = {}): RouteAttributes {
+  return { origin: 'igp', asPath: [{ type: 'sequence', asns }], nextHop: parseAddress(`10.64.0.${asns[0]! % 250}`), ...extra };
+}
+
+const p = (text: string): Prefix => parsePrefix(text);
+
+/** Everything the peer would be sent right now, as text, merged over batches. */
+function drainAll(rib: PlaneInstance, name: string): { announced: Map<string, RouteAttributes>; withdrawn: string[]; endOfRib: string[] } {
+  const announced = new Map<string, RouteAttributes>();
+  const withdrawn: string[] = [];
+  const endOfRib: string[] = [];
+  for (let batch: ExportBatch | null; (batch = rib.drainExport(name, { maxPrefixes: 2 })); ) {
+    for (const w of batch.withdrawn) withdrawn.push(formatPrefix(w));
+    for (const g of batch.announced) for (const prefix of g.prefixes) announced.set(formatPrefix(prefix), g.attributes);
+    endOfRib.push(...batch.endOfRib);
+  }
+  return { announced, withdrawn, endOfRib };
+}
+
+describe('routing instance: import and best path', () => {
+  it('keeps one path per peer, picks the best, and counts without walking', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('a', {
+      withdrawn: [],
+      announced: [
+        { attributes: attrs([65001]), prefixes: [p('10.65.1.0/24')] },
+        { attributes: attrs([65001, 65005]), prefixes: [p('10.70.0.0/16')] },
+      ],
+    });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    expect(rib.counters()).toMatchObject({ routes: { ipv4: 2, ipv6: 0 }, paths: 3, attributeSets: 3 });
+    const route = rib.lookup({ prefix: p('10.70.0.0/16') })!;
+    expect(route.paths.map((x) => [x.peer, x.best])).toEqual([['b', true], ['a', false]]);
+    expect(route.decidedBy).toBe('as-path-length');
+    expect(rib.peerCounters('a')).toMatchObject({ accepted: 2, up: true });
+    expect(rib.peerCounters('a')!.decisions).toMatchObject({ 'import:accepted': 2, 'validation:valid': 1, 'validation:not-found': 1 });
+
+    rib.receive('b', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths.map((x) => x.peer)).toEqual(['a']);
+    expect(rib.peerCounters('b')!.accepted).toBe(0);
+  });
+
+  it('replaces an eBGP LOCAL_PREF with its own and drops what policy rejects, counted, explained and audited', () => {
+    const audit: PolicyEvent[] = [];
+    const rib = instance(audit);
+    rib.peerUp(peer('a', 65009, '10.64.0.2', { maxAsPathLength: 3 }), { session: session(2), onExportReady: () => {} });
+    const result = rib.receive('a', {
+      withdrawn: [],
+      announced: [
+        { attributes: attrs([65009], { localPref: 900 }), prefixes: [p('10.65.1.0/24'), p('127.0.0.0/8'), p('192.168.0.0/16'), p('10.80.0.0/16')] },
+        { attributes: attrs([65009, 1, 2, 3]), prefixes: [p('10.81.0.0/16')] },
+        { attributes: attrs([65009, LOCAL_AS]), prefixes: [p('10.82.0.0/16')] },
+      ],
+    });
+    expect(result).toEqual({ accepted: 1, rejected: 5, withdrawn: 0 });
+    expect(rib.lookup({ prefix: p('10.80.0.0/16') })!.paths[0]!.attributes.localPref).toBe(100);
+    expect(audit.map((e) => [e.prefix, e.check])).toEqual([
+      ['10.65.1.0/24', 'origin-validation'],
+      ['127.0.0.0/8', 'bogon'],
+      ['192.168.0.0/16', 'plane-pool'],
+      ['10.81.0.0/16', 'as-path-length'],
+      ['10.82.0.0/16', 'as-path-loop'],
+    ]);
+    expect(audit[0]!.reason).toBe('invalid: origin AS65009 not authorized (covered by 10.65.0.0/16 max /24 AS65001)');
+    expect(rib.counters().decisions).toMatchObject({ 'import:rejected:origin-validation': 1, 'import:rejected:bogon': 1, 'import:accepted': 1 });
+  });
+
+  it('treats a rejected re-announcement as a withdrawal of the earlier route', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.65.1.0/24')] }] });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 65077]), prefixes: [p('10.65.1.0/24')] }] });
+    expect(rib.lookup({ prefix: p('10.65.1.0/24') })).toBeUndefined();
+    expect(rib.peerCounters('a')!.accepted).toBe(0);
+  });
+
+  it('asks for CEASE (RFC 4486 subcode 1) once the peer passes its prefix limit', () => {
+    const audit: PolicyEvent[] = [];
+    const rib = instance(audit);
+    rib.peerUp(peer('a', 65001, '10.64.0.2', { maxPrefixes: 2 }), { session: session(2), onExportReady: () => {} });
+    const ok = rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] }] });
+    expect(ok.cease).toBeUndefined();
+    const over = rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('fd00:64:1::/48')] }] });
+    expect(over.cease).toEqual({ subcode: 1, family: 'ipv6-unicast', limit: 2, reason: '3 prefixes exceed the limit of 2' });
+    expect(audit.at(-1)).toMatchObject({ check: 'max-prefix', peer: 'a' });
+    rib.peerDown('a');
+    expect(rib.counters().routes).toEqual({ ipv4: 0, ipv6: 0 });
+    expect(rib.counters().attributeSets).toBe(0);
+  });
+
+  it('finds the longest prefix containing an address, in its own family', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16'), p('10.70.8.0/22'), p('fd00:64:70::/48')] }] });
+    expect(formatPrefix(rib.lookup({ address: parseAddress('10.70.9.1') })!.prefix)).toBe('10.70.8.0/22');
+    expect(formatPrefix(rib.lookup({ address: parseAddress('10.70.200.1') })!.prefix)).toBe('10.70.0.0/16');
+    expect(formatPrefix(rib.lookup({ address: parseAddress('fd00:64:70::9') })!.prefix)).toBe('fd00:64:70::/48');
+    expect(rib.lookup({ address: parseAddress('10.71.0.1') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.9.0/24') })).toBeUndefined();
+    expect(formatPrefix(rib.lookup({ prefix: p('10.70.9.0/24'), orCovering: true })!.prefix)).toBe('10.70.8.0/22');
+  });
+});
+
+describe('routing instance: export (Adj-RIB-Out)', () => {
+  it('sends the initial table then End-of-RIB, rewritten for eBGP, never back to its source', async () => {
+    const rib = instance();
+    let ready = 0;
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001], { med: 5, communities: [42] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16'), p('10.72.0.0/16')] }] });
+    rib.peerUp(peer('c', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => ready++ });
+    await Promise.resolve();
+    expect(ready).toBe(1);
+    const sent = drainAll(rib, 'c');
+    expect([...sent.announced.keys()].sort()).toEqual(['10.70.0.0/16', '10.71.0.0/16', '10.72.0.0/16']);
+    expect(sent.announced.get('10.70.0.0/16')).toEqual({
+      origin: 'igp',
+      asPath: [{ type: 'sequence', asns: [LOCAL_AS, 65001] }],
+      nextHop: parseAddress('10.64.0.1'),
+      communities: [42],
+    });
+    expect(sent.endOfRib).toEqual(['ipv4-unicast', 'ipv6-unicast']);
+    expect(drainAll(rib, 'a').announced.size).toBe(0);
+    expect(rib.peerCounters('c')!.advertised).toBe(3);
+    expect(rib.peerCounters('a')!.decisions['export:rejected:learned from this peer']).toBe(3);
+  });
+
+  it('coalesces changes and sends the withdrawal once the last path goes, even if the slot is reused', async () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.peerUp(peer('c', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 9]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    const first = drainAll(rib, 'c');
+    expect(first.announced.get('10.70.0.0/16')!.asPath).toEqual([{ type: 'sequence', asns: [LOCAL_AS, 65002] }]);
+
+    rib.receive('b', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    expect(drainAll(rib, 'c').announced.get('10.70.0.0/16')!.asPath).toEqual([{ type: 'sequence', asns: [LOCAL_AS, 65001, 9] }]);
+
+    // Withdraw, then a new prefix arrives before c drains: c must still hear the withdrawal.
+    rib.receive('a', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.99.0.0/16')] }] });
+    const last = drainAll(rib, 'c');
+    expect(last.withdrawn).toEqual(['10.70.0.0/16']);
+    expect([...last.announced.keys()]).toEqual(['10.99.0.0/16']);
+    expect(rib.peerCounters('c')!.advertised).toBe(1);
+  });
+
+  it('re-sends the whole Adj-RIB-Out on refresh', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('c', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16'), p('fd00:64:70::/48')] }] });
+    drainAll(rib, 'c');
+    expect(drainAll(rib, 'c').announced.size).toBe(0);
+    rib.refresh('c', 'ipv6-unicast');
+    const again = drainAll(rib, 'c');
+    expect([...again.announced.keys()]).toEqual(['fd00:64:70::/48']);
+    expect(again.announced.get('fd00:64:70::/48')!.nextHop).toEqual(parseAddress('fd00:64::1'));
+    expect(again.endOfRib).toEqual([]);
+  });
+
+  it('passes iBGP routes to eBGP peers only', () => {
+    const rib = instance();
+    rib.peerUp(peer('i1', LOCAL_AS, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('i2', LOCAL_AS, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.peerUp(peer('e', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.receive('i1', { withdrawn: [], announced: [{ attributes: attrs([65001], { localPref: 300 }), prefixes: [p('10.70.0.0/16')] }] });
+    expect(drainAll(rib, 'i2').announced.size).toBe(0);
+    expect(drainAll(rib, 'e').announced.size).toBe(1);
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths[0]!.attributes.localPref).toBe(300);
+  });
+
+  it('announces a local prefix only when authorized, with our AS as the whole path', () => {
+    const rib = instance();
+    rib.peerUp(peer('e', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.announceLocal(p('10.64.5.0/24'), { communities: [7] });
+    expect(() => rib.announceLocal(p('10.65.5.0/24'))).toThrow(/10\.65\.5\.0\/24 cannot be announced in the production plane: invalid/);
+    expect(() => rib.announceLocal(p('10.90.0.0/16'))).toThrow(/no route authorization for AS65000/);
+    const sent = drainAll(rib, 'e');
+    expect(sent.announced.get('10.64.5.0/24')).toEqual({
+      origin: 'igp', asPath: [{ type: 'sequence', asns: [LOCAL_AS] }], nextHop: parseAddress('10.64.0.1'), communities: [7],
+    });
+    expect(rib.withdrawLocal(p('10.64.5.0/24'))).toBe(true);
+    expect(rib.withdrawLocal(p('10.64.5.0/24'))).toBe(false);
+    expect(drainAll(rib, 'e').withdrawn).toEqual(['10.64.5.0/24']);
+  });
+});
+
+describe('routing instance: route authorizations change', () => {
+  it('drops routes that became invalid, updates states, asks for a refresh, and stops announcing what is no longer ours', () => {
+    const audit: PolicyEvent[] = [];
+    const rib = instance(audit);
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('e', 65003, '10.64.0.4'), { session: session(4), onExportReady: () => {} });
+    rib.receive('a', {
+      withdrawn: [],
+      announced: [
+        { attributes: attrs([65001]), prefixes: [p('10.65.1.0/24'), p('10.70.0.0/16')] },
+        { attributes: attrs([65001, 65009]), prefixes: [p('10.65.2.0/24')] }, // invalid now
+      ],
+    });
+    rib.announceLocal(p('10.64.5.0/24'));
+    expect([...drainAll(rib, 'e').announced.keys()].sort()).toEqual(['10.64.5.0/24', '10.65.1.0/24', '10.70.0.0/16']);
+
+    const result = rib.updateAuthorizations([
+      { prefix: p('10.65.0.0/16'), maxLength: 24, originAsn: 65009, plane: 'production' },
+      { prefix: p('10.70.0.0/16'), maxLength: 16, originAsn: 65001, plane: 'production' },
+    ]);
+    expect(result).toEqual({ refreshFrom: ['a'] });
+    expect(rib.lookup({ prefix: p('10.65.1.0/24') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths[0]!.validation).toBe('valid');
+    expect(rib.peerCounters('a')!.accepted).toBe(1);
+    expect(audit.at(-1)).toMatchObject({ prefix: '10.65.1.0/24', check: 'origin-validation' });
+    expect(drainAll(rib, 'e').withdrawn.sort()).toEqual(['10.64.5.0/24', '10.65.1.0/24']);
+    expect(rib.peerCounters('e')!.decisions['export:rejected:not authorized to originate this prefix']).toBe(1);
+  });
+});
+
+describe('routing instance: graceful restart (receiving speaker)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  const gr = { restartTimeSeconds: 120, preservedFamilies: ['ipv4-unicast' as const] };
+
+  it('keeps a restarting peer\'s routes as stale until its End-of-RIB', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2, { gracefulRestart: gr }), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16'), p('fd00:64:70::/48')] }] });
+    rib.peerDown('a', { graceful: true });
+    // IPv6 forwarding was not preserved: those routes go at once.
+    expect(rib.counters().routes).toEqual({ ipv4: 2, ipv6: 0 });
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths[0]!.stale).toBe(true);
+    expect(rib.peerCounters('a')).toMatchObject({ stale: 2, accepted: 2, up: false });
+
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2, { gracefulRestart: gr }), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16')] }] });
+    expect(rib.peerCounters('a')!.stale).toBe(1);
+    rib.endOfRib('a', 'ipv4-unicast');
+    expect(rib.lookup({ prefix: p('10.71.0.0/16') })).toBeUndefined();
+    expect(rib.lookup({ prefix: p('10.70.0.0/16') })!.paths[0]!.stale).toBe(false);
+    expect(rib.peerCounters('a')).toMatchObject({ stale: 0, accepted: 1 });
+  });
+
+  it('purges stale routes when the restart timer runs out, and at once on a non-graceful down', () => {
+    vi.useFakeTimers();
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2, { gracefulRestart: gr }), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.peerDown('a', { graceful: true });
+    vi.advanceTimersByTime(119_000);
+    expect(rib.counters().routes.ipv4).toBe(1);
+    vi.advanceTimersByTime(2_000);
+    expect(rib.counters().routes.ipv4).toBe(0);
+    expect(rib.peerCounters('a')).toMatchObject({ stale: 0, accepted: 0 });
+
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.72.0.0/16')] }] });
+    rib.peerDown('b', { graceful: true }); // b did not negotiate graceful restart
+    expect(rib.counters().routes.ipv4).toBe(0);
+  });
+});
+
+describe('routing instance: FIB feed', () => {
+  it('hands best-route changes as add/replace/withdraw with next hops, and a snapshot', async () => {
+    const rib = instance();
+    let ready = 0;
+    rib.onFibReady(() => ready++);
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 7]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.announceLocal(p('10.64.1.0/24'));
+    await Promise.resolve();
+    expect(ready).toBeGreaterThan(0);
+    expect(rib.drainFib()).toEqual([{ kind: 'add', prefix: p('10.70.0.0/16'), nextHop: parseAddress('10.64.0.1') }]);
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    expect(rib.drainFib()).toEqual([{ kind: 'replace', prefix: p('10.70.0.0/16'), nextHop: parseAddress('10.64.0.2') }]);
+    // Same next hop, other attributes: nothing for the kernel.
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002], { med: 1 }), prefixes: [p('10.70.0.0/16')] }] });
+    expect(rib.drainFib()).toBeNull();
+    expect(rib.fibSnapshot()).toEqual([{ prefix: p('10.70.0.0/16'), nextHop: parseAddress('10.64.0.2') }]);
+    rib.peerDown('a');
+    rib.peerDown('b');
+    expect(rib.drainFib()).toEqual([{ kind: 'withdraw', prefix: p('10.70.0.0/16') }]);
+  });
+});
+
+describe('routing instance: listing', () => {
+  it('pages through routes and filters by community, large community, origin AS and peer', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.receive('a', {
+      withdrawn: [],
+      announced: [
+        { attributes: attrs([65001, 65010], { communities: [((65001 << 16) | 5) >>> 0] }), prefixes: [p('10.70.0.0/16'), p('10.71.0.0/16')] },
+        { attributes: attrs([65001], { largeCommunities: [[65001, 1, 2]] }), prefixes: [p('10.72.0.0/16'), p('fd00:64:70::/48')] },
+      ],
+    });
+    const seen: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = rib.listRoutes({ limit: 3, ...(after ? { after } : {}) });
+      seen.push(...page.routes.map((r) => formatPrefix(r.prefix)));
+      after = page.next;
+    } while (after);
+    expect(seen.sort()).toEqual(['10.70.0.0/16', '10.71.0.0/16', '10.72.0.0/16', 'fd00:64:70::/48']);
+    const names = (filter: object): string[] => rib.listRoutes({ limit: 10, filter }).routes.map((r) => formatPrefix(r.prefix)).sort();
+    expect(names({ community: ((65001 << 16) | 5) >>> 0 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
+    expect(names({ largeCommunity: [65001, 1, 2] })).toEqual(['10.72.0.0/16', 'fd00:64:70::/48']);
+    expect(names({ originAsn: 65010 })).toEqual(['10.70.0.0/16', '10.71.0.0/16']);
+    expect(names({ family: 6 })).toEqual(['fd00:64:70::/48']);
+    expect(names({ peer: 'zz' })).toEqual([]);
+    expect(() => rib.listRoutes({ limit: 1, after: 'bogus' })).toThrow(/page token/);
+  });
+});

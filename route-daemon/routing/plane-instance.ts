@@ -1,0 +1,622 @@
+import { UserError } from '../../common/errors.js';
+import { createLogger, type Logger } from '../../common/log.js';
+import { addressBits, formatPrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
+import type { FibChange, FibRoute, FibSource } from '../fib.js';
+import type { BogonLimits } from '../policy/bogon.js';
+import { DecisionCounters } from '../policy/counters.js';
+import { exportReason, type RouteOrigin } from '../policy/export.js';
+import { ImportPolicy, type Rejection } from '../policy/import.js';
+import { maxPrefixReason } from '../policy/max-prefix.js';
+import { originAs, RouteAuthorizations, type RouteAuthorization, type ValidationState } from '../policy/origin-validation.js';
+import { AttributeStore } from './attribute-store.js';
+import type { RouteAttributes } from './attributes.js';
+import { selectBest, type Candidate, type RouteSource } from './decision.js';
+import { exportAttributes } from './export-attributes.js';
+import type {
+  AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
+} from './instance.js';
+import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
+import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_VALIDATION_MASK } from './rib.js';
+
+/**
+ * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
+ * each session's Adj-RIB-Out, import and export policy, graceful-restart
+ * bookkeeping, and the feed of best routes to the FIB. Everything a read
+ * command asks for is a counter kept up to date, never a table walk.
+ */
+
+export interface PolicyEvent {
+  readonly plane: Plane;
+  readonly peer: string;
+  readonly prefix: string;
+  readonly direction: 'import' | 'export';
+  readonly check: string;
+  readonly reason: string;
+}
+
+export interface RoutingInstanceOptions {
+  readonly plane: Plane;
+  readonly localAsn: number;
+  /** Pools of this plane: nothing outside them is accepted or announced. */
+  readonly pools: readonly Prefix[];
+  /** Route authorizations of every plane; only this plane's are used. */
+  readonly authorizations: readonly RouteAuthorization[];
+  readonly bogons?: BogonLimits;
+  /** How long the stale routes of a peer that came back wait for its End-of-RIB (default 360 s). */
+  readonly stalePathSeconds?: number;
+  /** Every rejected route and every ceased session, for the experiment audit log. */
+  readonly audit?: (event: PolicyEvent) => void;
+  readonly initialCapacity?: number;
+}
+
+export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
+
+export function createRoutingInstance(options: RoutingInstanceOptions): PlaneInstance {
+  return new Instance(options);
+}
+
+const FAMILIES: readonly Family[] = [4, 6];
+const FAMILY_NAME: Record<Family, AddressFamily> = { 4: 'ipv4-unicast', 6: 'ipv6-unicast' };
+const VALIDATION_CODE: Record<ValidationState, number> = { 'not-found': 0, valid: 1, invalid: 2 };
+const VALIDATION_NAME: readonly ValidationState[] = ['not-found', 'valid', 'invalid'];
+const DEFAULT_EXPORT_BATCH = 2048;
+const SCAN_PER_PAGE = 65_536;
+
+interface PeerState {
+  readonly index: number;
+  settings: PeerSettings;
+  session: NegotiatedSession | undefined;
+  source: RouteSource;
+  ebgp: boolean;
+  up: boolean;
+  onExportReady: () => void;
+  /** A signal is on its way and no drain has happened since: one is enough. */
+  signalled: boolean;
+  readonly consumers: Map<Family, number>;
+  readonly initialWalk: Set<Family>;
+  accepted: number;
+  advertised: number;
+  stale: number;
+  readonly decisions: DecisionCounters;
+  timer: NodeJS.Timeout | undefined;
+  log: Logger;
+}
+
+class Instance implements PlaneInstance {
+  readonly plane: Plane;
+  private readonly store = new AttributeStore();
+  private readonly ribs: Record<Family, FamilyRib>;
+  private policy: ImportPolicy;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly peersByIndex: (PeerState | undefined)[] = [];
+  private readonly decisions = new DecisionCounters();
+  private readonly fibConsumers: Record<Family, number>;
+  private fibListener: (() => void) | undefined;
+  private readonly localSource: RouteSource;
+  private readonly log: Logger;
+
+  constructor(private readonly options: RoutingInstanceOptions) {
+    this.plane = options.plane;
+    this.log = createLogger('routing').child({ plane: options.plane });
+    this.policy = this.importPolicy(options.authorizations);
+    const choose = (rib: FamilyRib, paths: readonly number[]): number =>
+      paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
+    this.ribs = {
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024 }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024 }),
+    };
+    this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
+    this.fibConsumers = {
+      4: this.ribs[4].addConsumer(() => this.signalFib()),
+      6: this.ribs[6].addConsumer(() => this.signalFib()),
+    };
+  }
+
+  // --- the peering layer's side -------------------------------------------------
+
+  peerUp(settings: PeerSettings, options: { session: NegotiatedSession; onExportReady: () => void }): void {
+    let peer = this.peers.get(settings.name);
+    if (peer?.up) throw new Error(`peer ${settings.name} is already up in the ${this.plane} instance`);
+    if (!peer) {
+      const index = this.peersByIndex.length || 1;
+      peer = {
+        index, settings, session: undefined, source: this.localSource, ebgp: true, up: false, onExportReady: () => {}, signalled: false,
+        consumers: new Map(), initialWalk: new Set(), accepted: 0, advertised: 0, stale: 0,
+        decisions: new DecisionCounters(), timer: undefined, log: this.log,
+      };
+      this.peers.set(settings.name, peer);
+      this.peersByIndex[index] = peer;
+    }
+    const { session } = options;
+    peer.settings = settings;
+    peer.session = session;
+    peer.ebgp = settings.asn !== this.options.localAsn;
+    peer.source = { local: false, ebgp: peer.ebgp, routerId: session.routerId, address: settings.address };
+    peer.up = true;
+    peer.onExportReady = options.onExportReady;
+    peer.log = this.log.child({ peer: settings.name });
+    this.clearTimer(peer);
+    if (peer.stale > 0) {
+      // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
+      this.armStaleTimer(peer, this.options.stalePathSeconds ?? 360);
+    }
+    const state = peer;
+    for (const name of session.families) {
+      const family: Family = name === 'ipv4-unicast' ? 4 : 6;
+      state.consumers.set(family, this.ribs[family].addConsumer(() => this.signalPeer(state)));
+      state.initialWalk.add(family);
+    }
+    peer.log.info({ families: session.families, stale: peer.stale }, 'peer up');
+  }
+
+  peerDown(name: string, options: PeerDownOptions = {}): void {
+    const peer = this.peers.get(name);
+    if (!peer?.up) return;
+    peer.up = false;
+    for (const [family, consumer] of peer.consumers) this.ribs[family].removeConsumer(consumer);
+    peer.consumers.clear();
+    peer.initialWalk.clear();
+    peer.advertised = 0;
+    this.clearTimer(peer);
+    const restart = options.graceful ? peer.session?.gracefulRestart : undefined;
+    if (!restart) {
+      this.removePaths(peer, { families: FAMILIES, match: () => true });
+      peer.log.info('peer down, routes removed');
+      return;
+    }
+    for (const family of FAMILIES) {
+      if (restart.preservedFamilies.includes(FAMILY_NAME[family])) peer.stale += this.ribs[family].flagPeer(peer.index, PATH_STALE);
+      else this.removePaths(peer, { families: [family], match: () => true });
+    }
+    if (peer.stale > 0) this.armStaleTimer(peer, restart.restartTimeSeconds);
+    peer.log.info({ stale: peer.stale, restartTimeSeconds: restart.restartTimeSeconds }, 'peer restarting, routes kept as stale');
+  }
+
+  receive(name: string, update: RouteUpdate): ImportResult {
+    const peer = this.upPeer(name);
+    let withdrawn = 0;
+    let accepted = 0;
+    let rejected = 0;
+    let lastFamily: Family = 4;
+    for (const prefix of update.withdrawn) {
+      this.forgetPath(peer, this.ribs[prefix.family].remove(prefix, peer.index));
+      withdrawn++;
+    }
+    for (const group of update.announced) {
+      const attributes = this.importAttributes(peer, group.attributes);
+      const pathRejection = this.policy.checkPath(attributes, peer.settings);
+      const attrId = pathRejection ? -1 : this.store.intern(attributes);
+      for (const prefix of group.prefixes) {
+        const rib = this.ribs[prefix.family];
+        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes);
+        if (verdict.rejection) {
+          // A rejected announcement still replaces what the peer sent before (an implicit withdrawal).
+          this.forgetPath(peer, rib.remove(prefix, peer.index));
+          this.reject(peer, { prefix, direction: 'import', ...verdict.rejection });
+          rejected++;
+          continue;
+        }
+        this.store.retain(attrId);
+        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags: VALIDATION_CODE[verdict.validation] });
+        if (previous < 0) peer.accepted++;
+        else if (previous & PATH_STALE) peer.stale--;
+        peer.decisions.add(`validation:${verdict.validation}`);
+        accepted++;
+        lastFamily = prefix.family;
+      }
+      if (attrId >= 0) this.store.release(attrId);
+    }
+    this.count(peer, { 'import:accepted': accepted, 'import:withdrawn': withdrawn });
+    const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
+    if (!overLimit) return { accepted, rejected, withdrawn };
+    this.count(peer, { 'cease:max-prefix': 1 });
+    this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
+    peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
+    return {
+      accepted, rejected, withdrawn,
+      cease: { subcode: 1, family: FAMILY_NAME[lastFamily], limit: peer.settings.maxPrefixes!, reason: overLimit },
+    };
+  }
+
+  endOfRib(name: string, family: AddressFamily): void {
+    const peer = this.peers.get(name);
+    if (!peer || peer.stale === 0) return;
+    const removed = this.removePaths(peer, { families: [family === 'ipv4-unicast' ? 4 : 6], match: isStale });
+    peer.log.info({ family, removed }, 'End-of-RIB: stale routes removed');
+    if (peer.stale === 0) this.clearTimer(peer);
+  }
+
+  drainExport(name: string, options: { maxPrefixes?: number } = {}): ExportBatch | null {
+    const peer = this.peers.get(name);
+    if (!peer?.up || !peer.session) return null;
+    peer.signalled = false;
+    const max = options.maxPrefixes ?? DEFAULT_EXPORT_BATCH;
+    const withdrawn: Prefix[] = [];
+    const groups = new Map<number, Prefix[]>();
+    const endOfRib: AddressFamily[] = [];
+    let emitted = 0;
+    for (const [family, consumer] of peer.consumers) {
+      if (emitted >= max) break;
+      const rib = this.ribs[family];
+      const outgoing = new Map<number, number>();
+      const nextHopSelf = nextHopFor(peer.session, family);
+      const result = rib.drain(consumer, {
+        max: max - emitted,
+        desired: (slot) => this.exportedAttributes(slot, { peer, rib, outgoing, nextHopSelf }),
+        emit: (slot, previous, next) => {
+          const prefix = rib.index.prefixOf(slot);
+          if (next < 0) withdrawn.push(prefix);
+          else {
+            const list = groups.get(next);
+            if (list) list.push(prefix);
+            else groups.set(next, [prefix]);
+          }
+          if (previous < 0 && next >= 0) peer.advertised++;
+          if (previous >= 0 && next < 0) peer.advertised--;
+          emitted++;
+          return true;
+        },
+      });
+      for (const id of outgoing.values()) this.store.release(id);
+      if (result.walkFinished && peer.initialWalk.delete(family)) endOfRib.push(FAMILY_NAME[family]);
+    }
+    if (emitted === 0 && endOfRib.length === 0) return null;
+    const announced = [...groups].map(([id, prefixes]) => ({ attributes: this.store.get(id), prefixes }));
+    return { withdrawn, announced, endOfRib };
+  }
+
+  refresh(name: string, family?: AddressFamily): void {
+    const peer = this.upPeer(name);
+    for (const [f, consumer] of peer.consumers) {
+      if (family === undefined || FAMILY_NAME[f] === family) this.ribs[f].rewalk(consumer, { force: true });
+    }
+    this.count(peer, { 'export:refresh': 1 });
+  }
+
+  updateAuthorizations(authorizations: readonly RouteAuthorization[]): { refreshFrom: string[] } {
+    this.policy = this.importPolicy(authorizations);
+    let dropped = 0;
+    for (const family of FAMILIES) {
+      const rib = this.ribs[family];
+      dropped += rib.updatePaths((slot, p) => {
+        const flags = rib.pathFlags[p]!;
+        const owner = rib.pathPeer[p]!;
+        const prefix = rib.index.prefixOf(slot);
+        const verdict = this.policy.validate(prefix, this.store.get(rib.pathAttr[p]!));
+        // Our own routes stay in the Loc-RIB; export checks their authorization on the way out.
+        if (verdict.rejection && owner !== LOCAL_PEER) {
+          const peer = this.peersByIndex[owner]!;
+          this.forgetPath(peer, flags);
+          this.reject(peer, { prefix, direction: 'import', ...verdict.rejection });
+          return null;
+        }
+        return (flags & ~PATH_VALIDATION_MASK) | VALIDATION_CODE[verdict.validation];
+      });
+    }
+    // Routes refused as invalid before may be valid now: only the peers still have them.
+    const refreshFrom = [...this.peers.values()]
+      .filter((p) => p.up && p.session?.routeRefresh && p.decisions.get('import:rejected:origin-validation') > 0)
+      .map((p) => p.settings.name);
+    this.log.info({ authorizations: this.policy.authorizations.size, dropped, refreshFrom }, 'route authorizations updated');
+    return { refreshFrom };
+  }
+
+  // --- the FIB's side -----------------------------------------------------------
+
+  onFibReady(listener: () => void): void {
+    this.fibListener = listener;
+  }
+
+  /** Deferred: the session must not be re-entered while the RIB is in the middle of a change. */
+  private signalPeer(peer: PeerState): void {
+    if (peer.signalled) return;
+    peer.signalled = true;
+    queueMicrotask(() => peer.up && peer.onExportReady());
+  }
+
+  /** Deferred, like the peers' signal: the feeder must not drain while the RIB is mid-change. */
+  private signalFib(): void {
+    queueMicrotask(() => this.fibListener?.());
+  }
+
+  drainFib(options: { maxChanges?: number } = {}): FibChange[] | null {
+    const changes: FibChange[] = [];
+    const max = options.maxChanges ?? DEFAULT_EXPORT_BATCH;
+    for (const family of FAMILIES) {
+      const rib = this.ribs[family];
+      rib.drain(this.fibConsumers[family], {
+        max: max - changes.length,
+        desired: (slot) => {
+          const p = rib.best[slot]!;
+          if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
+          this.store.retain(rib.pathAttr[p]!);
+          return rib.pathAttr[p]!;
+        },
+        emit: (slot, previous, next) => {
+          const prefix = rib.index.prefixOf(slot);
+          if (next < 0) {
+            changes.push({ kind: 'withdraw', prefix });
+            return true;
+          }
+          const nextHop = this.store.get(next).nextHop;
+          if (previous < 0) changes.push({ kind: 'add', prefix, nextHop });
+          else if (sameAddress(this.store.get(previous).nextHop, nextHop)) return false;
+          else changes.push({ kind: 'replace', prefix, nextHop });
+          return true;
+        },
+      });
+    }
+    return changes.length > 0 ? changes : null;
+  }
+
+  fibSnapshot(): FibRoute[] {
+    const routes: FibRoute[] = [];
+    for (const family of FAMILIES) {
+      const rib = this.ribs[family];
+      const limit = rib.index.slotLimit;
+      for (let slot = 0; slot < limit; slot++) {
+        const p = rib.best[slot]!;
+        if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) continue;
+        routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(rib.pathAttr[p]!).nextHop });
+      }
+    }
+    return routes;
+  }
+
+  // --- the control API's side -----------------------------------------------------
+
+  counters(): InstanceCounters {
+    return {
+      plane: this.plane,
+      routes: { ipv4: this.ribs[4].routeCount, ipv6: this.ribs[6].routeCount },
+      paths: this.ribs[4].pathCount + this.ribs[6].pathCount,
+      attributeSets: this.store.size,
+      decisions: this.decisions.snapshot(),
+    };
+  }
+
+  peerCounters(name: string): PeerCounters | undefined {
+    const peer = this.peers.get(name);
+    if (!peer) return undefined;
+    return {
+      name, asn: peer.settings.asn, address: peer.settings.address, up: peer.up,
+      accepted: peer.accepted, advertised: peer.advertised, stale: peer.stale, decisions: peer.decisions.snapshot(),
+    };
+  }
+
+  listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage {
+    const filter = options.filter ?? {};
+    const start = parseCursor(options.after);
+    const routes: RouteView[] = [];
+    let scanned = 0;
+    for (const family of FAMILIES) {
+      if (family < start.family || (filter.family && filter.family !== family)) continue;
+      const rib = this.ribs[family];
+      const limit = rib.index.slotLimit;
+      for (let slot = family === start.family ? start.slot : 0; slot < limit; slot++) {
+        if (routes.length >= options.limit || scanned >= SCAN_PER_PAGE) return { routes, next: `${family}:${slot}` };
+        scanned++;
+        if (rib.head[slot]! < 0) continue;
+        const view = this.routeView(rib, slot);
+        if (matches(view, filter, this.options.localAsn)) routes.push(view);
+      }
+    }
+    return { routes };
+  }
+
+  lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined {
+    const { family, value } = 'prefix' in query ? query.prefix : query.address;
+    const rib = this.ribs[family];
+    const bits = addressBits(family);
+    const longest = 'prefix' in query ? query.prefix.length : bits;
+    const shortest = 'prefix' in query && !query.orCovering ? longest : 0;
+    for (let length = longest; length >= shortest; length--) {
+      const hostBits = BigInt(bits - length);
+      const slot = rib.index.find({ family, value: (value >> hostBits) << hostBits, length });
+      if (slot >= 0 && rib.head[slot]! >= 0) return this.routeView(rib, slot);
+    }
+    return undefined;
+  }
+
+  announceLocal(prefix: Prefix, options: { communities?: readonly number[]; largeCommunities?: readonly (readonly [number, number, number])[] } = {}): void {
+    const attributes: RouteAttributes = {
+      origin: 'igp',
+      asPath: [],
+      nextHop: { family: prefix.family, value: 0n },
+      ...(options.communities?.length ? { communities: options.communities } : {}),
+      ...(options.largeCommunities?.length ? { largeCommunities: options.largeCommunities } : {}),
+    };
+    const verdict = this.policy.checkPrefix(prefix, attributes);
+    if (verdict.validation !== 'valid') {
+      const why = verdict.rejection?.reason ?? `no route authorization for AS${this.options.localAsn}`;
+      throw new UserError(`${formatPrefix(prefix)} cannot be announced in the ${this.plane} plane: ${why}`, {
+        hint: `announce only prefixes the registry authorizes for AS${this.options.localAsn} in this plane`,
+      });
+    }
+    this.ribs[prefix.family].upsert(prefix, { peer: LOCAL_PEER, attrId: this.store.intern(attributes), flags: VALIDATION_CODE.valid });
+    this.decisions.add('local:announced');
+    this.log.info({ prefix: formatPrefix(prefix) }, 'local prefix announced');
+  }
+
+  withdrawLocal(prefix: Prefix): boolean {
+    const removed = this.ribs[prefix.family].remove(prefix, LOCAL_PEER) >= 0;
+    if (removed) {
+      this.decisions.add('local:withdrawn');
+      this.log.info({ prefix: formatPrefix(prefix) }, 'local prefix withdrawn');
+    }
+    return removed;
+  }
+
+  // --- internals ----------------------------------------------------------------
+
+  private importPolicy(authorizations: readonly RouteAuthorization[]): ImportPolicy {
+    return new ImportPolicy({
+      localAsn: this.options.localAsn,
+      pools: this.options.pools,
+      ...(this.options.bogons ? { bogons: this.options.bogons } : {}),
+      authorizations: new RouteAuthorizations(this.options.plane, authorizations),
+    });
+  }
+
+  private upPeer(name: string): PeerState {
+    const peer = this.peers.get(name);
+    if (!peer?.up) throw new Error(`peer ${name} is not up in the ${this.plane} instance`);
+    return peer;
+  }
+
+  /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
+  private importAttributes(peer: PeerState, attributes: RouteAttributes): RouteAttributes {
+    if (!peer.ebgp) return attributes;
+    const localPref = peer.settings.importLocalPref ?? 100;
+    return attributes.localPref === localPref ? attributes : { ...attributes, localPref };
+  }
+
+  private candidate(rib: FamilyRib, path: number): Candidate {
+    const owner = rib.pathPeer[path]!;
+    const source = owner === LOCAL_PEER ? this.localSource : this.peersByIndex[owner]!.source;
+    return { attributes: this.store.get(rib.pathAttr[path]!), source };
+  }
+
+  /** The outgoing attribute set for `slot` to the peer (one reference taken), or -1 if export policy says no. */
+  private exportedAttributes(
+    slot: number,
+    context: { peer: PeerState; rib: FamilyRib; outgoing: Map<number, number>; nextHopSelf: Address | undefined },
+  ): number {
+    const { peer, rib } = context;
+    const p = rib.best[slot]!;
+    if (p < 0) return -1;
+    const owner = rib.pathPeer[p]!;
+    const attrId = rib.pathAttr[p]!;
+    const attributes = this.store.get(attrId);
+    let origin: RouteOrigin;
+    if (owner === LOCAL_PEER) {
+      // Authorizations can change after the announcement: check again on the way out.
+      origin = { kind: 'local', authorized: this.policy.validate(rib.index.prefixOf(slot), attributes).validation === 'valid' };
+    } else {
+      const source = this.peersByIndex[owner]!;
+      origin = { kind: 'peer', peer: source.settings.name, ebgp: source.ebgp };
+    }
+    const reason = exportReason(origin, { name: peer.settings.name, ebgp: peer.ebgp }) ?? (context.nextHopSelf ? null : 'no local address of this family on the session');
+    if (reason) {
+      peer.decisions.add(`export:rejected:${reason}`);
+      if (origin.kind === 'local') this.reject(peer, { prefix: rib.index.prefixOf(slot), direction: 'export', check: 'export', reason });
+      return -1;
+    }
+    peer.decisions.add('export:accepted');
+    let out = context.outgoing.get(attrId);
+    if (out === undefined) {
+      const target = { ebgp: peer.ebgp, localAsn: this.options.localAsn, nextHopSelf: context.nextHopSelf! };
+      out = this.store.intern(exportAttributes(attributes, target, { local: owner === LOCAL_PEER }));
+      context.outgoing.set(attrId, out);
+    }
+    this.store.retain(out);
+    return out;
+  }
+
+  private routeView(rib: FamilyRib, slot: number): RouteView {
+    const best = rib.best[slot]!;
+    const paths = rib.pathsOf(slot).sort((a, b) => (a === best ? -1 : b === best ? 1 : 0));
+    const views: PathView[] = paths.map((p) => {
+      const owner = rib.pathPeer[p]!;
+      return {
+        peer: owner === LOCAL_PEER ? 'local' : this.peersByIndex[owner]!.settings.name,
+        attributes: this.store.get(rib.pathAttr[p]!),
+        validation: VALIDATION_NAME[rib.pathFlags[p]! & PATH_VALIDATION_MASK]!,
+        stale: (rib.pathFlags[p]! & PATH_STALE) !== 0,
+        best: p === best,
+      };
+    });
+    const decidedBy = paths.length > 1 ? selectBest(paths.map((p) => this.candidate(rib, p))).step : 'only-route';
+    return { prefix: rib.index.prefixOf(slot), paths: views, decidedBy };
+  }
+
+  /** Removes the peer's paths whose flags match, keeping its counters right; returns how many. */
+  private removePaths(peer: PeerState, options: { families: readonly Family[]; match: (flags: number) => boolean }): number {
+    const { families, match } = options;
+    let removed = 0;
+    for (const family of families) {
+      const rib = this.ribs[family];
+      let stale = 0;
+      const n = rib.removeWhere((p) => {
+        if (rib.pathPeer[p] !== peer.index || !match(rib.pathFlags[p]!)) return false;
+        if (rib.pathFlags[p]! & PATH_STALE) stale++;
+        return true;
+      });
+      peer.accepted -= n;
+      peer.stale -= stale;
+      removed += n;
+    }
+    return removed;
+  }
+
+  /** Counts a path gone from the peer's Adj-RIB-In, given the flags it had (-1: there was none). */
+  private forgetPath(peer: PeerState, flags: number): void {
+    if (flags < 0) return;
+    peer.accepted--;
+    if (flags & PATH_STALE) peer.stale--;
+  }
+
+  private reject(peer: PeerState, event: { prefix: Prefix; direction: 'import' | 'export'; check: Rejection['check'] | 'export'; reason: string }): void {
+    this.count(peer, { [`${event.direction}:rejected:${event.check}`]: 1 });
+    const prefix = formatPrefix(event.prefix);
+    peer.log.debug({ prefix, check: event.check }, event.reason);
+    this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, prefix });
+  }
+
+  /** Adds to the peer's and the instance's decision counters. */
+  private count(peer: PeerState, outcomes: Record<string, number>): void {
+    for (const [outcome, by] of Object.entries(outcomes)) {
+      if (by === 0) continue;
+      peer.decisions.add(outcome, by);
+      this.decisions.add(outcome, by);
+    }
+  }
+
+  private armStaleTimer(peer: PeerState, seconds: number): void {
+    this.clearTimer(peer);
+    peer.timer = setTimeout(() => {
+      peer.timer = undefined;
+      const removed = this.removePaths(peer, { families: FAMILIES, match: isStale });
+      peer.log.warn({ removed }, 'restart timer expired: stale routes removed');
+    }, seconds * 1000);
+    peer.timer.unref();
+  }
+
+  private clearTimer(peer: PeerState): void {
+    if (peer.timer) clearTimeout(peer.timer);
+    peer.timer = undefined;
+  }
+}
+
+function isStale(flags: number): boolean {
+  return (flags & PATH_STALE) !== 0;
+}
+
+function nextHopFor(session: NegotiatedSession, family: Family): Address | undefined {
+  if (session.localAddress.family === family) return session.localAddress;
+  return family === 6 ? session.localAddressIpv6 : undefined;
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
+function parseCursor(after: string | undefined): { family: Family; slot: number } {
+  if (!after) return { family: 4, slot: 0 };
+  const match = /^([46]):(\d+)$/.exec(after);
+  if (!match) throw new UserError(`page token "${after}" is not one this daemon handed out`, { hint: 'start again without a page token' });
+  return { family: Number(match[1]) as Family, slot: Number(match[2]) };
+}
+
+function matches(route: RouteView, filter: RouteFilter, localAsn: number): boolean {
+  return route.paths.some((path) => {
+    const a = path.attributes;
+    if (filter.peer !== undefined && path.peer !== filter.peer) return false;
+    if (filter.community !== undefined && !a.communities?.includes(filter.community)) return false;
+    if (filter.largeCommunity) {
+      const [g, l1, l2] = filter.largeCommunity;
+      if (!a.largeCommunities?.some((c) => c[0] === g && c[1] === l1 && c[2] === l2)) return false;
+    }
+    return filter.originAsn === undefined || originAs(a.asPath, localAsn) === filter.originAsn;
+  });
+}

@@ -1,0 +1,404 @@
+import type { Prefix } from '../../common/prefix.js';
+import type { AttributeStore } from './attribute-store.js';
+import { PrefixIndex } from './prefix-index.js';
+
+/**
+ * The RIBs of one address family in one routing instance, in typed arrays:
+ * - Adj-RIB-In: each prefix keeps a short list of paths, one per peer that
+ *   announced it (after import policy), pointing at an interned attribute set;
+ * - Loc-RIB: the best path of each prefix;
+ * - Adj-RIB-Out: per consumer (a peer, or the FIB), the attribute set last
+ *   sent for each prefix, plus a coalesced queue of prefixes to look at again.
+ * A prefix keeps its slot while any consumer still holds it (advertised or
+ * queued), so a withdrawal can never be lost to slot reuse.
+ */
+
+/** Path owner of locally originated routes; peers count from 1. */
+export const LOCAL_PEER = 0;
+
+export const PATH_VALIDATION_MASK = 0b11;
+export const PATH_STALE = 0b100;
+
+/** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
+export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
+
+interface Consumer {
+  out: Int32Array;
+  dirty: Uint8Array;
+  queue: number[];
+  queueHead: number;
+  /** Next slot of a full-table walk, or -1. */
+  cursor: number;
+  /** The walk re-sends what was already sent (route refresh). */
+  force: boolean;
+  notify: () => void;
+  notified: boolean;
+}
+
+export interface DrainOptions {
+  readonly max: number;
+  /** The attribute set this consumer should hold for `slot` (with one reference taken), or -1 for none. */
+  readonly desired: (slot: number) => number;
+  /** Called for every difference before it is recorded; returns whether it counts against `max`. */
+  readonly emit: (slot: number, previous: number, next: number) => boolean;
+}
+
+export class FamilyRib {
+  readonly index: PrefixIndex;
+  head: Int32Array;
+  best: Int32Array;
+  private holds: Uint16Array;
+  pathPeer: Int32Array;
+  pathAttr: Int32Array;
+  pathFlags: Uint8Array;
+  private pathNext: Int32Array;
+  private freePath = -1;
+  private pathsAllocated = 0;
+  private livePaths = 0;
+  private liveRoutes = 0;
+  private readonly consumers: (Consumer | null)[] = [];
+  private readonly scratch: number[] = [];
+
+  constructor(
+    readonly store: AttributeStore,
+    private readonly choose: BestPathChooser,
+    options: { family: 4 | 6; initialCapacity?: number },
+  ) {
+    this.index = new PrefixIndex(options.family, { initialCapacity: options.initialCapacity ?? 1024 });
+    const slots = this.index.slotCapacity;
+    this.head = new Int32Array(slots).fill(-1);
+    this.best = new Int32Array(slots).fill(-1);
+    this.holds = new Uint16Array(slots);
+    const paths = slots;
+    this.pathPeer = new Int32Array(paths);
+    this.pathAttr = new Int32Array(paths);
+    this.pathFlags = new Uint8Array(paths);
+    this.pathNext = new Int32Array(paths);
+  }
+
+  /** Prefixes with at least one path: the Loc-RIB size. */
+  get routeCount(): number {
+    return this.liveRoutes;
+  }
+
+  /** Paths over all peers: the Adj-RIB-In sizes summed. */
+  get pathCount(): number {
+    return this.livePaths;
+  }
+
+  /**
+   * Sets `peer`'s path for `prefix` to `attrId`, whose reference passes to the
+   * RIB. Returns the flags the path had before, or -1 if it is new.
+   */
+  upsert(prefix: Prefix, path: { peer: number; attrId: number; flags: number }): number {
+    const { peer, attrId, flags } = path;
+    const slot = this.index.insert(prefix);
+    this.growSlots();
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+      if (this.pathPeer[p] !== peer) continue;
+      const previous = this.pathFlags[p]!;
+      this.pathFlags[p] = flags;
+      if (this.pathAttr[p] === attrId) {
+        this.store.release(attrId);
+        return previous;
+      }
+      this.store.release(this.pathAttr[p]!);
+      this.pathAttr[p] = attrId;
+      this.reselect(slot, this.best[slot] === p);
+      return previous;
+    }
+    const p = this.allocatePath();
+    this.pathPeer[p] = peer;
+    this.pathAttr[p] = attrId;
+    this.pathFlags[p] = flags;
+    this.pathNext[p] = this.head[slot]!;
+    if (this.head[slot]! < 0) this.liveRoutes++;
+    this.head[slot] = p;
+    this.livePaths++;
+    this.reselect(slot, false);
+    return -1;
+  }
+
+  /** Removes `peer`'s path for `prefix`; returns the flags it had, or -1 if there was none. */
+  remove(prefix: Prefix, peer: number): number {
+    const slot = this.index.find(prefix);
+    if (slot < 0) return -1;
+    let flags = -1;
+    this.removeFromSlot(slot, (p) => {
+      if (this.pathPeer[p] !== peer) return false;
+      flags = this.pathFlags[p]!;
+      return true;
+    });
+    return flags;
+  }
+
+  /** Removes every path for which `match(path)` holds, walking the table once; returns how many. */
+  removeWhere(match: (path: number) => boolean): number {
+    let removed = 0;
+    const limit = this.index.slotLimit;
+    for (let slot = 0; slot < limit; slot++) if (this.head[slot]! >= 0) removed += this.removeFromSlot(slot, match);
+    return removed;
+  }
+
+  /**
+   * Walks every path once: `update` returns its new flags, or null to remove
+   * it. Prefixes whose paths changed flags are looked at again by consumers.
+   */
+  updatePaths(update: (slot: number, path: number) => number | null): number {
+    let removed = 0;
+    const limit = this.index.slotLimit;
+    for (let slot = 0; slot < limit; slot++) {
+      if (this.head[slot]! < 0) continue;
+      let changed = false;
+      let doomed: number[] | undefined;
+      for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+        const flags = update(slot, p);
+        if (flags === null) (doomed ??= []).push(p);
+        else if (flags !== this.pathFlags[p]) {
+          this.pathFlags[p] = flags;
+          changed = true;
+        }
+      }
+      if (doomed) removed += this.removeFromSlot(slot, (p) => doomed.includes(p));
+      else if (changed) this.markDirty(slot);
+    }
+    return removed;
+  }
+
+  /** Sets `flag` on every path of `peer`; returns how many paths did not have it yet. */
+  flagPeer(peer: number, flag: number): number {
+    let count = 0;
+    const limit = this.index.slotLimit;
+    for (let slot = 0; slot < limit; slot++) {
+      for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+        if (this.pathPeer[p] === peer && (this.pathFlags[p]! & flag) === 0) {
+          this.pathFlags[p]! |= flag;
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** The path indexes of a slot, best first is not implied. */
+  pathsOf(slot: number): number[] {
+    const paths: number[] = [];
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) paths.push(p);
+    return paths;
+  }
+
+  /** A consumer walks the whole table once (its initial dump), then follows changes. */
+  addConsumer(notify: () => void): number {
+    const consumer: Consumer = {
+      out: new Int32Array(this.head.length).fill(-1),
+      dirty: new Uint8Array(this.head.length),
+      queue: [],
+      queueHead: 0,
+      cursor: 0,
+      force: false,
+      notify,
+      notified: false,
+    };
+    const free = this.consumers.indexOf(null);
+    const id = free >= 0 ? free : this.consumers.length;
+    this.consumers[id] = consumer;
+    this.signal(consumer);
+    return id;
+  }
+
+  removeConsumer(id: number): void {
+    const c = this.consumer(id);
+    this.consumers[id] = null;
+    const limit = this.index.slotLimit;
+    for (let slot = 0; slot < limit; slot++) {
+      let released = c.dirty[slot]!;
+      if (c.out[slot]! >= 0) {
+        this.store.release(c.out[slot]!);
+        released++;
+      }
+      if (released > 0) {
+        this.holds[slot]! -= released;
+        this.freeIfUnused(slot);
+      }
+    }
+  }
+
+  /** Walks the whole table for the consumer again; with `force`, unchanged routes are re-sent too. */
+  rewalk(id: number, options: { force: boolean }): void {
+    const c = this.consumer(id);
+    c.cursor = 0;
+    c.force = options.force;
+    this.signal(c);
+  }
+
+  /** Attribute set the consumer holds for a slot, or -1. */
+  sent(id: number, slot: number): number {
+    return this.consumer(id).out[slot] ?? -1;
+  }
+
+  /**
+   * Brings the consumer's Adj-RIB-Out closer to what `desired` says, queued
+   * changes first, then the walk. Returns whether anything is left to do, and
+   * whether this call finished a walk.
+   */
+  drain(id: number, options: DrainOptions): { pending: boolean; walkFinished: boolean } {
+    const c = this.consumer(id);
+    c.notified = false;
+    let emitted = 0;
+    while (c.queueHead < c.queue.length && emitted < options.max) {
+      const slot = c.queue[c.queueHead++]!;
+      c.dirty[slot] = 0;
+      this.holds[slot]!--;
+      if (this.settle(c, slot, false, options)) emitted++;
+      this.freeIfUnused(slot);
+    }
+    if (c.queueHead === c.queue.length) {
+      c.queue.length = 0;
+      c.queueHead = 0;
+    }
+    let walkFinished = false;
+    if (c.cursor >= 0) {
+      const limit = this.index.slotLimit;
+      while (c.cursor < limit && emitted < options.max) {
+        const slot = c.cursor++;
+        if (this.head[slot]! < 0 && c.out[slot]! < 0) continue;
+        if (this.settle(c, slot, c.force, options)) emitted++;
+        this.freeIfUnused(slot);
+      }
+      if (c.cursor >= limit) {
+        c.cursor = -1;
+        c.force = false;
+        walkFinished = true;
+      }
+    }
+    return { pending: c.queue.length > 0 || c.cursor >= 0, walkFinished };
+  }
+
+  private settle(c: Consumer, slot: number, force: boolean, options: DrainOptions): boolean {
+    const previous = c.out[slot]!;
+    const next = options.desired(slot);
+    if (next === previous && !(force && next >= 0)) {
+      if (next >= 0) this.store.release(next);
+      return false;
+    }
+    const counted = options.emit(slot, previous, next);
+    if (previous >= 0) this.store.release(previous);
+    if (previous < 0 && next >= 0) this.holds[slot]!++;
+    if (previous >= 0 && next < 0) this.holds[slot]!--;
+    c.out[slot] = next;
+    return counted;
+  }
+
+  private consumer(id: number): Consumer {
+    const c = this.consumers[id];
+    if (!c) throw new Error(`RIB consumer ${id} is not registered`);
+    return c;
+  }
+
+  private signal(c: Consumer): void {
+    if (c.notified) return;
+    c.notified = true;
+    c.notify();
+  }
+
+  private removeFromSlot(slot: number, match: (path: number) => boolean): number {
+    let removed = 0;
+    let bestRemoved = false;
+    let previous = -1;
+    for (let p = this.head[slot]!; p >= 0; ) {
+      const next = this.pathNext[p]!;
+      if (match(p)) {
+        if (previous < 0) this.head[slot] = next;
+        else this.pathNext[previous] = next;
+        if (this.best[slot] === p) bestRemoved = true;
+        this.store.release(this.pathAttr[p]!);
+        this.pathNext[p] = this.freePath;
+        this.freePath = p;
+        this.livePaths--;
+        removed++;
+      } else {
+        previous = p;
+      }
+      p = next;
+    }
+    if (removed === 0) return 0;
+    if (this.head[slot]! < 0) this.liveRoutes--;
+    this.reselect(slot, bestRemoved);
+    this.freeIfUnused(slot);
+    return removed;
+  }
+
+  /** Recomputes the best path; consumers hear about it only when it changed (or its attributes did). */
+  private reselect(slot: number, bestChanged: boolean): void {
+    const before = this.best[slot]!;
+    const first = this.head[slot]!;
+    let after = -1;
+    if (first >= 0) {
+      if (this.pathNext[first]! < 0) {
+        after = first;
+      } else {
+        const paths = this.scratch;
+        paths.length = 0;
+        for (let p = first; p >= 0; p = this.pathNext[p]!) paths.push(p);
+        after = this.choose(this, paths);
+      }
+    }
+    this.best[slot] = after;
+    if (after !== before || bestChanged) this.markDirty(slot);
+  }
+
+  private markDirty(slot: number): void {
+    for (const c of this.consumers) {
+      if (!c || c.dirty[slot] || (c.cursor >= 0 && slot >= c.cursor)) continue;
+      c.dirty[slot] = 1;
+      c.queue.push(slot);
+      this.holds[slot]!++;
+      this.signal(c);
+    }
+  }
+
+  private freeIfUnused(slot: number): void {
+    if (this.head[slot]! < 0 && this.holds[slot] === 0 && this.index.holds(slot)) this.index.remove(slot);
+  }
+
+  private allocatePath(): number {
+    if (this.freePath >= 0) {
+      const p = this.freePath;
+      this.freePath = this.pathNext[p]!;
+      return p;
+    }
+    if (this.pathsAllocated === this.pathPeer.length) {
+      const size = this.pathPeer.length * 2;
+      this.pathPeer = grow(this.pathPeer, size, 0);
+      this.pathAttr = grow(this.pathAttr, size, 0);
+      this.pathNext = grow(this.pathNext, size, 0);
+      const flags = new Uint8Array(size);
+      flags.set(this.pathFlags);
+      this.pathFlags = flags;
+    }
+    return this.pathsAllocated++;
+  }
+
+  private growSlots(): void {
+    const size = this.index.slotCapacity;
+    if (size <= this.head.length) return;
+    this.head = grow(this.head, size, -1);
+    this.best = grow(this.best, size, -1);
+    const holds = new Uint16Array(size);
+    holds.set(this.holds);
+    this.holds = holds;
+    for (const c of this.consumers) {
+      if (!c) continue;
+      c.out = grow(c.out, size, -1);
+      const dirty = new Uint8Array(size);
+      dirty.set(c.dirty);
+      c.dirty = dirty;
+    }
+  }
+}
+
+function grow(array: Int32Array, size: number, fill: number): Int32Array {
+  const grown = new Int32Array(size).fill(fill, array.length);
+  grown.set(array);
+  return grown;
+}
