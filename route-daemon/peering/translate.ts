@@ -1,0 +1,184 @@
+import type { Address, Prefix } from '../../common/prefix.js';
+import { encodeMessage } from '../packet/codec.js';
+import { ipv4PrefixToPrefix, ipv6PrefixToPrefix, prefixToNlri } from '../packet/nlri.js';
+import {
+  Afi,
+  AsSegmentType,
+  AttributeFlag,
+  MessageType,
+  Origin as WireOrigin,
+  Safi,
+  type AsPathSegment as WireSegment,
+  type CodecOptions,
+  type Ipv4Prefix,
+  type Ipv6Prefix,
+  type PathAttributes,
+  type UpdateMessage,
+} from '../packet/types.js';
+import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
+import { emptyAttributes } from '../packet/attributes.js';
+import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
+import type { AddressFamily, ExportBatch, RouteUpdate } from '../routing/instance.js';
+
+/**
+ * Between the codec's compact wire shapes (prefixes as numbers and keyed
+ * strings, numeric codes) and the routing core's typed ones (named origins
+ * and segment types, common Prefix and Address). The session calls these once
+ * per UPDATE in each direction.
+ */
+
+const ORIGIN_NAMES: readonly Origin[] = ['igp', 'egp', 'incomplete'];
+const ORIGIN_CODES: Readonly<Record<Origin, WireOrigin>> = { igp: WireOrigin.Igp, egp: WireOrigin.Egp, incomplete: WireOrigin.Incomplete };
+const SEGMENT_NAMES: Readonly<Record<number, AsPathSegmentType>> = {
+  [AsSegmentType.AsSet]: 'set',
+  [AsSegmentType.AsSequence]: 'sequence',
+  [AsSegmentType.ConfedSequence]: 'confed-sequence',
+  [AsSegmentType.ConfedSet]: 'confed-set',
+};
+const SEGMENT_CODES: Readonly<Record<AsPathSegmentType, WireSegment['type']>> = {
+  set: AsSegmentType.AsSet,
+  sequence: AsSegmentType.AsSequence,
+  'confed-sequence': AsSegmentType.ConfedSequence,
+  'confed-set': AsSegmentType.ConfedSet,
+};
+
+const ipv4Address = (value: number): Address => ({ family: 4, value: BigInt(value) });
+const ipv6Address = (value: bigint): Address => ({ family: 6, value });
+
+/** The routing core's view of received attributes, with the next hop of the NLRI they go with. */
+function routeAttributes(a: PathAttributes, nextHop: Address, nextHopLinkLocal: Address | undefined): RouteAttributes {
+  return {
+    origin: ORIGIN_NAMES[a.origin ?? WireOrigin.Incomplete] ?? 'incomplete',
+    asPath: (a.asPath ?? []).map((s): AsPathSegment => ({ type: SEGMENT_NAMES[s.type] ?? 'sequence', asns: s.asns })),
+    nextHop,
+    ...(nextHopLinkLocal ? { nextHopLinkLocal } : {}),
+    ...(a.med !== null ? { med: a.med } : {}),
+    ...(a.localPref !== null ? { localPref: a.localPref } : {}),
+    ...(a.atomicAggregate ? { atomicAggregate: true } : {}),
+    ...(a.aggregator ? { aggregator: { asn: a.aggregator.asn, address: ipv4Address(a.aggregator.address) } } : {}),
+    ...(a.communities ? { communities: a.communities } : {}),
+    ...(a.largeCommunities ? { largeCommunities: a.largeCommunities.map((c) => [c.globalAdmin, c.localData1, c.localData2] as const) } : {}),
+    ...(a.unknown.length > 0 ? { unknown: a.unknown.map((u) => ({ flags: u.flags, type: u.typeCode, value: u.value })) } : {}),
+  };
+}
+
+function mpPrefixes(mp: NonNullable<PathAttributes['mpUnreach']>): Prefix[] {
+  return mp.afi === Afi.Ipv6 ? mp.prefixes.map(ipv6PrefixToPrefix) : mp.prefixes.map(ipv4PrefixToPrefix);
+}
+
+/**
+ * One received UPDATE as the routing core takes it. `attributes` are the
+ * validator's (discarded attributes removed); with `treatAsWithdraw` every
+ * announced prefix is withdrawn instead (RFC 7606 §2).
+ */
+export function routeUpdate(update: UpdateMessage, options: { attributes: PathAttributes; treatAsWithdraw: boolean }): RouteUpdate {
+  const a = options.attributes;
+  const withdrawn: Prefix[] = update.withdrawn.map(ipv4PrefixToPrefix);
+  if (update.attributes.mpUnreach) withdrawn.push(...mpPrefixes(update.attributes.mpUnreach));
+  const reach = update.attributes.mpReach;
+  if (options.treatAsWithdraw) {
+    withdrawn.push(...update.nlri.map(ipv4PrefixToPrefix));
+    if (reach) withdrawn.push(...mpPrefixes(reach));
+    return { withdrawn, announced: [] };
+  }
+  const announced: { attributes: RouteAttributes; prefixes: Prefix[] }[] = [];
+  if (update.nlri.length > 0 && a.nextHop !== null) {
+    announced.push({ attributes: routeAttributes(a, ipv4Address(a.nextHop), undefined), prefixes: update.nlri.map(ipv4PrefixToPrefix) });
+  }
+  const mp = a.mpReach;
+  if (mp && mp.prefixes.length > 0) {
+    const nextHop = mp.afi === Afi.Ipv6 ? ipv6Address(mp.nextHop) : ipv4Address(mp.nextHop);
+    const linkLocal = mp.afi === Afi.Ipv6 && mp.linkLocalNextHop !== null ? ipv6Address(mp.linkLocalNextHop) : undefined;
+    announced.push({ attributes: routeAttributes(a, nextHop, linkLocal), prefixes: mpPrefixes(mp) });
+  }
+  return { withdrawn, announced };
+}
+
+/**
+ * An End-of-RIB marker (RFC 4724 §2): an empty UPDATE for IPv4 unicast, an
+ * UPDATE holding only an empty MP_UNREACH_NLRI for other families.
+ */
+export function endOfRibFamily(update: UpdateMessage): AddressFamily | undefined {
+  const a = update.attributes;
+  if (update.withdrawn.length > 0 || update.nlri.length > 0) return undefined;
+  if (a.origin !== null || a.asPath !== null || a.nextHop !== null || a.mpReach !== null) return undefined;
+  if (a.mpUnreach === null) return update.attributeKey === '' ? 'ipv4-unicast' : undefined;
+  if (a.mpUnreach.prefixes.length > 0 || a.mpUnreach.safi !== Safi.Unicast) return undefined;
+  return a.mpUnreach.afi === Afi.Ipv4 ? 'ipv4-unicast' : 'ipv6-unicast';
+}
+
+function updateMessage(attributes: PathAttributes): UpdateMessage {
+  return { type: MessageType.Update, withdrawn: [], attributes, nlri: [], attributeKey: '', problems: [] };
+}
+
+/** ::ffff:a.b.c.d, for an IPv6 route announced over a session that has only an IPv4 address of ours. */
+function asIpv6(address: Address): bigint {
+  return address.family === 6 ? address.value : 0xffff00000000n | address.value;
+}
+
+function wireAttributes(a: RouteAttributes): PathAttributes {
+  return {
+    ...emptyAttributes(),
+    origin: ORIGIN_CODES[a.origin],
+    asPath: a.asPath.map((s) => ({ type: SEGMENT_CODES[s.type], asns: s.asns })),
+    med: a.med ?? null,
+    localPref: a.localPref ?? null,
+    atomicAggregate: a.atomicAggregate ?? false,
+    aggregator: a.aggregator ? { asn: a.aggregator.asn, address: Number(a.aggregator.address.value) } : null,
+    communities: a.communities && a.communities.length > 0 ? a.communities : null,
+    largeCommunities: a.largeCommunities && a.largeCommunities.length > 0
+      ? a.largeCommunities.map(([globalAdmin, localData1, localData2]) => ({ globalAdmin, localData1, localData2 }))
+      : null,
+    // Unknown optional transitive attributes travel on with the Partial bit (RFC 4271 §5).
+    unknown: (a.unknown ?? [])
+      .filter((u) => (u.flags & AttributeFlag.Optional) !== 0 && (u.flags & AttributeFlag.Transitive) !== 0)
+      .map((u) => ({ flags: u.flags | AttributeFlag.Partial, typeCode: u.type, value: Buffer.from(u.value) })),
+  };
+}
+
+/** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
+const IPV6_PREFIXES_PER_UPDATE = 150;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function endOfRibMessage(family: AddressFamily): Buffer {
+  const unreach = family === 'ipv4-unicast' ? null : { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: [] as Ipv6Prefix[] };
+  return encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: unreach }), { fourOctetAs: true, families: [] });
+}
+
+/**
+ * The UPDATE messages, encoded, for one export batch: withdrawals first, then
+ * the announcements per attribute set and family, then End-of-RIB markers.
+ * Families the session did not negotiate are left out.
+ */
+export function encodeExport(batch: ExportBatch, options: { families: readonly AddressFamily[]; codec: CodecOptions }): Buffer[] {
+  const v4 = options.families.includes('ipv4-unicast');
+  const v6 = options.families.includes('ipv6-unicast');
+  const out: Buffer[] = [];
+  const of = (prefixes: readonly Prefix[], family: 4 | 6) => prefixes.filter((p) => p.family === family).map(prefixToNlri);
+  if (v4) out.push(...encodeIpv4Withdrawals(of(batch.withdrawn, 4) as Ipv4Prefix[]));
+  if (v6) {
+    for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
+      out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
+    }
+  }
+  for (const { attributes, prefixes } of batch.announced) {
+    const base = wireAttributes(attributes);
+    const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
+    if (p4.length > 0 && attributes.nextHop.family === 4) {
+      out.push(...encodeIpv4Announcements({ attributes: { ...base, nextHop: Number(attributes.nextHop.value) }, prefixes: p4 }, options.codec));
+    }
+    const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
+    const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
+    for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {
+      const mpReach = { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } as const;
+      out.push(encodeMessage(updateMessage({ ...base, mpReach }), options.codec));
+    }
+  }
+  for (const family of batch.endOfRib) if (options.families.includes(family)) out.push(endOfRibMessage(family));
+  return out;
+}
