@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { peerArgs } from './wg.js';
+
+const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
+
+describe('peerArgs', () => {
+  it('builds the wg set arguments for a peer with endpoint and keepalive', () => {
+    expect(peerArgs({ publicKey: KEY, endpoint: '198.18.0.2:51820', allowedIps: ['0.0.0.0/0', '::/0'], persistentKeepalive: 25 })).toEqual([
+      'peer', KEY, 'endpoint', '198.18.0.2:51820', 'allowed-ips', '0.0.0.0/0,::/0', 'persistent-keepalive', '25',
+    ]);
+  });
+
+  it('leaves the endpoint out for a peer behind NAT and turns keepalive off by default', () => {
+    expect(peerArgs({ publicKey: KEY, allowedIps: ['10.0.0.1/32'] })).toEqual([
+      'peer', KEY, 'allowed-ips', '10.0.0.1/32', 'persistent-keepalive', 'off',
+    ]);
+  });
+
+  it('accepts an IPv6 endpoint in brackets', () => {
+    expect(peerArgs({ publicKey: KEY, endpoint: '[2001:db8::2]:1', allowedIps: [] })).toContain('[2001:db8::2]:1');
+  });
+
+  it('rejects a bad key, endpoint or keepalive naming the peer', () => {
+    expect(() => peerArgs({ publicKey: 'abc', allowedIps: [] })).toThrow(/peer abc: not a WireGuard public key/);
+    expect(() => peerArgs({ publicKey: KEY.replace('g=', 'h='), allowedIps: [] })).toThrow(/not a WireGuard public key/);
+    expect(() => peerArgs({ publicKey: KEY, endpoint: '198.18.0.2', allowedIps: [] })).toThrow(/peer xTIBA5rb: bad endpoint/);
+    expect(() => peerArgs({ publicKey: KEY, endpoint: 'h:70000', allowedIps: [] })).toThrow(/bad endpoint/);
+    expect(() => peerArgs({ publicKey: KEY, allowedIps: [], persistentKeepalive: -1 })).toThrow(/keepalive/);
+  });
+});
