@@ -21,6 +21,7 @@ debian_packages=(
   etcd-server etcd-client                       # the registry's store
   wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
+  procps conntrack                              # sysctl inside namespaces; NAT state in the topology test
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
   iperf3 wrk                                    # throughput and load figures
   chromium                                      # the looking-glass browser test

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../../common/errors.js';
+import { formatAddress, parseAddress } from '../../common/prefix.js';
 import { createLogger, type Logger } from '../../common/log.js';
 import { BfdDecodeError, BfdDiagnostic, BfdState, decodeBfdControl, encodeBfdControl, type BfdControlPacket } from './codec.js';
 import { BfdSession, type BfdStateChange, type BfdTimers } from './session.js';
@@ -35,6 +36,8 @@ interface PeerEntry {
   localAddress: string;
   sender: Socket;
   txTimer: NodeJS.Timeout | undefined;
+  /** The un-jittered interval the pending transmit was scheduled with. */
+  txIntervalUs: number;
   detectTimer: NodeJS.Timeout | undefined;
   log: Logger;
 }
@@ -59,12 +62,14 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   /** Packets dropped: malformed, or for no session. */
   dropped = 0;
 
-  /** Starts a session with `peer` (the far end's tunnel address), sending from `localAddress`. */
-  async addPeer(peer: string, options: { localAddress: string; timers: BfdTimers }): Promise<void> {
-    const family = isIP(peer);
+  /** Starts a session with the far end's tunnel address, sending from `localAddress`. */
+  async addPeer(peerAddress: string, options: { localAddress: string; timers: BfdTimers }): Promise<void> {
+    const family = isIP(peerAddress);
     if (family === 0 || isIP(options.localAddress) !== family) {
-      throw new UserError(`BFD peer ${peer}: peer and local address ${options.localAddress} must be IP addresses of one family`);
+      throw new UserError(`BFD peer ${peerAddress}: peer and local address ${options.localAddress} must be IP addresses of one family`);
     }
+    // Sessions are found by the sender's address as the kernel writes it (RFC 5952 for IPv6).
+    const peer = formatAddress(parseAddress(peerAddress));
     if (this.peers.has(peer)) throw new UserError(`BFD peer ${peer} already has a session`);
     await this.listen(family as 4 | 6, options.localAddress);
     let discriminator = randomInt(1, 0xffffffff);
@@ -76,6 +81,7 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
       localAddress: options.localAddress,
       sender,
       txTimer: undefined,
+      txIntervalUs: 0,
       detectTimer: undefined,
       log: this.log.child({ peer }),
     };
@@ -86,7 +92,8 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   }
 
   /** Stops a session: tells the remote AdminDown once, then closes its socket. */
-  async removePeer(peer: string): Promise<void> {
+  async removePeer(peerAddress: string): Promise<void> {
+    const peer = formatAddress(parseAddress(peerAddress));
     const entry = this.peers.get(peer);
     if (entry === undefined) return;
     this.peers.delete(peer);
@@ -148,9 +155,11 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
     try {
       packet = decodeBfdControl(bytes);
     } catch (err) {
-      if (!(err instanceof BfdDecodeError)) throw err;
+      // Whatever arrives from the network, the daemon drops it and carries on.
       this.dropped++;
-      this.log.debug({ from: from.address, reason: err.message }, 'dropped BFD packet');
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof BfdDecodeError) this.log.debug({ from: from.address, reason }, 'dropped BFD packet');
+      else this.log.warn({ from: from.address, reason }, 'dropped BFD packet the decoder could not handle');
       return;
     }
     const peer = from.address.replace(/^::ffff:/, '');
@@ -164,6 +173,13 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
     if (reply !== null) entry.sender.send(encodeBfdControl(reply), BFD_CONTROL_PORT, peer);
     if (change !== null) this.report(peer, entry, change);
     this.armDetection(peer, entry);
+    // A faster rate takes effect at once (RFC 5880 section 6.8.3): the remote's
+    // detection time has already shrunk, so a packet still waiting out the old
+    // one-second interval would make it declare us dead.
+    if (entry.session.transmitIntervalUs() < entry.txIntervalUs) {
+      clearTimeout(entry.txTimer);
+      this.scheduleTransmit(peer, entry, entry.session.jitteredTransmitIntervalUs());
+    }
   }
 
   private armDetection(peer: string, entry: PeerEntry): void {
@@ -178,6 +194,7 @@ export class BfdEndpoint extends EventEmitter<{ state: [BfdStateEvent] }> {
   }
 
   private scheduleTransmit(peer: string, entry: PeerEntry, delayUs: number): void {
+    entry.txIntervalUs = entry.session.transmitIntervalUs();
     entry.txTimer = setTimeout(() => {
       if (entry.session.mayTransmit()) entry.sender.send(encodeBfdControl(entry.session.controlPacket()), BFD_CONTROL_PORT, peer);
       this.scheduleTransmit(peer, entry, entry.session.jitteredTransmitIntervalUs());

@@ -15,10 +15,25 @@ export interface BfdPeerProcess {
 
 export async function startBfdPeer(
   netns: string,
-  options: { local: string; peer: string; txMs: number; multiplier: number; tempPrefix: string },
+  options: {
+    local: string;
+    peer: string;
+    txMs: number;
+    multiplier: number;
+    tempPrefix: string;
+    /** Remove this route on Down and restore it on Up (what the agent will have BGP do). */
+    route?: { prefix: string; dev: string; metric: number };
+  },
 ): Promise<BfdPeerProcess> {
   const child = await spawnInNetns(netns, 'node/test-support/bfd-peer-main.ts', {
-    args: [options.local, options.peer, String(options.txMs), String(options.txMs), String(options.multiplier)],
+    args: [
+      options.local,
+      options.peer,
+      String(options.txMs),
+      String(options.txMs),
+      String(options.multiplier),
+      ...(options.route === undefined ? [] : [options.route.prefix, options.route.dev, String(options.route.metric)]),
+    ],
     tempPrefix: options.tempPrefix,
   });
   await child.waitFor((l) => l.event === 'ready', 15_000);

@@ -108,7 +108,7 @@ export async function spawnInNetns(netns: string, entry: string, options: { args
         };
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`${entry} in ${netns}: no matching line within ${timeoutMs} ms; stderr: ${stderr.trim() || '(none)'}`));
+          reject(new Error(`${entry} in ${netns}: no matching line within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-3))}; stderr: ${stderr.trim() || '(none)'}`));
         }, timeoutMs);
         waiters.push(waiter);
       });

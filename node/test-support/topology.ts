@@ -57,6 +57,9 @@ export interface Topology {
   /** Drops everything on garage i's line in the internet namespace (as a failed line would). */
   cutLine(index: number): Promise<void>;
   restoreLine(index: number): Promise<void>;
+  /** Drops only what garages a and b send each other (a routing failure between two sites; both still reach the rest). */
+  cutPath(a: number, b: number): Promise<void>;
+  restorePath(a: number, b: number): Promise<void>;
   /** Removes everything this topology made: processes in its namespaces, namespaces, wireguard-go sockets. */
   teardown(): Promise<void>;
 }
@@ -98,6 +101,12 @@ function defaultLan(index: number): { v4: string; v6: string } {
   return { v4: `172.16.${index}.0/24`, v6: `fd00:0:0:${index}::/64` };
 }
 
+/** Both directions between the public addresses of garages a and b, as nftables set elements. */
+function pathElements(a: number, b: number): string {
+  const [pa, pb] = [`198.18.${a}.2`, `198.18.${b}.2`];
+  return `{ ${pa} . ${pb}, ${pb} . ${pa} }`;
+}
+
 function hostIn(prefix: string, host: number): string {
   return formatAddress(hostAddress(parsePrefix(prefix), BigInt(host)));
 }
@@ -125,6 +134,12 @@ export async function buildTopology(options: TopologyOptions): Promise<Topology>
     async restoreLine(index: number): Promise<void> {
       await run('nft', ['delete', 'element', 'inet', CUT_TABLE, 'cut', `{ line${index} }`], { netns: internet });
     },
+    async cutPath(a: number, b: number): Promise<void> {
+      await run('nft', ['add', 'element', 'inet', CUT_TABLE, 'cutpaths', pathElements(a, b)], { netns: internet });
+    },
+    async restorePath(a: number, b: number): Promise<void> {
+      await run('nft', ['delete', 'element', 'inet', CUT_TABLE, 'cutpaths', pathElements(a, b)], { netns: internet });
+    },
     teardown: () => cleanupByPrefix(id),
   };
   try {
@@ -133,7 +148,9 @@ export async function buildTopology(options: TopologyOptions): Promise<Topology>
       netns: internet,
       input: `table inet ${CUT_TABLE} {
         set cut { type ifname; }
-        chain forward { type filter hook forward priority -10; policy accept; iifname @cut drop; oifname @cut drop; }
+        set cutpaths { type ipv4_addr . ipv4_addr; }
+        chain forward { type filter hook forward priority -10; policy accept;
+          iifname @cut drop; oifname @cut drop; ip saddr . ip daddr @cutpaths drop; }
       }\n`,
     });
     for (let i = 0; i < options.garages; i++) {

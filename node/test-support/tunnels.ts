@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatAddress, parseAddress } from '../../common/prefix.js';
 import { generateKeyFile } from '../wireguard/keys.js';
 import { createTunnelInterface, deleteTunnelInterface, type TunnelInterface } from '../wireguard/tunnel-interface.js';
 import type { Garage, Topology } from './topology.js';
@@ -50,7 +51,7 @@ export async function connectGarages(
       publicKey,
       listenPort: 51000 + 100 * instance + other.index,
       address: `10.255.${pair}.${2 * instance + n}`,
-      address6: `fd99:${a.index}:${b.index}:${instance}::${n + 1}`,
+      address6: formatAddress(parseAddress(`fd99:${a.index}:${b.index}:${instance}::${n + 1}`)),
     };
   };
   try {

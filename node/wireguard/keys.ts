@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors.js';
-import { writeSecretFile } from '../system/secret-file.js';
+import { writeSecretFile } from '../system/atomic-file.js';
 import { run } from '../system/run.js';
 
 /** A WireGuard key is 32 bytes in standard base64 (44 characters ending in '='). */

@@ -68,12 +68,16 @@ export async function createTunnelInterface(name: string, options: TunnelInterfa
   return tunnel;
 }
 
-/** Removes the interface and, for wireguard-go, its process and control socket. Safe to call twice. */
-export async function deleteTunnelInterface(tunnel: TunnelInterface): Promise<void> {
+/**
+ * Removes the interface and, if wireguard-go carried it, its process and
+ * control socket (looked up by name, so this also works after an agent
+ * restart that forgot which implementation made it). Safe to call twice.
+ */
+export async function deleteTunnelInterface(tunnel: { name: string; netns?: string | undefined }): Promise<void> {
   try {
     await ip(['link', 'del', tunnel.name], tunnel.netns);
   } catch (err) {
     if (!(err instanceof CommandError) || !/Cannot find device|does not exist/.test(err.stderr)) throw err;
   }
-  if (tunnel.implementation === 'wireguard-go') await stopWireguardGo(tunnel.name);
+  await stopWireguardGo(tunnel.name);
 }

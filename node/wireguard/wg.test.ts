@@ -28,3 +28,19 @@ describe('peerArgs', () => {
     expect(() => peerArgs({ publicKey: KEY, allowedIps: [], persistentKeepalive: -1 })).toThrow(/keepalive/);
   });
 });
+
+describe('names and keys', () => {
+  it('accepts interface names of 1 to 15 safe characters only', async () => {
+    const { checkInterfaceName } = await import('./tunnel-interface.js');
+    expect(checkInterfaceName('gnt1a2b-01')).toBe('gnt1a2b-01');
+    for (const bad of ['', 'sixteen-chars-xx', 'has space', 'a/b', '..']) expect(() => checkInterfaceName(bad)).toThrow(/bad interface name/);
+  });
+
+  it('recognises a 32-byte base64 key and nothing else', async () => {
+    const { isWireguardKey } = await import('./keys.js');
+    expect(isWireguardKey(KEY)).toBe(true);
+    expect(isWireguardKey(KEY.slice(0, -2) + 'h=')).toBe(false); // 44 characters, but 33 bytes' worth of bits
+    expect(isWireguardKey(KEY.slice(1))).toBe(false);
+    expect(isWireguardKey(`${KEY}\n`)).toBe(false);
+  });
+});

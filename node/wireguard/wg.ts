@@ -76,7 +76,8 @@ export async function removePeer(target: WgTarget, publicKey: string): Promise<v
  * its next packet starts a handshake that the rotating node accepts, and the
  * staged packets flow. The peer must follow within the staging window (about
  * 100 ms at 1,000 packets/s). The other order — the peer first — drops the
- * rotating node's packets in between: the old session's key is gone at the peer.
+ * rotating node's packets in between: the old session's key is gone at the peer
+ * (bench/key-rotation measures both orders side by side).
  */
 export async function replacePeerKey(target: WgTarget, options: { oldPublicKey: string; peer: PeerSettings }): Promise<void> {
   const old = checkPublicKey(options.oldPublicKey, 'old peer key');

@@ -1,0 +1,136 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BfdPeerStatus } from '../bfd/transport.js';
+import type { WireguardPeerInfo } from '../wireguard/dump.js';
+
+/** One tunnel as the agent sees it at scrape time: which peer, which interface, and what `wg show dump` says. */
+export interface TunnelSample {
+  peer: string;
+  interfaceName: string;
+  wireguard: WireguardPeerInfo | null;
+}
+
+export interface TunnelMetricsSources {
+  tunnels(): Promise<TunnelSample[]>;
+  bfd(): { sessions: Array<BfdPeerStatus & { tunnelPeer: string }>; droppedPackets: number };
+  /** Seconds since the epoch (injected so that ages are testable). */
+  now?: () => number;
+}
+
+/**
+ * WireGuard keeps a session for 180 s after a handshake and re-handshakes
+ * every 120 s while traffic flows: no handshake for longer than this means
+ * the tunnel is not carrying anything.
+ */
+export const HANDSHAKE_STALE_SECONDS = 180;
+
+const BFD_STATE_VALUE: Record<BfdPeerStatus['state'], number> = { AdminDown: 0, Down: 1, Init: 2, Up: 3 };
+
+/**
+ * Registers the tunnel and BFD metrics. Values are read from the sources at
+ * scrape time (collect), so the agent keeps no second copy of the state.
+ * The metrics of one scrape share one reading of the tunnels (prom-client
+ * collects them concurrently). The reconcile error counter is returned for
+ * the reconciler to increment.
+ */
+export function registerTunnelMetrics(registry: Registry, sources: TunnelMetricsSources): { reconcileErrors: Counter<'peer'> } {
+  const now = sources.now ?? ((): number => Date.now() / 1000);
+  // prom-client starts every metric's collect in one synchronous pass: they share the reading in flight.
+  let reading: Promise<TunnelSample[]> | null = null;
+  const samples = (): Promise<TunnelSample[]> => {
+    if (reading === null) {
+      reading = sources.tunnels();
+      const clear = (): void => {
+        reading = null;
+      };
+      reading.then(clear, clear);
+    }
+    return reading;
+  };
+  const labelsOf = (s: TunnelSample): { peer: string; interface: string } => ({ peer: s.peer, interface: s.interfaceName });
+  const handshakeAge = (s: TunnelSample): number | null => {
+    const handshake = s.wireguard?.latestHandshake ?? null;
+    return handshake === null ? null : Math.max(0, now() - handshake);
+  };
+
+  new Gauge({
+    name: 'garagenet_tunnels',
+    help: 'Tunnels configured on this node',
+    registers: [registry],
+    async collect(): Promise<void> {
+      this.set((await samples()).length);
+    },
+  });
+  new Gauge({
+    name: 'garagenet_tunnel_up',
+    help: `1 if the tunnel completed a handshake in the last ${HANDSHAKE_STALE_SECONDS} s`,
+    labelNames: ['peer', 'interface'],
+    registers: [registry],
+    async collect(): Promise<void> {
+      this.reset();
+      for (const s of await samples()) {
+        const age = handshakeAge(s);
+        this.set(labelsOf(s), age !== null && age <= HANDSHAKE_STALE_SECONDS ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'garagenet_tunnel_handshake_age_seconds',
+    help: 'Seconds since the latest handshake (absent before the first)',
+    labelNames: ['peer', 'interface'],
+    registers: [registry],
+    async collect(): Promise<void> {
+      this.reset();
+      for (const s of await samples()) {
+        const age = handshakeAge(s);
+        if (age !== null) this.set(labelsOf(s), age);
+      }
+    },
+  });
+  // WireGuard's own byte counters, mirrored: they restart from zero when an interface is recreated.
+  for (const [name, field, what] of [
+    ['garagenet_tunnel_received_bytes_total', 'rxBytes', 'received'],
+    ['garagenet_tunnel_sent_bytes_total', 'txBytes', 'sent'],
+  ] as const) {
+    new Counter({
+      name,
+      help: `Bytes ${what} over the tunnel (WireGuard transfer)`,
+      labelNames: ['peer', 'interface'],
+      registers: [registry],
+      async collect(): Promise<void> {
+        this.reset();
+        for (const s of await samples()) this.inc(labelsOf(s), s.wireguard?.[field] ?? 0);
+      },
+    });
+  }
+  new Gauge({
+    name: 'garagenet_bfd_session_state',
+    help: 'BFD session state: 0 AdminDown, 1 Down, 2 Init, 3 Up',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect(): void {
+      this.reset();
+      for (const s of sources.bfd().sessions) this.set({ peer: s.tunnelPeer }, BFD_STATE_VALUE[s.state]);
+    },
+  });
+  new Gauge({
+    name: 'garagenet_bfd_detection_time_seconds',
+    help: 'Negotiated BFD detection time',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect(): void {
+      this.reset();
+      for (const s of sources.bfd().sessions) this.set({ peer: s.tunnelPeer }, s.detectionTimeUs / 1e6);
+    },
+  });
+  new Counter({
+    name: 'garagenet_bfd_dropped_packets_total',
+    help: 'BFD packets dropped as malformed or for no session',
+    registers: [registry],
+    collect(): void {
+      this.reset();
+      this.inc(sources.bfd().droppedPackets);
+    },
+  });
+  const reconcileErrors = new Counter({ name: 'garagenet_reconcile_errors_total', help: 'Tunnel changes that failed to apply', labelNames: ['peer'], registers: [registry] });
+  return { reconcileErrors };
+}
