@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { formatAddress } from '../common/prefix.js';
+import { formatAddress, type Address } from '../common/prefix.js';
 import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
 import type { LocalSpeaker } from './peering/capabilities.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
@@ -97,6 +97,28 @@ export class RouteDaemon {
   }
 
   /**
+   * Adds a neighbor at run time (the node agent, as tunnels come and go) and
+   * starts its session. `localAddressIpv6` is the next hop sent for IPv6
+   * routes over an IPv4 session.
+   */
+  addPeer(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): void {
+    if (this.sessions.has(peer.name)) throw new UserError(`peer ${peer.name} already exists`, { hint: 'remove it first' });
+    this.addSession(peer, options).start();
+  }
+
+  /** Removes a neighbor at run time: its session ends and the routes learned from it are withdrawn. */
+  removePeer(name: string): boolean {
+    const session = this.sessions.get(name);
+    if (!session) return false;
+    session.stop();
+    this.sessions.delete(name);
+    const rest = (this.byAddress.get(session.address) ?? []).filter((s) => s !== session);
+    if (rest.length > 0) this.byAddress.set(session.address, rest);
+    else this.byAddress.delete(session.address);
+    return true;
+  }
+
+  /**
    * Stops every session and the listeners. `graceful` (a planned restart)
    * closes the sessions without NOTIFICATION so that graceful-restart peers
    * keep our routes, and kernel routes are left in place.
@@ -107,7 +129,7 @@ export class RouteDaemon {
     this.log.info({ graceful: options.graceful ?? false }, 'route daemon stopped');
   }
 
-  private addSession(peer: PeerConfig): void {
+  private addSession(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): PeerSession {
     const { config } = this.options;
     // The plane is the peer's own: its session talks to that instance and no other.
     const instance = this.instance(peer.plane);
@@ -128,12 +150,14 @@ export class RouteDaemon {
       passive: peer.passive,
       port: peer.port,
       ...(peer.localAddress ? { localAddress: formatAddress(peer.localAddress) } : {}),
+      ...(options.localAddressIpv6 ? { localAddressIpv6: options.localAddressIpv6 } : {}),
       connectRetrySeconds: peer.connectRetrySeconds,
       log: this.log,
     });
     this.sessions.set(peer.name, session);
     const key = formatAddress(peer.address);
     this.byAddress.set(key, [...(this.byAddress.get(key) ?? []), session]);
+    return session;
   }
 
   /** The session an inbound connection belongs to: by the peer's address, and our address when it has one per plane. */

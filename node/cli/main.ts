@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
+import { nodeCommands } from './node-commands.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
   program.addCommand(registryCommand());
   program.addCommand(bgpCommand());
+  for (const command of nodeCommands()) program.addCommand(command);
   return program;
 }
 

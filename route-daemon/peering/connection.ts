@@ -131,10 +131,12 @@ export class Connection {
       if (this.socket !== socket) return;
       // Nothing a peer sends may escape as an exception: it would take the daemon down.
       try {
-        for (const message of this.framer.push(chunk)) {
+        const framed = this.framer.push(chunk);
+        for (const message of framed.messages) {
           if (this.socket !== socket) return;
           this.owner.onMessage(this, message);
         }
+        if (framed.error) throw framed.error;
       } catch (err) {
         const notification = err instanceof MessageError ? err.notification : notifications.internalError();
         this.options.log.warn({ err: (err as Error).message }, err instanceof MessageError ? 'bad message' : 'failed to handle a message');

@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { oneLine } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { parseAddress, parsePrefix } from '../../common/prefix.js';
+import { KernelForwardingPlane } from '../../native/forwarding-plane.js';
+import { ROUTE_DAEMON_PROTOCOL } from '../../native/owners.js';
+import type { Rtnetlink } from '../../native/rtnetlink.js';
+import type { PlaneConfig } from '../../route-daemon/config/config.js';
+import { startControlServer, type ControlServer } from '../../route-daemon/control/server.js';
+import { RouteDaemon } from '../../route-daemon/daemon.js';
+import type { NeighborStatus } from '../../route-daemon/peering/status.js';
+import type { RouteAuthorization } from '../../route-daemon/policy/origin-validation.js';
+import { PLANES, type Plane } from '../../route-daemon/routing/instance.js';
+import type { Authorization, Node } from '../../registry/model.js';
+import { FibFeed } from './fib-feed.js';
+import { planSessions, sessionName, type SelfAddresses } from './peer-plan.js';
+import type { Identity } from './state-dir.js';
+
+/**
+ * The node's route daemon, run inside the agent: one instance per plane, two
+ * sessions per tunnel (production and experimental, loopback to loopback),
+ * the node's own space announced, best routes fed into the plane's kernel table.
+ */
+
+export const PLANE_TABLES: Readonly<Record<Plane, number>> = { production: 64, experimental: 96 };
+/** FIB routes sit behind the agent's host routes (metric 0) for the same prefix. */
+const FIB_METRIC = 100;
+
+function toRouteAuthorization(a: Authorization): RouteAuthorization {
+  return { prefix: parsePrefix(a.prefix), maxLength: a.maxLength, originAsn: a.originAsn, plane: a.plane };
+}
+
+export class Routing {
+  private readonly feeds: FibFeed[] = [];
+
+  private constructor(
+    readonly daemon: RouteDaemon,
+    private readonly control: ControlServer,
+    private readonly self: SelfAddresses,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: {
+    identity: Identity; self: SelfAddresses; authorizations: readonly Authorization[]; rt: Rtnetlink; stateDir: string; log: Logger;
+  }): Promise<Routing> {
+    const { identity, self, log } = options;
+    const mesh = identity.mesh;
+    const authorizations = options.authorizations.map(toRouteAuthorization);
+    const plane = (name: Plane, pools: string[]): PlaneConfig => ({
+      plane: name,
+      pools: pools.map((p) => parsePrefix(p)),
+      // Loopbacks (/32, /128) and garage /64s are the mesh's normal routes.
+      bogons: { maxLengthIpv4: 32, maxLengthIpv6: 128 },
+      stalePathSeconds: 360,
+      authorizations,
+    });
+    const daemon = await RouteDaemon.start({
+      config: {
+        file: join(options.stateDir, 'node.json'),
+        router: {
+          asn: self.asn,
+          routerId: Number(parseAddress(self.productionLoopbackV4).value),
+          listen: { host: '::', port: 179 },
+          controlSocket: join(options.stateDir, 'routed.sock'),
+        },
+        planes: new Map<Plane, PlaneConfig>([
+          ['production', plane('production', [mesh.productionV4, mesh.productionV6])],
+          ['experimental', plane('experimental', [mesh.experimentalV4, mesh.experimentalV6])],
+        ]),
+        peers: [],
+      },
+      log,
+    });
+    let control: ControlServer;
+    try {
+      control = await startControlServer({
+        instances: daemon.instances, neighbors: daemon, localAsn: self.asn, address: `unix:${join(options.stateDir, 'routed.sock')}`,
+      });
+    } catch (err) {
+      await daemon.stop();
+      throw err;
+    }
+    const routing = new Routing(daemon, control, self, log);
+    const fib = new KernelForwardingPlane(options.rt, { tables: PLANE_TABLES, protocol: ROUTE_DAEMON_PROTOCOL, metric: FIB_METRIC });
+    for (const name of PLANES) {
+      const feed = new FibFeed(daemon.instance(name), fib, log);
+      routing.feeds.push(feed);
+      // Routes kept in the kernel from before a restart go unless a peer brings them back.
+      await feed.resync().catch((err) => log.warn({ plane: name, err: oneLine(err) }, 'initial FIB resync failed'));
+    }
+    routing.announceOwn(identity);
+    return routing;
+  }
+
+  /** The node's loopbacks and garage space, each into its own plane. */
+  private announceOwn(identity: Identity): void {
+    for (const allocation of identity.allocations) {
+      try {
+        this.daemon.instance(allocation.plane).announceLocal(parsePrefix(allocation.prefix));
+      } catch (err) {
+        this.log.error({ prefix: allocation.prefix, err: oneLine(err) }, 'cannot announce own allocation');
+      }
+    }
+  }
+
+  addPeer(peer: Node): void {
+    for (const session of planSessions(this.self, peer)) {
+      this.daemon.addPeer(session.config, { localAddressIpv6: parseAddress(session.localAddressIpv6) });
+    }
+  }
+
+  removePeer(peer: string): void {
+    for (const plane of PLANES) this.daemon.removePeer(sessionName(peer, plane));
+  }
+
+  /** A tunnel failed (BFD): its sessions go down at once, then try again from scratch. */
+  resetPeer(peer: Node): void {
+    this.removePeer(peer.name);
+    this.addPeer(peer);
+  }
+
+  updateAuthorizations(authorizations: readonly Authorization[]): void {
+    const list = authorizations.map(toRouteAuthorization);
+    for (const plane of PLANES) this.daemon.instance(plane).updateAuthorizations(list);
+  }
+
+  neighbors(): NeighborStatus[] {
+    return this.daemon.listNeighbors();
+  }
+
+  /** `graceful`: an agent restart; peers keep our routes and the kernel keeps its tables meanwhile. */
+  async stop(options: { graceful: boolean }): Promise<void> {
+    for (const feed of this.feeds) feed.stop();
+    await this.control.close();
+    await this.daemon.stop({ graceful: options.graceful });
+  }
+}
