@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../system/run.js';
+import type { Garage } from '../test-support/topology.js';
+import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from './mesh-lab.js';
+
+/**
+ * The whole node, end to end, as operators use it: four garages (the last one
+ * behind NAT) join with `garagenet join <string>`, then lab hosts reach each
+ * other across the mesh; a fifth joins later, while the registry was away.
+ */
+
+interface Joined {
+  garage: Garage;
+  name: string;
+  loopback: string;
+  lab: { v4: string; v6: string };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pings until one answer comes back; bounded by `timeoutMs`. */
+async function reaches(netns: string, address: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false);
+    if (ok) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+function identity(lab: MeshLab, garage: Garage): { node: { name: string; productionLoopbackV4: string }; allocations: { id: string; prefix: string }[] } {
+  return JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as ReturnType<typeof identity>;
+}
+
+async function joinGarage(lab: MeshLab, garage: Garage): Promise<Joined> {
+  const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage), '--lan', 'lan']);
+  expect(result.stderr.split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([]);
+  expect(result.code).toBe(0);
+  const id = identity(lab, garage);
+  expect(result.stdout).toContain(`node ${id.node.name} in mesh e2e`);
+  const prefix = (what: string): string => id.allocations.find((a) => a.id.endsWith(what))!.prefix;
+  expect(result.stdout).toContain(prefix('garage-v4'));
+  const labHost = await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') });
+  return { garage, name: id.node.name, loopback: id.node.productionLoopbackV4, lab: labHost };
+}
+
+describe('garagenet join, end to end', () => {
+  let lab: MeshLab;
+  const joined: Joined[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+    lab = await buildMeshLab({ garages: 5, natted: [3] });
+  });
+
+  afterAll(async () => {
+    await lab?.teardown();
+  });
+
+  it('four garages, one behind NAT, each join with one command and reach each other\'s loopbacks', async () => {
+    for (const garage of lab.topology.garages.slice(0, 4)) {
+      joined.push(await joinGarage(lab, garage));
+      for (const other of joined.slice(0, -1)) {
+        expect(await reaches(garage.netns, other.loopback), `${garage.netns} -> ${other.name}`).toBe(true);
+      }
+    }
+  });
+
+  it('lab hosts reach each other across the mesh over IPv4 and IPv6, the NATed garage included', async () => {
+    for (const from of joined) {
+      for (const to of joined) {
+        if (from === to) continue;
+        expect(await reaches(from.garage.lab!.netns, to.lab.v4), `lab of ${from.name} -> ${to.lab.v4}`).toBe(true);
+        expect(await reaches(from.garage.lab!.netns, to.lab.v6), `lab of ${from.name} -> ${to.lab.v6}`).toBe(true);
+      }
+    }
+  });
+
+  it('status shows every peer with its tunnel, BFD and BGP state per plane', async () => {
+    const result = await cli(joined[0]!.garage.netns, ['status', '--json', '--state-dir', lab.stateDir(joined[0]!.garage)]);
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout) as { peers: { name: string; bfd: string; bgp: Record<string, string>; handshakeAgeSeconds: number | null }[] };
+    expect(status.peers.map((p) => p.name).sort()).toEqual(joined.slice(1).map((j) => j.name).sort());
+    for (const peer of status.peers) {
+      expect(peer.bgp).toEqual({ production: 'Established', experimental: 'Established' });
+      expect(peer.bfd).toBe('Up');
+      expect(peer.handshakeAgeSeconds).not.toBeNull();
+    }
+  });
+
+  it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {
+    const garage = joined[0]!.garage;
+    const before = readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8');
+    const again = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already joined: node \S+ of mesh e2e; nothing changed/);
+    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+
+    const other = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
+    const foreign = `gnjoin1.${Buffer.from(JSON.stringify({ ...other, r: '198.18.255.9:7443' })).toString('base64url')}`;
+    const refused = await cli(garage.netns, ['join', foreign, '--state-dir', lab.stateDir(garage)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/already node \S+ of mesh e2e .* another mesh .*garagenet leave/);
+    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+  });
+
+  it('a wrong pin is refused before anything is sent or written', async () => {
+    const garage = lab.topology.garages[4]!;
+    const ticket = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
+    const wrongPin = `gnjoin1.${Buffer.from(JSON.stringify({ ...ticket, p: `sha256:${'A'.repeat(43)}` })).toString('base64url')}`;
+    const result = await cli(garage.netns, ['join', wrongPin, '--state-dir', lab.stateDir(garage)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/does not match the join string .* nothing was sent/);
+    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+    expect(existsSync(join(lab.stateDir(garage), 'wireguard.key'))).toBe(false);
+  });
+
+  it('with the registry down traffic keeps flowing, and a new garage joins once it is back', async () => {
+    await lab.stopRegistry();
+    await sleep(1000);
+    expect(await reaches(joined[0]!.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
+    const status = await cli(joined[0]!.garage.netns, ['status', '--state-dir', lab.stateDir(joined[0]!.garage)]);
+    expect(status.stdout).toMatch(/unreachable .*running on the last known mesh/);
+    await lab.startRegistry();
+    const late = await joinGarage(lab, lab.topology.garages[4]!);
+    joined.push(late);
+    for (const other of joined.slice(0, 4)) {
+      expect(await reaches(other.garage.lab!.netns, late.lab.v4), `lab of ${other.name} -> ${late.name}`).toBe(true);
+    }
+  });
+});
