@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { Etcd3, IOperation, IRequestOp } from 'etcd3';
 import { pickFreeSlot } from './addressPlan.js';
+import { metrics } from './metrics.js';
 import type { SlotKind } from './keys.js';
 import { exhausted, RpcError } from './rpcError.js';
 import type { Store } from './store.js';
@@ -67,6 +68,7 @@ export async function claimSlots(
       )
       .commit();
     if (res.succeeded) return { slots, revision: Number(res.header.revision) };
+    metrics.allocationConflicts.inc();
     // Guards first: a used invitation or a taken name is a refusal, not a retry.
     plan.guards.forEach((g, i) => {
       const kv = res.responses[i]!.response_range.kvs[0];

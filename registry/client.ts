@@ -1,6 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
 import {
-  credentials as grpcCredentials, Metadata, type Client, type ClientReadableStream, type ServiceError,
+  credentials as grpcCredentials, Metadata, status, type Client, type ClientReadableStream, type ServiceError,
 } from '@grpc/grpc-js';
 import { UserError } from '../common/errors.js';
 import { decodeJoinString } from './joinString.js';
@@ -78,6 +78,8 @@ export class RegistryClient {
     const channel = grpcCredentials.createSsl(Buffer.from(options.certPem), null, null, { checkServerIdentity: () => undefined });
     this.stub = new Ctor(address, channel, {
       'grpc.use_local_subchannel_pool': 1,
+      // The public view and Watch snapshots of a large mesh exceed gRPC's 4 MB default.
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
       // A fixed TLS server name: the address may be an IP, which SNI must not carry.
       'grpc.ssl_target_name_override': 'registry.garagenet',
     }) as Client & Record<string, Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
@@ -105,9 +107,16 @@ export class RegistryClient {
   private call<T>(method: string, request: object): Promise<T> {
     return new Promise((resolve, reject) => {
       this.stub[method]!(request, this.metadata(), { deadline: Date.now() + this.timeoutMs }, (err: ServiceError | null, res: T) =>
-        err ? reject(new RegistryCallError(err.code, err.details || err.message, method)) : resolve(res),
+        err ? reject(this.callError(err, method)) : resolve(res),
       );
     });
+  }
+
+  /** The registry's own refusals pass through as they are; transport failures say which registry could not be reached. */
+  private callError(err: ServiceError, method: string): RegistryCallError {
+    const details = err.details || err.message;
+    const transport = (err.code === status.UNAVAILABLE && !details.startsWith("the registry's store")) || err.code === status.DEADLINE_EXCEEDED;
+    return new RegistryCallError(err.code, transport ? `cannot reach the registry at ${this.address}: ${details}` : details, method);
   }
 
   // public
@@ -128,9 +137,47 @@ export class RegistryClient {
       if (!done) { done = true; onEnd(err); }
     };
     stream.on('data', onResponse);
-    stream.on('error', (err: ServiceError) => finish(new RegistryCallError(err.code, err.details || err.message, 'Watch')));
+    stream.on('error', (err: ServiceError) => finish(this.callError(err, 'Watch')));
     stream.on('end', () => finish(null));
     return { cancel: () => { done = true; stream.cancel(); } };
+  }
+
+  /**
+   * Follows the registry for as long as the caller wants: re-opens the watch
+   * after any failure (registry restarted, network gone) from the last
+   * revision received, so changes arrive without gaps or repeats. A response
+   * with `snapshot` set replaces the whole state.
+   */
+  follow(fromRevision: number, onResponse: (response: WatchResponse) => void, onRetry?: (err: RegistryCallError | null, delayMs: number) => void): { cancel(): void } {
+    let last = fromRevision;
+    let failures = 0;
+    let current: { cancel(): void } | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let cancelled = false;
+    const open = (): void => {
+      current = this.watch(
+        last,
+        (response) => {
+          failures = 0;
+          last = response.revision;
+          onResponse(response);
+        },
+        (err) => {
+          if (cancelled) return;
+          const delay = Math.min(5000, 100 * 2 ** failures++);
+          onRetry?.(err, delay);
+          timer = setTimeout(open, delay);
+        },
+      );
+    };
+    open();
+    return {
+      cancel: () => {
+        cancelled = true;
+        if (timer) clearTimeout(timer);
+        current?.cancel();
+      },
+    };
   }
 
   // node
@@ -157,6 +204,7 @@ export class RegistryClient {
   async listAuthorizations(): Promise<Authorization[]> {
     return (await this.call<{ authorizations: Authorization[] }>('ListAuthorizations', {})).authorizations;
   }
+  async removeNode(name: string): Promise<string[]> { return (await this.call<{ released: string[] }>('RemoveNode', { name })).released; }
   addAuthorization(req: { prefix: string; maxLength?: number; originAsn: number; plane: string }): Promise<Authorization> {
     return this.call('AddAuthorization', { maxLength: 0, ...req });
   }

@@ -8,6 +8,8 @@ describe('credentials', () => {
     expect(parseCredential(formatCredential({ kind: 'node', node: 'lab-1', secret }))).toEqual({ kind: 'node', node: 'lab-1', secret });
     expect(parseCredential('gnadmin.')).toBeNull();
     expect(parseCredential('gnnode.only-two')).toBeNull();
+    expect(parseCredential('gnnode.../admin.x')).toBeNull();
+    expect(parseCredential('gnnode.Lab/1.x')).toBeNull();
     expect(parseCredential('Bearer x')).toBeNull();
   });
 

@@ -34,6 +34,8 @@ export function formatCredential(credential: Credential): string {
 export function parseCredential(text: string): Credential | null {
   const parts = text.trim().split('.');
   if (parts[0] === ADMIN && parts.length === 2 && parts[1]) return { kind: 'admin', secret: parts[1] };
-  if (parts[0] === NODE && parts.length === 3 && parts[1] && parts[2]) return { kind: 'node', node: parts[1], secret: parts[2] };
+  if (parts[0] === NODE && parts.length === 3 && /^[a-z0-9-]{1,32}$/.test(parts[1]!) && parts[2]) {
+    return { kind: 'node', node: parts[1]!, secret: parts[2] };
+  }
   return null;
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
@@ -9,7 +9,8 @@ import { createLogger, type Logger } from '../common/log.js';
 /**
  * Runs Debian's real `etcd` binary as a child process on loopback ports: the
  * registry's managed single-member store, and the members of the local
- * clusters that the tests build. No TLS: it listens on 127.0.0.1 only.
+ * clusters that the tests build. It listens on 127.0.0.1 only; clients
+ * speak TLS to it if `tls` is given (peers never do).
  */
 
 export interface EtcdMemberOptions {
@@ -19,6 +20,8 @@ export interface EtcdMemberOptions {
   peerPort: number;
   /** "a=http://127.0.0.1:p1,b=..." for a cluster; this member alone if absent. */
   initialCluster?: string;
+  /** Serve clients over TLS; with `clientCaFile`, also demand client certificates signed by it. */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   binary?: string;
 }
 
@@ -33,7 +36,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * etcd's /health over plain HTTP. Over TLS etcd may demand a client
+ * certificate even there, so a listening port is taken as ready and the
+ * registry's own retries cover the rest.
+ */
 function healthy(clientUrl: string): Promise<boolean> {
+  const url = new URL(clientUrl);
+  if (url.protocol === 'https:') {
+    return new Promise((resolve) => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+  }
   return new Promise((resolve) => {
     const req = request(`${clientUrl}/health`, { timeout: 1000 }, (res) => {
       let body = '';
@@ -54,7 +72,7 @@ export class EtcdMember {
   private stderrTail = '';
 
   constructor(readonly options: EtcdMemberOptions) {
-    this.clientUrl = `http://127.0.0.1:${options.clientPort}`;
+    this.clientUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${options.clientPort}`;
   }
 
   get peerUrl(): string {
@@ -82,6 +100,8 @@ export class EtcdMember {
       '--auto-compaction-mode', 'revision',
       '--auto-compaction-retention', '100000',
       '--log-level', 'error',
+      ...(o.tls ? ['--cert-file', o.tls.certFile, '--key-file', o.tls.keyFile] : []),
+      ...(o.tls?.clientCaFile ? ['--client-cert-auth', '--trusted-ca-file', o.tls.clientCaFile] : []),
     ];
     const child = spawn(o.binary ?? 'etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -111,4 +111,38 @@ it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd ret
   expect(view.organizations.map((o) => o.name).sort()).toEqual(['back', 'pre', 'uni-a']);
   // The watch opened before the outage resumes by itself.
   await waitFor(() => orgSeen(sink, 'back'), 30_000);
+});
+
+/** Pids of the etcd processes this test process started whose data directory is under `dir`. */
+function etcdChildrenUnder(dir: string): number[] {
+  const children = readdirSync('/proc/self/task').flatMap((task) => {
+    try {
+      return readFileSync(`/proc/self/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.startsWith(dir));
+    } catch {
+      return false;
+    }
+  });
+}
+
+it('restarts its managed etcd when it dies, and serves again', async () => {
+  const t = await startLocalRegistry();
+  cleanups.push(() => t.close());
+  await t.admin.createOrganization({ name: 'uni-a' });
+  const [pid] = etcdChildrenUnder(t.state.dir);
+  expect(pid).toBeGreaterThan(0);
+  process.kill(pid!, 'SIGKILL');
+  await eventually(async () => {
+    const [again] = etcdChildrenUnder(t.state.dir);
+    if (!again || again === pid) throw new Error('not restarted yet');
+  }, 15_000);
+  await eventually(() => t.admin.createOrganization({ name: 'after-crash' }), 20_000);
+  const names = (await t.admin.listOrganizations()).map((o) => o.name).sort();
+  expect(names).toEqual(['after-crash', 'uni-a']);
 });

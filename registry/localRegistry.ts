@@ -7,6 +7,7 @@ import { RegistryClient } from './client.js';
 import { EtcdMember, freePort } from './etcdProcess.js';
 import { runRegistry, type RunningRegistry } from './serve.js';
 import { initState, type RegistryState } from './state.js';
+import type { EtcdTls } from './store.js';
 
 /**
  * A real registry (real etcd, real TLS gRPC) on loopback, in a temporary state
@@ -22,15 +23,30 @@ export interface LocalRegistry {
   close(): Promise<void>;
 }
 
-export async function startLocalRegistry(options: { pools?: Pools; etcd?: string[]; state?: RegistryState; keyPrefix?: string; name?: string } = {}): Promise<LocalRegistry> {
+export interface LocalRegistryOptions {
+  pools?: Pools;
+  /** etcd endpoints; a managed etcd in the state directory if absent. */
+  etcd?: string[];
+  etcdTls?: EtcdTls;
+  /** Serve an existing mesh (another process's state) instead of creating one. */
+  state?: RegistryState;
+  keyPrefix?: string;
+  name?: string;
+  port?: number;
+}
+
+export async function startLocalRegistry(options: LocalRegistryOptions = {}): Promise<LocalRegistry> {
   const dir = options.state ? options.state.dir : mkdtempSync(join(tmpdir(), 'gn-registry-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const address = `127.0.0.1:${port}`;
   const state = options.state
     ? { ...options.state, address }
     : await initState(dir, { name: options.name ?? 'testmesh', pools: options.pools ?? DEFAULT_POOLS, address });
   const registry = await runRegistry(state, {
-    listen: address, ...(options.etcd ? { etcd: options.etcd } : {}), ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    listen: address,
+    ...(options.etcd ? { etcd: options.etcd } : {}),
+    ...(options.etcdTls ? { etcdTls: options.etcdTls } : {}),
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
   });
   const clients: RegistryClient[] = [];
   const client = (credential?: string): RegistryClient => {

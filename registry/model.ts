@@ -4,6 +4,11 @@
  * 64-bit numbers as JS numbers). The same shapes are stored in etcd as JSON.
  */
 
+/** Record time stamps: RFC 3339 in UTC. */
+export function timestamp(): string {
+  return new Date().toISOString();
+}
+
 export type Plane = 'production' | 'experimental';
 export const PLANES: readonly Plane[] = ['production', 'experimental'];
 

@@ -177,6 +177,19 @@ describe('node calls', () => {
   });
 });
 
+describe('node removal by the administrator', () => {
+  it('removes a node with everything it holds; its credential stops working', async () => {
+    const { client, res } = await joinNode('uni-a');
+    const released = await t.admin.removeNode(res.node.name);
+    expect(released.sort()).toEqual(res.allocations.map((a) => a.prefix).sort());
+    expect((await t.admin.listNodes()).some((n) => n.node.name === res.node.name)).toBe(false);
+    await expectRefusal(client.updateEndpoints([]), status.UNAUTHENTICATED, /not valid/);
+    await expectRefusal(t.admin.removeNode(res.node.name), status.NOT_FOUND, /does not exist/);
+    await expectRefusal(t.admin.removeNode('Bad Name'), status.INVALID_ARGUMENT, /^name:/);
+    await expectRefusal(client.removeNode('x'), status.UNAUTHENTICATED, /not valid/);
+  });
+});
+
 describe('experiments and authorizations', () => {
   it('creates an experiment with its own experimental space, ASN, limits and authorizations', async () => {
     const host = await joinNode('uni-a');
@@ -213,6 +226,17 @@ describe('experiments and authorizations', () => {
     expect((await t.admin.listExperiments()).find((e) => e.name === 'bgp-fuzz')?.state).toBe('stopped');
   });
 
+  it('stops experiments past their expiry, with an audit entry, and will not restart them', async () => {
+    await t.admin.createExperiment({ name: 'short', owner: 'lab-b', durationSeconds: 1 });
+    expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await t.registry.service.experiments.stopExpired()).toContain('short');
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'short')?.state).toBe('stopped');
+    expect((await t.admin.listAuditLog('short')).map((e) => e.event)).toEqual(['expired']);
+    expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
+    await expectRefusal(t.admin.setExperimentState('short', 'active'), status.FAILED_PRECONDITION, /expired at/);
+  });
+
   it('adds authorizations only inside the pools of their plane', async () => {
     const mesh = await t.admin.getMesh();
     const added = await t.admin.addAuthorization({ prefix: '10.96.200.0/24', maxLength: 26, originAsn: 4_200_000_001, plane: 'experimental' });
@@ -222,5 +246,26 @@ describe('experiments and authorizations', () => {
     await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.1/24', originAsn: 1, plane: 'experimental' }), status.INVALID_ARGUMENT, /^prefix: .*host bits/);
     await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', maxLength: 20, originAsn: 1, plane: 'experimental' }), status.INVALID_ARGUMENT, /^max_length/);
     await expectRefusal(t.admin.addAuthorization({ prefix: '10.96.200.0/24', originAsn: 1, plane: 'both' }), status.INVALID_ARGUMENT, /^plane/);
+  });
+});
+
+describe('metrics', () => {
+  it('counts calls by method and status on /metrics', async () => {
+    const { startMetricsServer } = await import('./metrics.js');
+    const { freePort } = await import('./etcdProcess.js');
+    const listen = `127.0.0.1:${await freePort()}`;
+    const server = await startMetricsServer(listen);
+    try {
+      await expectRefusal(t.admin.createOrganization({ name: 'uni-a' }), status.ALREADY_EXISTS, /already exists/);
+      const text = await (await fetch(`http://${listen}/metrics`)).text();
+      const count = (method: string, code: string): number =>
+        Number(new RegExp(`garagenet_registry_calls_total\\{method="${method}",code="${code}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      expect(count('CreateOrganization', 'ALREADY_EXISTS')).toBeGreaterThanOrEqual(1);
+      expect(count('Join', 'OK')).toBeGreaterThanOrEqual(5);
+      expect(text).toMatch(/garagenet_registry_watch_batches_total \d+/);
+      expect((await fetch(`http://${listen}/other`)).status).toBe(404);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
 } from '@grpc/grpc-js';
 import { createLogger } from '../common/log.js';
 import { parseCredential } from './credentials.js';
+import { metrics } from './metrics.js';
 import type { WatchResponse } from './model.js';
 import { registryServiceDefinition } from './proto.js';
 import { permissionDenied, toRpcError, unauthenticated } from './rpcError.js';
@@ -18,6 +19,9 @@ import { WatchHub } from './watchHub.js';
 
 type Access = 'public' | 'admin' | 'node' | 'member';
 type Handler = (request: any, caller: Caller) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Responses queued on one Watch stream before it is cut as too slow. */
+const MAX_QUEUED_RESPONSES = 10_000;
 
 export interface RunningServer {
   port: number;
@@ -57,9 +61,13 @@ export async function startServer(
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
       identify(call.metadata, access)
         .then((caller) => handler(call.request, caller))
-        .then((response) => callback(null, response))
+        .then((response) => {
+          metrics.calls.inc({ method: name, code: 'OK' });
+          callback(null, response);
+        })
         .catch((err: unknown) => {
           const rpc = toRpcError(err);
+          metrics.calls.inc({ method: name, code: status[rpc.code] });
           if (rpc.code === status.INTERNAL || rpc.code === status.UNAVAILABLE) log.error({ call: name, err }, 'call failed');
           callback({ code: rpc.code, details: rpc.message });
         });
@@ -69,14 +77,27 @@ export async function startServer(
   function watch(call: ServerWritableStream<{ fromRevision: number }, Buffer>): void {
     let unsubscribe: (() => void) | null = null;
     let ended = false;
+    metrics.watchStreams.inc();
     const end = (): void => {
+      if (ended) return;
       ended = true;
+      metrics.watchStreams.dec();
       unsubscribe?.();
     };
     call.on('cancelled', end);
     call.on('close', end);
+    const send = (bytes: Buffer): void => {
+      if (ended) return;
+      // A stream that stops reading must not hold the registry's memory: cut it; it resumes from its revision.
+      if (call.writableLength > MAX_QUEUED_RESPONSES) {
+        end();
+        call.emit('error', { code: status.RESOURCE_EXHAUSTED, details: 'watch stream fell too far behind; watch again from your last revision' });
+        return;
+      }
+      call.write(bytes);
+    };
     identify(call.metadata, 'member')
-      .then(() => hub.subscribe(call.request.fromRevision, (bytes) => void call.write(bytes)))
+      .then(() => hub.subscribe(call.request.fromRevision, send))
       .then((stop) => {
         unsubscribe = stop;
         if (ended) stop();
@@ -96,25 +117,26 @@ export async function startServer(
     RotateKey: unary('RotateKey', 'node', (r, c) => s.rotateKey(c, r.publicKey)),
     KeepAlive: unary('KeepAlive', 'node', (r, c) => s.keepAlive(c, r.ttlSeconds)),
     Leave: unary('Leave', 'node', async (_r, c) => ({ released: await s.leave(c) })),
-    AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.appendAuditLog(c, r)),
+    AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.experiments.appendAuditLog(c, r)),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
-    ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: (await s.publicView()).organizations })),
+    ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),
     CreateInvitation: unary('CreateInvitation', 'admin', (r) => s.createInvitation(r)),
     ListInvitations: unary('ListInvitations', 'admin', async () => ({ invitations: await s.listInvitations() })),
-    ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: (await s.publicView()).nodes })),
-    ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: (await s.publicView()).allocations })),
-    ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: (await s.publicView()).authorizations })),
+    ListNodes: unary('ListNodes', 'admin', async () => ({ nodes: await s.listNodes() })),
+    ListAllocations: unary('ListAllocations', 'admin', async () => ({ allocations: await s.listAllocations() })),
+    ListAuthorizations: unary('ListAuthorizations', 'admin', async () => ({ authorizations: await s.listAuthorizations() })),
+    RemoveNode: unary('RemoveNode', 'admin', async (r) => ({ released: await s.removeNode(r.name) })),
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
-    CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.createExperiment(r)),
-    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: (await s.publicView()).experiments })),
-    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.setExperimentState(r)),
-    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.listAuditLog(r.experiment) })),
+    CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.experiments.create(r)),
+    ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.experiments.list() })),
+    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.experiments.setState(r)),
+    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.experiments.listAuditLog(r.experiment) })),
   };
 
   // Watch responses are encoded once by the hub; the stream writes those bytes as they are.
   const serviceDef = { ...definition, Watch: { ...watchDef, responseSerialize: (bytes: Buffer) => bytes } };
-  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  const server = new Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_receive_message_length': 1024 * 1024 });
   server.addService(serviceDef, implementation);
   const credentials = ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.keyPem), cert_chain: Buffer.from(options.certPem) }], false);
   const port = await new Promise<number>((resolve, reject) =>

@@ -2,19 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { addressBits, formatPrefix, prefixContains } from '../common/prefix.js';
 import { AddressPlan } from './addressPlan.js';
-import { claimSlots, type Op } from './allocation.js';
+import { claimSlots } from './allocation.js';
 import { formatCredential, hashSecret, newSecret, secretMatches } from './credentials.js';
 import { encodeJoinString } from './joinString.js';
 import type {
-  Allocation, AuditEntry, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView,
+  Allocation, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView,
   Organization, Plane, Presence, PublicView, StoredInvitation,
 } from './model.js';
-import { EXPERIMENT_STATES, PLANES } from './model.js';
+import { PLANES, timestamp } from './model.js';
+import { Experiments } from './experiments.js';
 import { PresenceKeeper } from './presence.js';
 import {
   alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated,
 } from './rpcError.js';
-import type { Store } from './store.js';
+import type { Store, StoredValue } from './store.js';
 import { checkEndpoints, checkName, checkPrefix, checkPublicKey, checkRange } from './validate.js';
 
 /** Who is calling, as established by the server from the request's credential. */
@@ -22,13 +23,6 @@ export type Caller = { kind: 'admin' } | { kind: 'node'; node: string } | { kind
 
 const DAY = 86_400;
 
-function now(): string {
-  return new Date().toISOString();
-}
-
-function json(value: unknown): string {
-  return JSON.stringify(value);
-}
 
 /**
  * The registry's calls as plain async methods over the store: validation,
@@ -38,6 +32,8 @@ function json(value: unknown): string {
 export class RegistryService {
   readonly plan: AddressPlan;
   readonly presence: PresenceKeeper;
+  readonly experiments: Experiments;
+  private adminHash: string | null = null;
 
   constructor(
     private readonly store: Store,
@@ -46,6 +42,7 @@ export class RegistryService {
   ) {
     this.plan = new AddressPlan(mesh);
     this.presence = new PresenceKeeper(store);
+    this.experiments = new Experiments(store, this.plan, mesh);
   }
 
   private get keys(): Store['keys'] {
@@ -63,9 +60,10 @@ export class RegistryService {
     return node;
   }
 
+  /** The administrator credential never changes after init, so its hash is held in memory (set by bootstrap). */
   async authenticateAdmin(secret: string): Promise<void> {
-    const stored = await this.store.get<{ hash: string }>(this.keys.adminHash);
-    if (!stored || !secretMatches(secret, stored.value.hash)) throw unauthenticated('administrator credential is not valid');
+    this.adminHash ??= (await this.store.get<{ hash: string }>(this.keys.adminHash))?.value.hash ?? null;
+    if (!this.adminHash || !secretMatches(secret, this.adminHash)) throw unauthenticated('administrator credential is not valid');
   }
 
   // ------------------------------------------------------------ public
@@ -94,6 +92,28 @@ export class RegistryService {
     return view;
   }
 
+  /** Nodes with their online state, read from their own prefixes only. */
+  async listNodes(): Promise<NodeView[]> {
+    const [nodes, presence] = await Promise.all([
+      this.store.list<Node>(this.keys.node('')),
+      this.store.list<Presence>(this.keys.presence('')),
+    ]);
+    const online = new Map(presence.map((p) => [p.node, p]));
+    return nodes.map((node) => this.nodeView(node, online.get(node.name)));
+  }
+
+  listOrganizations(): Promise<Organization[]> {
+    return this.store.list<Organization>(this.keys.org(''));
+  }
+
+  listAllocations(): Promise<Allocation[]> {
+    return this.store.list<Allocation>(this.keys.allocation(''));
+  }
+
+  listAuthorizations(): Promise<Authorization[]> {
+    return this.store.list<Authorization>(this.keys.authorization(''));
+  }
+
   private nodeView(node: Node, presence: Presence | undefined): NodeView {
     return { node, online: presence !== undefined, onlineSince: presence?.onlineSince ?? '' };
   }
@@ -113,12 +133,30 @@ export class RegistryService {
     }
     const invitation = stored.value;
     this.checkInvitationUsable(invitation);
-    const name = req.name || `${invitation.organization}-${randomBytes(3).toString('hex')}`;
-    const credentialSecret = newSecret();
-    const at = now();
-    let built: { node: Node; allocations: Allocation[]; authorizations: Authorization[] } | null = null;
+    // A generated name may (rarely) be taken already: then draw another.
+    for (let attempt = 0; ; attempt++) {
+      const name = req.name || `${invitation.organization.slice(0, 23)}-${randomBytes(4).toString('hex')}`;
+      try {
+        return await this.joinAs(name, stored, req);
+      } catch (err) {
+        if (req.name || attempt >= 3 || !(err instanceof RpcError && err.code === status.ALREADY_EXISTS)) throw err;
+      }
+    }
+  }
 
-    const { revision } = await claimSlots(this.store, {
+  private async joinAs(
+    name: string,
+    stored: StoredValue<StoredInvitation>,
+    req: { publicKey: string; endpoints: string[] },
+  ): Promise<JoinResponse> {
+    const invitation = stored.value;
+    const credentialSecret = newSecret();
+    const at = timestamp();
+    // Pure in the slots, so the records written and the records returned are the same.
+    const build = ([slot, asnSlot]: number[]): ReturnType<RegistryService['buildNode']> =>
+      this.buildNode({ name, organization: invitation.organization, publicKey: req.publicKey, endpoints: req.endpoints, slot: slot!, asn: this.plan.asnForSlot(asnSlot!), at });
+
+    const { slots, revision } = await claimSlots(this.store, {
       claims: [
         { kind: 'node', capacity: this.plan.nodeCapacity, pool: `node address space (production ${this.mesh.productionV4})` },
         { kind: 'asn', capacity: this.plan.asnCapacity, pool: `ASN pool ${this.mesh.asnFirst}-${this.mesh.asnLast}` },
@@ -136,23 +174,22 @@ export class RegistryService {
           refuse: () => { throw alreadyExists(`node "${name}"`, 'choose another name'); },
         },
       ],
-      writes: ([slot, asnSlot]) => {
-        built = this.buildNode({ name, organization: invitation.organization, publicKey: req.publicKey, endpoints: req.endpoints, slot: slot!, asn: this.plan.asnForSlot(asnSlot!), at });
+      writes: (claimed) => {
+        const built = build(claimed);
         const used: StoredInvitation = { ...invitation, usedBy: name, usedAt: at };
         return [
-          this.put(this.keys.slot('node', slot!), { holder: name }),
-          this.put(this.keys.slot('asn', asnSlot!), { holder: `node/${name}` }),
-          this.put(this.keys.node(name), built.node),
-          this.put(this.keys.nodeHash(name), { hash: hashSecret(credentialSecret) }),
-          this.put(this.keys.invitation(invitation.id), used),
-          ...built.allocations.map((a) => this.put(this.keys.allocation(a.id), a)),
-          ...built.authorizations.map((a) => this.put(this.keys.authorization(a.id), a)),
+          this.store.putJson(this.keys.slot('node', claimed[0]!), { holder: name }),
+          this.store.putJson(this.keys.slot('asn', claimed[1]!), { holder: `node/${name}` }),
+          this.store.putJson(this.keys.node(name), built.node),
+          this.store.putJson(this.keys.nodeHash(name), { hash: hashSecret(credentialSecret) }),
+          this.store.putJson(this.keys.invitation(invitation.id), used),
+          ...built.allocations.map((a) => this.store.putJson(this.keys.allocation(a.id), a)),
+          ...built.authorizations.map((a) => this.store.putJson(this.keys.authorization(a.id), a)),
         ];
       },
     });
-    const result = built as unknown as { node: Node; allocations: Allocation[]; authorizations: Authorization[] };
     return {
-      ...result,
+      ...build(slots),
       credential: formatCredential({ kind: 'node', node: name, secret: credentialSecret }),
       mesh: this.mesh,
       revision,
@@ -200,10 +237,10 @@ export class RegistryService {
     for (let attempt = 0; attempt < 10; attempt++) {
       const current = await this.store.get<Node>(this.keys.node(node));
       if (!current) throw notFound(`node "${node}"`);
-      const next = { ...change(current.value), updatedAt: now() };
+      const next = { ...change(current.value), updatedAt: timestamp() };
       const res = await this.store.etcd
         .if(this.keys.node(node), 'Mod', '==', current.modRevision)
-        .then(this.put(this.keys.node(node), next))
+        .then(this.store.putJson(this.keys.node(node), next))
         .commit();
       if (res.succeeded) return next;
     }
@@ -231,9 +268,13 @@ export class RegistryService {
     return this.presence.keepAlive(node, ttlSeconds);
   }
 
-  /** Removes the node and everything it holds, in one transaction. */
   async leave(caller: Caller): Promise<string[]> {
-    const name = this.requireNode(caller);
+    return this.removeNode(this.requireNode(caller));
+  }
+
+  /** Removes a node and everything it holds (its own Leave, or an administrator's RemoveNode), in one transaction. */
+  async removeNode(name: string): Promise<string[]> {
+    checkName('name', name);
     const current = await this.store.get<Node>(this.keys.node(name));
     if (!current) throw notFound(`node "${name}"`);
     const allocations = (await this.store.list<Allocation>(`${this.keys.pub}alloc/node.${name}.`)).filter((a) => a.holder === name);
@@ -251,24 +292,9 @@ export class RegistryService {
         ...authorizations.map((a) => etcd.delete().key(this.keys.authorization(a.id))),
       )
       .commit();
-    if (!res.succeeded) throw new RpcError(status.ABORTED, `node "${name}" changed while leaving; try again`);
+    if (!res.succeeded) throw new RpcError(status.ABORTED, `node "${name}" changed while being removed; try again`);
     this.presence.forget(name);
     return allocations.map((a) => a.prefix);
-  }
-
-  async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
-    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
-    checkName('experiment', req.experiment);
-    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.event)) throw invalidArgument('event', `"${req.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
-    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
-    const experiment = await this.store.get<Experiment>(this.keys.experiment(req.experiment));
-    if (!experiment) throw notFound(`experiment "${req.experiment}"`);
-    if (caller.kind === 'node' && experiment.value.node !== caller.node) {
-      throw permissionDenied(`node "${caller.node}" does not host experiment "${req.experiment}"`);
-    }
-    const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: now() };
-    await this.store.etcd.put(`${this.keys.audit(req.experiment)}${entry.at}-${randomBytes(4).toString('hex')}`).value(json(entry)).exec();
-    return entry;
   }
 
   // ------------------------------------------------------------ admin calls
@@ -276,8 +302,8 @@ export class RegistryService {
   async createOrganization(req: { name: string; description: string }): Promise<Organization> {
     checkName('name', req.name);
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const org: Organization = { name: req.name, description: req.description, createdAt: now() };
-    const res = await this.store.etcd.if(this.keys.org(req.name), 'Create', '==', 0).then(this.put(this.keys.org(req.name), org)).commit();
+    const org: Organization = { name: req.name, description: req.description, createdAt: timestamp() };
+    const res = await this.store.etcd.if(this.keys.org(req.name), 'Create', '==', 0).then(this.store.putJson(this.keys.org(req.name), org)).commit();
     if (!res.succeeded) throw alreadyExists(`organization "${req.name}"`);
     return org;
   }
@@ -294,7 +320,7 @@ export class RegistryService {
     const stored: StoredInvitation = { ...invitation, secretHash: hashSecret(secret) };
     const res = await this.store.etcd
       .if(this.keys.org(req.organization), 'Create', '>', 0)
-      .then(this.put(this.keys.invitation(invitation.id), stored))
+      .then(this.store.putJson(this.keys.invitation(invitation.id), stored))
       .commit();
     if (!res.succeeded) throw notFound(`organization "${req.organization}"`, 'add it with `garagenet registry org add`');
     const joinString = encodeJoinString({ registry: this.identity.address, pin: this.identity.pin, invitation: invitation.id, secret });
@@ -304,12 +330,6 @@ export class RegistryService {
   async listInvitations(): Promise<Invitation[]> {
     const stored = await this.store.list<StoredInvitation>(this.keys.invitations);
     return stored.map(({ secretHash: _hash, ...invitation }) => invitation);
-  }
-
-  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
-    checkName('experiment', experiment);
-    if (!(await this.store.get(this.keys.experiment(experiment)))) throw notFound(`experiment "${experiment}"`);
-    return this.store.list<AuditEntry>(this.keys.audit(experiment));
   }
 
   async addAuthorization(req: { prefix: string; maxLength: number; originAsn: number; plane: string }): Promise<Authorization> {
@@ -323,100 +343,16 @@ export class RegistryService {
     const maxLength = req.maxLength ? checkRange('max_length', req.maxLength, prefix.length, addressBits(prefix.family)) : prefix.length;
     checkRange('origin_asn', req.originAsn, 1, 4_294_967_294);
     const auth: Authorization = {
-      id: `manual.${randomBytes(6).toString('hex')}`, prefix: formatPrefix(prefix), maxLength, originAsn: req.originAsn, plane, holder: '', createdAt: now(),
+      id: `manual.${randomBytes(6).toString('hex')}`, prefix: formatPrefix(prefix), maxLength, originAsn: req.originAsn, plane, holder: '', createdAt: timestamp(),
     };
-    await this.store.etcd.put(this.keys.authorization(auth.id)).value(json(auth)).exec();
+    await this.store.putJson(this.keys.authorization(auth.id), auth).exec();
     return auth;
-  }
-
-  async createExperiment(req: {
-    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string;
-  }): Promise<Experiment> {
-    checkName('name', req.name);
-    checkName('owner', req.owner);
-    if (req.node) checkName('node', req.node);
-    if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 10;
-    const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
-    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 60, 365 * DAY) : 7 * DAY;
-    const at = now();
-    let experiment: Experiment | null = null;
-    const guards = [
-      {
-        key: this.keys.org(req.owner), target: 'Create' as const, value: 0,
-        refuse: () => { throw notFound(`organization "${req.owner}"`); },
-      },
-      {
-        key: this.keys.experiment(req.name), target: 'Create' as const, value: 0,
-        refuse: () => { throw alreadyExists(`experiment "${req.name}"`); },
-      },
-    ];
-    // The owner must exist: guard "Create == its create revision" needs that revision first.
-    const owner = await this.store.etcd.get(this.keys.org(req.owner)).exec();
-    const ownerKv = owner.kvs[0];
-    if (!ownerKv) throw notFound(`organization "${req.owner}"`);
-    guards[0]!.value = Number(ownerKv.create_revision);
-    if (req.node) {
-      const node = await this.store.etcd.get(this.keys.node(req.node)).exec();
-      const nodeKv = node.kvs[0];
-      if (!nodeKv) throw notFound(`node "${req.node}"`);
-      guards.push({ key: this.keys.node(req.node), target: 'Create', value: Number(nodeKv.create_revision), refuse: () => { throw notFound(`node "${req.node}"`); } });
-    }
-    await claimSlots(this.store, {
-      claims: [
-        { kind: 'experiment', capacity: this.plan.experimentCapacity, pool: `experimental pool ${this.mesh.experimentalV4}` },
-        { kind: 'asn', capacity: this.plan.asnCapacity, pool: `ASN pool ${this.mesh.asnFirst}-${this.mesh.asnLast}` },
-      ],
-      guards,
-      writes: ([slot, asnSlot]) => {
-        const site = this.plan.site('experimental', slot!);
-        const asn = this.plan.asnForSlot(asnSlot!);
-        experiment = {
-          name: req.name, owner: req.owner, description: req.description, asn, prefixes: [site.v4, site.v6], maxPrefixes,
-          maxUpdatesPerMinute: maxUpdates, expiresAt: new Date(Date.now() + duration * 1000).toISOString(), state: 'active',
-          node: req.node, slot: slot!, createdAt: at, updatedAt: at,
-        };
-        const spaces = [['v4', site.v4], ['v6', site.v6]] as const;
-        return [
-          this.put(this.keys.slot('experiment', slot!), { holder: req.name }),
-          this.put(this.keys.slot('asn', asnSlot!), { holder: `experiment/${req.name}` }),
-          this.put(this.keys.experiment(req.name), experiment),
-          ...spaces.flatMap(([family, prefix]) => {
-            const id = `experiment.${req.name}.${family}`;
-            const allocation: Allocation = { id, prefix, plane: 'experimental', holderKind: 'experiment', holder: req.name, purpose: 'experiment', createdAt: at };
-            // Researchers may announce more specifics of their space, down to /28 and /124... but only from their ASN.
-            const maxLength = family === 'v4' ? 28 : 124;
-            const auth: Authorization = { id, prefix, maxLength, originAsn: asn, plane: 'experimental', holder: req.name, createdAt: at };
-            return [this.put(this.keys.allocation(id), allocation), this.put(this.keys.authorization(id), auth)];
-          }),
-        ];
-      },
-    });
-    return experiment as unknown as Experiment;
-  }
-
-  async setExperimentState(req: { name: string; state: string }): Promise<Experiment> {
-    checkName('name', req.name);
-    if (!(EXPERIMENT_STATES as readonly string[]).includes(req.state)) {
-      throw invalidArgument('state', `"${req.state}" is not one of ${EXPERIMENT_STATES.join(', ')}`);
-    }
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.store.get<Experiment>(this.keys.experiment(req.name));
-      if (!current) throw notFound(`experiment "${req.name}"`);
-      const next: Experiment = { ...current.value, state: req.state as Experiment['state'], updatedAt: now() };
-      const res = await this.store.etcd.if(this.keys.experiment(req.name), 'Mod', '==', current.modRevision).then(this.put(this.keys.experiment(req.name), next)).commit();
-      if (res.succeeded) return next;
-    }
-    throw new RpcError(status.ABORTED, `experiment "${req.name}" is being changed concurrently; try again`);
   }
 
   // ------------------------------------------------------------ helpers
 
-  private put(key: string, value: unknown): Op {
-    return this.store.etcd.put(key).value(json(value));
-  }
-
-  private requireNode(caller: Caller): string {
+  /** The node a node call acts on: always the caller's own. */
+  requireNode(caller: Caller): string {
     if (caller.kind === 'node') return caller.node;
     if (caller.kind === 'admin') throw permissionDenied('this call changes a node\'s own records: use that node\'s credential');
     throw unauthenticated('a node credential is needed');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Etcd3, type IOptions } from 'etcd3';
+import { Etcd3, type IOptions, type PutBuilder } from 'etcd3';
+import { UserError } from '../common/errors.js';
 import { KeyLayout } from './keys.js';
 
 /**
@@ -13,6 +14,8 @@ export interface StoredValue<T> {
   modRevision: number;
 }
 
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
 type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
 
 /**
@@ -23,13 +26,39 @@ function watchBackoff(attempt = 0): WatchBackoff {
   return { duration: Math.min(2000, 100 * 2 ** attempt), next: () => watchBackoff(attempt + 1) } as WatchBackoff;
 }
 
-export function connectEtcd(endpoints: string[], options: { caFile?: string; callTimeoutMs?: number } = {}): Etcd3 {
+/** TLS to an etcd cluster: its CA, and the registry's client certificate if the cluster asks for one. */
+export interface EtcdTls {
+  caFile: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
+function readTlsFile(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UserError(`${option} ${file}: ${(err as Error).message}`, { hint: 'give a readable PEM file' });
+  }
+}
+
+export function connectEtcd(endpoints: string[], options: { tls?: EtcdTls; callTimeoutMs?: number } = {}): Etcd3 {
+  const tls = options.tls;
   const timeout = options.callTimeoutMs ?? 3000;
   return new Etcd3({
     hosts: endpoints,
     dialTimeout: timeout,
-    ...(options.caFile ? { credentials: { rootCertificate: readFileSync(options.caFile) } } : {}),
+    ...(tls
+      ? {
+          credentials: {
+            rootCertificate: readTlsFile('--etcd-ca', tls.caFile),
+            ...(tls.certFile ? { certChain: readTlsFile('--etcd-cert', tls.certFile) } : {}),
+            ...(tls.keyFile ? { privateKey: readTlsFile('--etcd-key', tls.keyFile) } : {}),
+          },
+        }
+      : {}),
     faultHandling: { watchBackoff: watchBackoff() },
+    // The whole public state of a large mesh is read in one range (about 3.5 kB per node).
+    grpcOptions: { 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
   });
 }
@@ -41,6 +70,11 @@ export class Store {
     const res = await this.etcd.get(key).exec();
     const kv = res.kvs[0];
     return kv ? { value: JSON.parse(kv.value.toString()) as T, modRevision: Number(kv.mod_revision) } : null;
+  }
+
+  /** A put of a JSON record: run it with `.exec()`, or pass it into a transaction. */
+  putJson(key: string, value: unknown): PutBuilder {
+    return this.etcd.put(key).value(JSON.stringify(value));
   }
 
   async list<T>(prefix: string): Promise<T[]> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
+import { freePort } from './etcdProcess.js';
 import type { WatchResponse } from './model.js';
 import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
 
@@ -129,3 +130,42 @@ it('reports a node offline once it stops keeping its lease alive', async () => {
   expect(view.nodes.find((n) => n.node.name === res.node.name)?.online).toBe(false);
   j.client.close();
 });
+
+it('a follower resumes exactly where it was when its registry process restarts', async () => {
+  // A third registry process on a fixed port, which we stop and start again.
+  const port = await freePort();
+  let c = await startLocalRegistry({ etcd: [etcd.url], state: a.state, port });
+  const follower = new RegistryClient(c.address, { certPem: a.state.certPem, credential: a.state.adminCredential });
+  const got: WatchResponse[] = [];
+  const retries: number[] = [];
+  const from = (await a.client().publicView()).revision;
+  const f = follower.follow(from, (r) => got.push(r), (_err, delay) => retries.push(delay));
+  try {
+    const names = Array.from({ length: 30 }, (_, i) => `restart-${i}`);
+    await a.admin.createOrganization({ name: names[0]! });
+    await waitUntil(() => orgNames(got).includes(names[0]!));
+    await c.close();
+    // Changes while the follower's registry is down, made through another process.
+    for (const name of names.slice(1, 20)) await a.admin.createOrganization({ name });
+    c = await startLocalRegistry({ etcd: [etcd.url], state: a.state, port });
+    for (const name of names.slice(20)) await a.admin.createOrganization({ name });
+    await waitUntil(() => orgNames(got).filter((n) => n.startsWith('restart-')).length >= names.length);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(got.some((r) => r.snapshot)).toBe(false);
+    expect(orgNames(got).filter((n) => n.startsWith('restart-'))).toEqual(names);
+    const revisions = got.map((r) => r.revision);
+    expect(new Set(revisions).size).toBe(revisions.length);
+  } finally {
+    f.cancel();
+    follower.close();
+    await c.close();
+  }
+});
+
+async function waitUntil(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,6 +1,7 @@
 import type { IWatchResponse, Watcher } from 'etcd3';
 import { createLogger, type Logger } from '../common/log.js';
 import type { KeyLayout } from './keys.js';
+import { metrics } from './metrics.js';
 import type { Change, WatchResponse } from './model.js';
 import type { Store } from './store.js';
 
@@ -10,7 +11,7 @@ import type { Store } from './store.js';
  * few ms at 1,000 watchers; 1,000 etcd watches reach seconds). Each etcd
  * revision becomes one WatchResponse, encoded once; every stream gets the
  * same bytes. A ring of recent batches lets a stream resume from its last
- * revision without gaps or repeats; older resumes get a fresh snapshot.
+ * revision without gaps or repeats; resumes older than the ring get a snapshot.
  */
 
 export type Encode = (response: WatchResponse) => Buffer;
@@ -59,11 +60,27 @@ export class WatchHub {
     return this.subscribers.size;
   }
 
+  /**
+   * Starts the one etcd watch a little in the past (as far as etcd still keeps
+   * history, up to the ring's size), so that a stream which was served by
+   * another registry process, or by this one before a restart, resumes here
+   * without gaps or repeats too.
+   */
   async start(): Promise<void> {
     const { revision } = await this.store.snapshot(this.store.keys.mesh);
-    this.revision = revision;
-    this.ringFloor = revision;
-    await this.watchFrom(revision + 1);
+    const from = Math.max(1, revision - this.ringSize);
+    this.revision = from - 1;
+    this.ringFloor = from - 1;
+    await this.watchFrom(from);
+  }
+
+  /** etcd no longer holds the history asked for: start at the present and answer older resumes with snapshots. */
+  private async restartAtPresent(): Promise<void> {
+    const { revision } = await this.store.snapshot(this.store.keys.mesh);
+    this.ring = [];
+    this.revision = Math.max(this.revision, revision);
+    this.ringFloor = this.revision;
+    await this.watchFrom(this.revision + 1);
   }
 
   private async watchFrom(startRevision: number): Promise<void> {
@@ -76,7 +93,8 @@ export class WatchHub {
       // A canceled watch (e.g. history compacted) is re-created after what we have delivered.
       this.log.error({ err: err.message }, 'etcd watch failed; re-creating it');
       void watcher.cancel().catch(() => undefined);
-      if (!this.closed) setTimeout(() => void this.watchFrom(this.revision + 1).catch((e: Error) => this.log.error({ err: e.message }, 'watch re-create failed')), 1000);
+      const again = /compacted/i.test(err.message) ? () => this.restartAtPresent() : () => this.watchFrom(this.revision + 1);
+      if (!this.closed) setTimeout(() => void again().catch((e: Error) => this.log.error({ err: e.message }, 'watch re-create failed')), 1000);
     });
   }
 
@@ -97,6 +115,7 @@ export class WatchHub {
   }
 
   private publish(batch: Batch): void {
+    metrics.watchBatches.inc();
     this.revision = batch.revision;
     this.ring.push(batch);
     if (this.ring.length > this.ringSize) this.ringFloor = this.ring.shift()!.revision;

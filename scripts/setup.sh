@@ -61,6 +61,8 @@ case "$job" in
   test)
     mkdir -p test-output
     status=0
+    echo "==> type-checking tests"
+    npm run typecheck || status=1
     for project in unit integration system; do
       echo "==> tests: $project"
       npx vitest run --project "$project" --passWithNoTests \

@@ -3,7 +3,7 @@ import { DEFAULT_STATE_DIR } from '../state.js';
 import { initCommand } from './init.js';
 import { meshCommand, readCommands } from './reads.js';
 import { serveCommand } from './serve.js';
-import { authorizationCommand, experimentCommand, inviteCommand, orgCommand } from './writes.js';
+import { authorizationCommand, experimentCommand, inviteCommand, nodeCommand, orgCommand } from './writes.js';
 
 /** `garagenet registry ...`: run the registry and administer it (a thin client of its gRPC API). */
 export function registryCommand(): Command {
@@ -15,6 +15,7 @@ export function registryCommand(): Command {
   registry.addCommand(serveCommand());
   registry.addCommand(inviteCommand());
   registry.addCommand(orgCommand());
+  registry.addCommand(nodeCommand());
   registry.addCommand(authorizationCommand());
   registry.addCommand(experimentCommand());
   registry.addCommand(meshCommand());

@@ -49,6 +49,21 @@ export function orgCommand(): Command {
   return org;
 }
 
+export function nodeCommand(): Command {
+  const node = new Command('node').description('nodes of the mesh');
+  node
+    .command('remove')
+    .description('remove a node and release everything it holds (its addresses, ASN, authorizations, credential)')
+    .argument('<name>')
+    .action(
+      action(async (name: string, _o: unknown, cmd: Command) => {
+        const released = await withAdmin(cmd, (c) => c.removeNode(name));
+        process.stdout.write(`node ${name} removed; released ${released.join(' ')}\n`);
+      }),
+    );
+  return node;
+}
+
 export function authorizationCommand(): Command {
   const auth = new Command('authorization').description('route authorizations (like RPKI ROAs)');
   auth

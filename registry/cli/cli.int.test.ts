@@ -1,0 +1,111 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { RegistryClient } from '../client.js';
+import { freePort } from '../etcdProcess.js';
+import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../localRegistry.js';
+import { runRegistry, type RunningRegistry } from '../serve.js';
+import { loadState } from '../state.js';
+import { registryCommand } from './index.js';
+
+// The `garagenet registry` verbs, run in-process against a real registry and etcd.
+
+let dir: string;
+let etcd: LocalEtcd;
+let running: RunningRegistry | null = null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gn-cli-'));
+  etcd = await startLocalEtcd();
+});
+
+afterAll(async () => {
+  await running?.close();
+  await etcd?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs one command line; returns what it printed and its exit code. */
+async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  process.exitCode = 0;
+  try {
+    const program = new Command('garagenet').exitOverride().addCommand(registryCommand());
+    await program.parseAsync(['node', 'garagenet', 'registry', '--state', join(dir, 'state'), ...args]);
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, err, code };
+}
+
+it('initializes a mesh, refusing overlapping pools without leaving files behind', async () => {
+  const bad = await run('--state', join(dir, 'bad'), 'init', '--name', 'm', '--experimental-v4', '10.64.0.0/16');
+  expect(bad.code).toBe(1);
+  expect(bad.err).toMatch(/^garagenet: pools productionV4 \(10\.64\.0\.0\/11\) and experimentalV4 \(10\.64\.0\.0\/16\) overlap/);
+  expect(existsSync(join(dir, 'bad', 'registry.json'))).toBe(false);
+
+  const port = await freePort();
+  const ok = await run('init', '--name', 'clitest', '--address', `127.0.0.1:${port}`, '--json');
+  expect(ok.code).toBe(0);
+  const result = JSON.parse(ok.out) as { mesh: { name: string; productionV4: string }; pin: string };
+  expect(result.mesh).toMatchObject({ name: 'clitest', productionV4: '10.64.0.0/11' });
+  expect(result.pin).toMatch(/^sha256:/);
+  const again = await run('init', '--name', 'clitest');
+  expect(again.err).toMatch(/already holds a registry/);
+
+  const state = loadState(join(dir, 'state'));
+  running = await runRegistry(state, { listen: state.address, etcd: [etcd.url] });
+});
+
+it('administers the mesh with every read verb available as JSON', async () => {
+  expect((await run('org', 'add', 'uni-a', '--description', 'University A')).out).toBe('organization uni-a added\n');
+  const orgs = JSON.parse((await run('org', 'list', '--json')).out) as { name: string }[];
+  expect(orgs.map((o) => o.name)).toEqual(['uni-a']);
+
+  const missing = await run('invite', '--org', 'nope');
+  expect(missing.code).toBe(1);
+  expect(missing.err).toMatch(/^garagenet: organization "nope" does not exist/);
+  expect((await run('invite', '--org', 'uni-a', '--expires', '1w')).err).toMatch(/--expires "1w" is not a duration/);
+
+  const invite = await run('invite', '--org', 'uni-a', '--expires', '2h');
+  const joinString = invite.out.trim();
+  expect(joinString).toMatch(/^gnjoin1\./);
+  const j = await RegistryClient.fromJoinString(joinString);
+  await j.client.join({ invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey(), name: 'lab-1' });
+  j.client.close();
+
+  const nodes = JSON.parse((await run('nodes', '--json')).out) as { node: { name: string }; online: boolean }[];
+  expect(nodes.map((n) => [n.node.name, n.online])).toEqual([['lab-1', false]]);
+  expect((await run('nodes')).out).toMatch(/^NAME\s+ORG\s+ASN/);
+  const allocations = JSON.parse((await run('allocations', '--json')).out) as { holder: string }[];
+  expect(allocations.filter((a) => a.holder === 'lab-1')).toHaveLength(6);
+  const invitations = JSON.parse((await run('invitations', '--json')).out) as { usedBy: string }[];
+  expect(invitations.map((i) => i.usedBy)).toEqual(['lab-1']);
+
+  const exp = JSON.parse((await run('experiment', 'create', 'e1', '--owner', 'uni-a', '--node', 'lab-1', '--max-prefixes', '3', '--json')).out) as {
+    asn: number; prefixes: string[]; maxPrefixes: number;
+  };
+  expect(exp.maxPrefixes).toBe(3);
+  expect((await run('experiment', 'create', 'e2', '--owner', 'uni-a', '--max-prefixes', 'many')).err).toMatch(/--max-prefixes "many"/);
+  const auths = JSON.parse((await run('authorizations', '--json')).out) as { holder: string; originAsn: number }[];
+  expect(auths.filter((a) => a.holder === 'e1').map((a) => a.originAsn)).toEqual([exp.asn, exp.asn]);
+  expect((await run('experiment', 'stop', 'e1')).out).toBe('experiment e1 stopped\n');
+  const experiments = JSON.parse((await run('experiments', '--json')).out) as { name: string; state: string }[];
+  expect(experiments.map((e) => [e.name, e.state])).toEqual([['e1', 'stopped']]);
+  expect(JSON.parse((await run('experiment', 'log', 'e1', '--json')).out)).toEqual([]);
+  expect((JSON.parse((await run('mesh', '--json')).out) as { name: string }).name).toBe('clitest');
+  const added = await run('authorization', 'add', '10.96.250.0/24', '--origin', 'AS4200000001', '--plane', 'experimental');
+  expect(added.out).toBe('authorized 10.96.250.0/24 le 24 from AS4200000001 in experimental\n');
+  expect((await run('node', 'remove', 'lab-1')).out).toMatch(/^node lab-1 removed; released (\S+ ){5}\S+\n$/);
+  expect(JSON.parse((await run('nodes', '--json')).out)).toEqual([]);
+  const again = await run('node', 'remove', 'lab-1');
+  expect([again.code, again.err]).toEqual([1, 'garagenet: node "lab-1" does not exist\n']);
+});

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import type { AddressPlan } from './addressPlan.js';
+import { claimSlots } from './allocation.js';
+import type { Allocation, AuditEntry, Authorization, Experiment, Mesh } from './model.js';
+import { EXPERIMENT_STATES, timestamp } from './model.js';
+import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpcError.js';
+import type { Caller } from './service.js';
+import type { Store } from './store.js';
+import { checkName, checkRange } from './validate.js';
+
+const DAY = 86_400;
+
+/**
+ * Experiments on the experimental plane: each gets its own slot of
+ * experimental space and an ASN (claimed like a node's), guard-rail limits
+ * (max prefixes, max updates per minute, expiry), authorizations for that
+ * space only, and an audit log that the hosting node appends to.
+ */
+export class Experiments {
+  constructor(
+    private readonly store: Store,
+    private readonly plan: AddressPlan,
+    private readonly mesh: Mesh,
+  ) {}
+
+  list(): Promise<Experiment[]> {
+    return this.store.list<Experiment>(this.store.keys.experiment(''));
+  }
+
+  async create(req: {
+    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string;
+  }): Promise<Experiment> {
+    checkName('name', req.name);
+    checkName('owner', req.owner);
+    if (req.node) checkName('node', req.node);
+    if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
+    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 10;
+    const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
+    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
+    const at = timestamp();
+    const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
+    const build = ([slot, asnSlot]: number[]): Experiment => {
+      const site = this.plan.site('experimental', slot!);
+      return {
+        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [site.v4, site.v6],
+        maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
+      };
+    };
+    const guards = [
+      {
+        key: this.store.keys.org(req.owner), target: 'Create' as const, value: 0,
+        refuse: () => { throw notFound(`organization "${req.owner}"`); },
+      },
+      {
+        key: this.store.keys.experiment(req.name), target: 'Create' as const, value: 0,
+        refuse: () => { throw alreadyExists(`experiment "${req.name}"`); },
+      },
+    ];
+    // The owner must exist: guard "Create == its create revision" needs that revision first.
+    const owner = await this.store.etcd.get(this.store.keys.org(req.owner)).exec();
+    const ownerKv = owner.kvs[0];
+    if (!ownerKv) throw notFound(`organization "${req.owner}"`);
+    guards[0]!.value = Number(ownerKv.create_revision);
+    if (req.node) {
+      const node = await this.store.etcd.get(this.store.keys.node(req.node)).exec();
+      const nodeKv = node.kvs[0];
+      if (!nodeKv) throw notFound(`node "${req.node}"`);
+      guards.push({ key: this.store.keys.node(req.node), target: 'Create', value: Number(nodeKv.create_revision), refuse: () => { throw notFound(`node "${req.node}"`); } });
+    }
+    const { slots } = await claimSlots(this.store, {
+      claims: [
+        { kind: 'experiment', capacity: this.plan.experimentCapacity, pool: `experimental pool ${this.mesh.experimentalV4}` },
+        { kind: 'asn', capacity: this.plan.asnCapacity, pool: `ASN pool ${this.mesh.asnFirst}-${this.mesh.asnLast}` },
+      ],
+      guards,
+      writes: (claimed) => {
+        const experiment = build(claimed);
+        const { asn } = experiment;
+        const spaces = [['v4', experiment.prefixes[0]!], ['v6', experiment.prefixes[1]!]] as const;
+        return [
+          this.store.putJson(this.store.keys.slot('experiment', claimed[0]!), { holder: req.name }),
+          this.store.putJson(this.store.keys.slot('asn', claimed[1]!), { holder: `experiment/${req.name}` }),
+          this.store.putJson(this.store.keys.experiment(req.name), experiment),
+          ...spaces.flatMap(([family, prefix]) => {
+            const id = `experiment.${req.name}.${family}`;
+            const allocation: Allocation = { id, prefix, plane: 'experimental', holderKind: 'experiment', holder: req.name, purpose: 'experiment', createdAt: at };
+            // Researchers may announce more specifics of their space, down to /28 and /124... but only from their ASN.
+            const maxLength = family === 'v4' ? 28 : 124;
+            const auth: Authorization = { id, prefix, maxLength, originAsn: asn, plane: 'experimental', holder: req.name, createdAt: at };
+            return [this.store.putJson(this.store.keys.allocation(id), allocation), this.store.putJson(this.store.keys.authorization(id), auth)];
+          }),
+        ];
+      },
+    });
+    return build(slots);
+  }
+
+  async setState(req: { name: string; state: string }): Promise<Experiment> {
+    checkName('name', req.name);
+    if (!(EXPERIMENT_STATES as readonly string[]).includes(req.state)) {
+      throw invalidArgument('state', `"${req.state}" is not one of ${EXPERIMENT_STATES.join(', ')}`);
+    }
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const current = await this.store.get<Experiment>(this.store.keys.experiment(req.name));
+      if (!current) throw notFound(`experiment "${req.name}"`);
+      if (req.state === 'active' && Date.parse(current.value.expiresAt) <= Date.now()) {
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.value.expiresAt}; create a new one`);
+      }
+      const next: Experiment = { ...current.value, state: req.state as Experiment['state'], updatedAt: timestamp() };
+      const res = await this.store.etcd.if(this.store.keys.experiment(req.name), 'Mod', '==', current.modRevision).then(this.store.putJson(this.store.keys.experiment(req.name), next)).commit();
+      if (res.succeeded) return next;
+    }
+    throw new RpcError(status.ABORTED, `experiment "${req.name}" is being changed concurrently; try again`);
+  }
+
+  async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
+    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    checkName('experiment', req.experiment);
+    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.event)) throw invalidArgument('event', `"${req.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
+    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
+    const experiment = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
+    if (!experiment) throw notFound(`experiment "${req.experiment}"`);
+    if (caller.kind === 'node' && experiment.value.node !== caller.node) {
+      throw permissionDenied(`node "${caller.node}" does not host experiment "${req.experiment}"`);
+    }
+    const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
+    await this.store.putJson(this.auditKey(entry), entry).exec();
+    return entry;
+  }
+
+  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
+    checkName('experiment', experiment);
+    if (!(await this.store.get(this.store.keys.experiment(experiment)))) throw notFound(`experiment "${experiment}"`);
+    return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
+  }
+
+  /**
+   * Stops every active experiment past its expiry and notes it in its audit
+   * log; nodes see the state change through Watch and withdraw its routes.
+   * Every registry process sweeps now and then: the compare on the record's
+   * revision lets exactly one of concurrent sweeps write.
+   */
+  async stopExpired(now = Date.now()): Promise<string[]> {
+    const stopped: string[] = [];
+    for (const experiment of await this.list()) {
+      if (experiment.state !== 'active' || Date.parse(experiment.expiresAt) > now) continue;
+      const key = this.store.keys.experiment(experiment.name);
+      const current = await this.store.get<Experiment>(key);
+      if (!current || current.value.state !== 'active') continue;
+      const at = timestamp();
+      const entry: AuditEntry = { experiment: experiment.name, node: '', event: 'expired', detail: `expired at ${experiment.expiresAt}`, at };
+      const res = await this.store.etcd
+        .if(key, 'Mod', '==', current.modRevision)
+        .then(this.store.putJson(key, { ...current.value, state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
+        .commit();
+      if (res.succeeded) stopped.push(experiment.name);
+    }
+    return stopped;
+  }
+
+  private auditKey(entry: AuditEntry): string {
+    return `${this.store.keys.audit(entry.experiment)}${entry.at}-${randomBytes(4).toString('hex')}`;
+  }
+}
