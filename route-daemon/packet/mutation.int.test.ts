@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage } from './codec.js';
+import { seededRandom } from '../../bench/bgp/random.js';
 import { emptyAttributes } from './attributes.js';
 import { AsSegmentType, IPV4_UNICAST, IPV6_UNICAST, MessageType } from './types.js';
 import type { BgpMessage, CodecOptions } from './types.js';
@@ -16,18 +17,6 @@ import type { CheckOptions } from './validate.js';
 
 const MUTATIONS = 120_000;
 const SEED = 0x5eed_b6b;
-
-/** mulberry32: small, fast, reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeds(): Buffer[] {
   const text = readFileSync(new URL('./testdata/malformed.txt', import.meta.url), 'utf8');
@@ -125,7 +114,7 @@ function reencodes(message: BgpMessage, codec: CodecOptions): void {
 
 describe('seeded mutation run', () => {
   it(`${MUTATIONS} mutated messages: typed outcomes only, decoded ones round-trip`, () => {
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const pool = seeds();
     expect(pool.length).toBeGreaterThan(20);
     const tally = { malformed: 0, accept: 0, withdraw: 0, reset: 0, other: 0, roundTrips: 0 };

@@ -90,14 +90,19 @@ function judge(problem: AttributeProblem, context: UpdateContext): Finding {
   }
 }
 
-/** RFC 4271 §6.3 "semantically incorrect" IPv4 next hops: this, loopback, multicast, reserved. */
+/**
+ * RFC 4271 §6.3 "semantically incorrect" IPv4 next hops: "this network", multicast,
+ * reserved and broadcast. Loopback stays allowed, as BIRD allows it: sessions over
+ * 127.0.0.0/8 are how speakers are tested on one machine (GoBGP 3.10 refuses it).
+ */
 function badIpv4NextHop(address: number): boolean {
   const first = address >>> 24;
-  return first === 0 || first === 127 || first >= 224;
+  return first === 0 || first >= 224;
 }
 
+/** Unspecified (::) or multicast (ff00::/8). */
 function badIpv6NextHop(address: bigint): boolean {
-  return address === 0n || address === 1n || address >> 120n === 0xffn;
+  return address === 0n || address >> 120n === 0xffn;
 }
 
 function synthetic(typeCode: number, detail: string): AttributeProblem {
