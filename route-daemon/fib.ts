@@ -29,7 +29,7 @@ export interface ForwardingPlane {
 /** Implemented by each routing instance: what the native plane may ask of it. */
 export interface FibSource {
   readonly plane: Plane;
-  /** Every best route with a next hop, for resync. */
+  /** Every best route with a next hop, for resync; drainFib continues with the changes after it. */
   fibSnapshot(): FibRoute[];
   /** Next batch of best-route diffs (at most `maxChanges`), or null when the FIB is up to date. */
   drainFib(options?: { maxChanges?: number }): FibChange[] | null;

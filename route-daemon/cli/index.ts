@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { announceCommand } from './announce.js';
+import { changesCommand } from './changes.js';
 import { neighborsCommand } from './neighbors.js';
 import { routesCommand } from './routes.js';
 import { softResetCommand } from './soft-reset.js';
@@ -14,6 +15,7 @@ export function bgpCommand(): Command {
     .addCommand(neighborsCommand())
     .addCommand(summaryCommand())
     .addCommand(routesCommand())
+    .addCommand(changesCommand())
     .addCommand(announceCommand())
     .addCommand(withdrawCommand())
     .addCommand(softResetCommand());

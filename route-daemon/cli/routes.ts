@@ -81,7 +81,7 @@ const HEADER = ['PREFIX', '', 'NEXT HOP', 'FROM', 'AS PATH', 'ORIGIN', 'RPKI', '
 function rows(route: RouteMessage): string[][] {
   return route.paths.map((p) => [
     route.prefix,
-    `${p.best ? '*>' : '* '}${p.stale ? 'S' : ''}`,
+    `${p.best ? '*>' : '* '}${p.stale ? 'S' : ''}${p.suppressed ? 'D' : ''}`,
     p.nextHop || 'local',
     p.peer,
     p.asPath.map((s) => (s.type === 'sequence' ? s.asns.join(' ') : `{${s.asns.join(',')}}`)).join(' ') || '-',

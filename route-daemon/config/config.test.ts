@@ -20,6 +20,7 @@ authorize = fd00:64:1::/48 max 56 as 4200000001
 [plane experimental]
 pools = 10.128.0.0/10
 max-prefix-length-ipv4 = 28
+damping = yes
 
 [peer garage-b]
 plane = production
@@ -34,6 +35,7 @@ plane = experimental
 address = fd00:80::2
 asn = AS65010
 max-as-path-length = 8
+max-update-rate = 500
 `;
 
 function errorOf(text: string): string {
@@ -57,10 +59,11 @@ describe('parseConfig', () => {
       ['10.64.1.0/24', 24, 4200000001, 'production'],
       ['fd00:64:1::/48', 56, 4200000001, 'production'],
     ]);
-    expect(config.planes.get('experimental')!.bogons).toEqual({ maxLengthIpv4: 28 });
+    expect(config.planes.get('experimental')).toMatchObject({ bogons: { maxLengthIpv4: 28 }, damping: true });
+    expect(production.damping).toBe(false);
     expect(config.peers).toEqual([
-      expect.objectContaining({ name: 'garage-b', plane: 'production', asn: 4200000002, maxPrefixes: 1000, passive: true, holdTimeSeconds: 9, port: 179, line: 16 }),
-      expect.objectContaining({ name: 'researcher', plane: 'experimental', address: parseAddress('fd00:80::2'), asn: 65010, maxAsPathLength: 8, holdTimeSeconds: 90, gracefulRestart: true }),
+      expect.objectContaining({ name: 'garage-b', plane: 'production', asn: 4200000002, maxPrefixes: 1000, passive: true, holdTimeSeconds: 9, port: 179, line: 17 }),
+      expect.objectContaining({ name: 'researcher', plane: 'experimental', address: parseAddress('fd00:80::2'), asn: 65010, maxAsPathLength: 8, maxUpdateRate: 500, holdTimeSeconds: 90, gracefulRestart: true }),
     ]);
   });
 

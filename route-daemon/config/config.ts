@@ -20,6 +20,7 @@ import { ConfigError, parseIni, type IniEntry, type IniSection } from './ini.js'
  *
  *   [plane production]
  *   pools = 10.64.0.0/10, fd00:64::/32
+ *   damping = yes
  *   authorize = 10.64.1.0/24 max 24 as 4200000001
  *
  *   [peer garage-b]
@@ -42,6 +43,8 @@ export interface PlaneConfig {
   readonly pools: readonly Prefix[];
   readonly bogons: BogonLimits;
   readonly stalePathSeconds: number;
+  /** Route flap damping with the RFC 7196 parameters. */
+  readonly damping: boolean;
   /** Static route authorizations; the registry's are added at run time. */
   readonly authorizations: readonly RouteAuthorization[];
 }
@@ -140,6 +143,7 @@ function readPlane(r: SectionReader, plane: Plane): PlaneConfig {
   const maxLengthIpv4 = r.int('max-prefix-length-ipv4', { min: 8, max: 32 });
   const maxLengthIpv6 = r.int('max-prefix-length-ipv6', { min: 16, max: 128 });
   const stalePathSeconds = r.int('stale-path-time', { min: 1, max: 3600 }) ?? 360;
+  const damping = r.bool('damping') ?? false;
   const authorizations = r.all('authorize').map((entry) => r.parseEntry(entry, (text) => parseAuthorization(text, plane)));
   r.finish();
   return {
@@ -147,6 +151,7 @@ function readPlane(r: SectionReader, plane: Plane): PlaneConfig {
     pools,
     bogons: { ...(maxLengthIpv4 ? { maxLengthIpv4 } : {}), ...(maxLengthIpv6 ? { maxLengthIpv6 } : {}) },
     stalePathSeconds,
+    damping,
     authorizations,
   };
 }
@@ -166,6 +171,7 @@ function readPeer(r: SectionReader): PeerConfig {
   const maxPrefixes = r.int('max-prefixes', { min: 1, max: 10_000_000 });
   const maxAsPathLength = r.int('max-as-path-length', { min: 1, max: 255 });
   const importLocalPref = r.int('local-pref', { min: 0, max: 0xffffffff });
+  const maxUpdateRate = r.int('max-update-rate', { min: 1, max: 10_000_000 });
   const gracefulRestart = r.bool('graceful-restart') ?? true;
   const restartTimeSeconds = r.int('restart-time', { min: 1, max: 4095 }) ?? 120;
   const localAddress = r.parse('local-address', parseAddress);
@@ -178,6 +184,7 @@ function readPeer(r: SectionReader): PeerConfig {
     ...(maxPrefixes !== undefined ? { maxPrefixes } : {}),
     ...(maxAsPathLength !== undefined ? { maxAsPathLength } : {}),
     ...(importLocalPref !== undefined ? { importLocalPref } : {}),
+    ...(maxUpdateRate !== undefined ? { maxUpdateRate } : {}),
     ...(localAddress ? { localAddress } : {}),
     line: r.section.line,
   };

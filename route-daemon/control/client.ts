@@ -2,7 +2,7 @@ import { credentials, status, type Client, type ClientReadableStream, type Servi
 import { UserError } from '../../common/errors.js';
 import { DEFAULT_CONTROL_SOCKET } from '../config/config.js';
 import type {
-  ListRoutesRequestMessage, ListRoutesResponseMessage, LookupRouteResponseMessage, NeighborMessage, PlaneSummaryMessage,
+  ListRoutesRequestMessage, ListRoutesResponseMessage, LookupRouteResponseMessage, NeighborMessage, PlaneSummaryMessage, RouteChangeMessage,
 } from './messages.js';
 import { routedServiceClient } from './proto.js';
 
@@ -61,6 +61,10 @@ export class RoutedClient {
 
   lookupRoute(request: { plane: string; query: string; exact?: boolean }): Promise<LookupRouteResponseMessage> {
     return this.call('LookupRoute', { exact: false, ...request });
+  }
+
+  async routeChanges(request: { plane: string; limit?: number }): Promise<RouteChangeMessage[]> {
+    return (await this.call<{ changes: RouteChangeMessage[] }>('ListRouteChanges', { limit: 0, ...request })).changes;
   }
 
   async announce(request: { plane: string; prefix: string; communities?: string[]; largeCommunities?: string[] }): Promise<void> {

@@ -147,6 +147,14 @@ describe('control API over a unix socket', () => {
     await expect(client.lookupRoute({ plane: 'production', query: '10.70.1' })).rejects.toThrow(/"10\.70\.1" is not an IPv4 or IPv6 address/);
   });
 
+  it('lists the recent best-route changes, newest first', async () => {
+    const changes = await client.routeChanges({ plane: 'production', limit: 2 });
+    expect(changes).toHaveLength(2);
+    expect(changes[0]).toMatchObject({ kind: 'announce', prefix: '10.81.0.0/16', peer: 'garage-b', nextHop: '10.64.0.2', asPath: [{ type: 'sequence', asns: [65001, 65020] }] });
+    expect(changes[0]!.timeUnixMs).toBeGreaterThan(Date.now() - 60_000);
+    expect((await client.routeChanges({ plane: 'production' })).map((c) => c.prefix)).toEqual(['10.81.0.0/16', '10.80.0.0/16', '10.70.2.0/24', '10.70.1.0/24', '10.70.0.0/16']);
+  });
+
   it('announces and withdraws an authorized local prefix, and refuses others naming the prefix', async () => {
     const production = instances.get('production')!;
     await client.announce({ plane: 'production', prefix: '10.64.1.0/24', communities: ['4200:1'] });
@@ -222,6 +230,13 @@ describe('garagenet bgp (CLI over the same socket)', () => {
     const bad = await run('routes', '--plane', 'experimental', 'nonsense');
     expect(bad.err).toBe('garagenet: "nonsense" is not an IPv4 or IPv6 address (write it like 192.0.2.1 or 2001:db8::1)\n');
     expect(bad.code).toBe(1);
+  });
+
+  it('changes prints the newest best-route changes', async () => {
+    const out = (await run('changes', '--limit', '2')).out.split('\n');
+    expect(out[0]).toMatch(/^TIME\s+KIND\s+PREFIX\s+PEER\s+NEXT HOP\s+AS PATH$/);
+    expect(out).toHaveLength(4);
+    expect(JSON.parse((await run('changes', '--json', '--limit', '1')).out)).toHaveLength(1);
   });
 
   it('announce and withdraw report what they did', async () => {

@@ -23,7 +23,7 @@ describe('routeMessage', () => {
       prefix: parsePrefix('10.64.0.0/16'),
       decidedBy: 'only-route',
       paths: [{
-        peer: 'b', best: true, validation: 'valid', stale: false,
+        peer: 'b', best: true, validation: 'valid', stale: false, suppressed: false,
         attributes: {
           origin: 'igp', asPath: [{ type: 'sequence', asns: [65001, 65002] }], nextHop: parseAddress('10.64.0.2'),
           med: 0, communities: [((65001 << 16) | 7) >>> 0], largeCommunities: [[65001, 1, 2]],

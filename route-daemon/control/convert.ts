@@ -2,8 +2,9 @@ import { UserError } from '../../common/errors.js';
 import { formatAddress, formatPrefix } from '../../common/prefix.js';
 import { originAs } from '../policy/origin-validation.js';
 import type { LargeCommunity } from '../routing/attributes.js';
+import type { RouteChange } from '../routing/change-log.js';
 import type { RouteView } from '../routing/queries.js';
-import type { RouteMessage } from './messages.js';
+import type { RouteChangeMessage, RouteMessage } from './messages.js';
 
 /** Between the routing core's views and the control API's messages. */
 
@@ -18,6 +19,7 @@ export function routeMessage(route: RouteView, options: { localAsn: number }): R
         best: path.best,
         validation: path.validation,
         stale: path.stale,
+        suppressed: path.suppressed,
         origin: a.origin,
         asPath: a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })),
         nextHop: path.peer === 'local' ? '' : formatAddress(a.nextHop),
@@ -33,6 +35,18 @@ export function routeMessage(route: RouteView, options: { localAsn: number }): R
         originAsn: originAs(a.asPath, options.localAsn) ?? 0,
       };
     }),
+  };
+}
+
+export function routeChangeMessage(change: RouteChange): RouteChangeMessage {
+  const a = change.attributes;
+  return {
+    timeUnixMs: change.time,
+    kind: change.kind,
+    prefix: formatPrefix(change.prefix),
+    peer: change.peer,
+    asPath: a ? a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })) : [],
+    nextHop: a && change.peer !== 'local' ? formatAddress(a.nextHop) : '',
   };
 }
 

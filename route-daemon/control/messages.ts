@@ -48,6 +48,7 @@ export interface PathMessage {
   best: boolean;
   validation: string;
   stale: boolean;
+  suppressed: boolean;
   origin: string;
   asPath: { type: string; asns: number[] }[];
   nextHop: string;
@@ -89,4 +90,13 @@ export interface ListRoutesResponseMessage {
 export interface LookupRouteResponseMessage {
   found: boolean;
   route: RouteMessage | null;
+}
+
+export interface RouteChangeMessage {
+  timeUnixMs: number;
+  kind: string;
+  prefix: string;
+  peer: string;
+  asPath: { type: string; asns: number[] }[];
+  nextHop: string;
 }

@@ -8,7 +8,7 @@ import { parseAddress, parsePrefix } from '../../common/prefix.js';
 import { PLANES, type Plane } from '../routing/instance.js';
 import type { RouteFilter, RouteQueries } from '../routing/queries.js';
 import type { RoutingInstance } from '../routing/instance.js';
-import { parseCommunity, parseLargeCommunity, routeMessage } from './convert.js';
+import { parseCommunity, parseLargeCommunity, routeChangeMessage, routeMessage } from './convert.js';
 import type { ListRoutesRequestMessage, NeighborMessage, PlaneSummaryMessage } from './messages.js';
 import type { NeighborSource, NeighborState } from './neighbors.js';
 import { routedServiceClient } from './proto.js';
@@ -131,6 +131,10 @@ function handlers(options: ControlServerOptions): UntypedServiceImplementation {
         : rib.lookup({ address: parseAddress(query) });
       return route ? { found: true, route: routeMessage(route, options) } : { found: false, route: null };
     }),
+
+    ListRouteChanges: unary<{ plane: string; limit: number }>((request) => ({
+      changes: instance(request.plane).recentChanges({ limit: Math.min(request.limit || 100, 1000) }).map(routeChangeMessage),
+    })),
 
     Announce: unary<{ plane: string; prefix: string; communities: string[]; largeCommunities: string[] }>((request) => {
       instance(request.plane).announceLocal(parsePrefix(request.prefix), {

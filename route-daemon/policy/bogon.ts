@@ -1,4 +1,5 @@
-import { formatPrefix, parsePrefix, prefixesOverlap, type Prefix } from '../../common/prefix.js';
+import { formatPrefix, parsePrefix, type Prefix } from '../../common/prefix.js';
+import { PrefixSet } from './prefix-set.js';
 
 /**
  * Prefixes no peer may announce in any plane: the default route, martians
@@ -15,16 +16,16 @@ export interface BogonLimits {
   readonly maxLengthIpv6?: number;
 }
 
-const MARTIANS: readonly Prefix[] = [
+const MARTIANS = new PrefixSet([
   '0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '192.0.0.0/24', '224.0.0.0/4', '240.0.0.0/4',
   '::/128', '::1/128', '::ffff:0:0/96', '100::/64', 'fe80::/10', 'ff00::/8',
-].map((text) => parsePrefix(text));
+].map((text) => parsePrefix(text)));
 
 /** Why `prefix` is a bogon, or null if it is not. */
 export function bogonReason(prefix: Prefix, limits: BogonLimits = {}): string | null {
   if (prefix.length === 0) return 'default route is never accepted from a peer';
   const maxLength = prefix.family === 4 ? (limits.maxLengthIpv4 ?? 24) : (limits.maxLengthIpv6 ?? 48);
   if (prefix.length > maxLength) return `prefix longer than /${maxLength}`;
-  const martian = MARTIANS.find((m) => prefixesOverlap(m, prefix));
+  const martian = MARTIANS.overlapping(prefix);
   return martian ? `overlaps martian ${formatPrefix(martian)}` : null;
 }

@@ -5,6 +5,7 @@ import { ImportPolicy } from './import.js';
 import { maxPrefixReason } from './max-prefix.js';
 import { RouteAuthorizations } from './origin-validation.js';
 import { outsidePoolsReason } from './plane-pools.js';
+import { PrefixSet } from './prefix-set.js';
 
 const policy = new ImportPolicy({
   localAsn: 65000,
@@ -46,8 +47,8 @@ describe('ImportPolicy', () => {
 
 describe('small checks', () => {
   it('outsidePoolsReason accepts only prefixes inside a pool', () => {
-    expect(outsidePoolsReason(parsePrefix('10.64.0.0/10'), [parsePrefix('10.64.0.0/10')])).toBeNull();
-    expect(outsidePoolsReason(parsePrefix('10.0.0.0/8'), [parsePrefix('10.64.0.0/10')])).toBe("outside the plane's pools");
+    expect(outsidePoolsReason(parsePrefix('10.64.0.0/10'), new PrefixSet([parsePrefix('10.64.0.0/10')]))).toBeNull();
+    expect(outsidePoolsReason(parsePrefix('10.0.0.0/8'), new PrefixSet([parsePrefix('10.64.0.0/10')]))).toBe("outside the plane's pools");
   });
 
   it('maxPrefixReason objects only above the limit', () => {

@@ -5,6 +5,7 @@ import { asPathLoopReason } from './as-path-loop.js';
 import { bogonReason, type BogonLimits } from './bogon.js';
 import { originAs, type RouteAuthorizations, type ValidationState } from './origin-validation.js';
 import { outsidePoolsReason } from './plane-pools.js';
+import { PrefixSet } from './prefix-set.js';
 
 /**
  * Import policy of one plane: the checks in the order they run. Path checks
@@ -32,7 +33,11 @@ export interface ImportPolicyOptions {
 }
 
 export class ImportPolicy {
-  constructor(private readonly options: ImportPolicyOptions) {}
+  private readonly pools: PrefixSet;
+
+  constructor(private readonly options: ImportPolicyOptions) {
+    this.pools = new PrefixSet(options.pools);
+  }
 
   get authorizations(): RouteAuthorizations {
     return this.options.authorizations;
@@ -48,7 +53,7 @@ export class ImportPolicy {
   checkPrefix(prefix: Prefix, attributes: RouteAttributes): PrefixVerdict {
     const bogon = bogonReason(prefix, this.options.bogons);
     if (bogon) return { validation: 'not-found', rejection: { check: 'bogon', reason: bogon } };
-    const outside = outsidePoolsReason(prefix, this.options.pools);
+    const outside = outsidePoolsReason(prefix, this.pools);
     if (outside) return { validation: 'not-found', rejection: { check: 'plane-pool', reason: outside } };
     return this.validate(prefix, attributes);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../common/prefix.js';
 import type { RouteAttributes } from './attributes.js';
-import { AttributeStore, attributesKey } from './attribute-store.js';
+import { AttributeStore, attributesEqual, attributesHash } from './attribute-store.js';
 
 const a: RouteAttributes = {
   origin: 'igp',
@@ -38,6 +38,23 @@ describe('AttributeStore', () => {
       { ...a, largeCommunities: [[1, 2, 3]] },
       { ...a, unknown: [{ flags: 0xc0, type: 99, value: new Uint8Array([1, 3]) }] },
     ];
-    expect(new Set(variants.map(attributesKey)).size).toBe(variants.length);
+    for (const [i, x] of variants.entries()) {
+      for (const [j, y] of variants.entries()) expect(attributesEqual(x, y), `${i} vs ${j}`).toBe(i === j);
+    }
+    // The hash is only a filter, but it should separate these too.
+    expect(new Set(variants.map(attributesHash)).size).toBe(variants.length);
+  });
+
+  it('keeps sets apart when their hashes collide', () => {
+    const store = new AttributeStore();
+    // Thousands of sets: some share a 32-bit hash bucket chain only by accident; none may merge.
+    const ids = Array.from({ length: 5000 }, (_, i) => store.intern({ ...a, med: i }));
+    expect(new Set(ids).size).toBe(5000);
+    expect(store.intern({ ...a, med: 1234 })).toBe(ids[1234]);
+    store.release(ids[1234]!);
+    for (const id of ids.slice(0, 2500)) store.release(id);
+    expect(store.size).toBe(2500);
+    expect(store.intern({ ...a, med: 4000 })).toBe(ids[4000]);
+    expect(store.get(ids[4999]!).med).toBe(4999);
   });
 });

@@ -1,15 +1,19 @@
-import type { RouteAttributes } from './attributes.js';
+import type { Address } from '../../common/prefix.js';
+import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js';
 
 /**
  * Interns attribute sets: equal sets get one id and one object, counted by
  * reference so that a set disappears with its last route. A full table has
  * about 218k distinct sets for a million prefixes (ANCHORS.md), which is what
- * keeps the RIB small.
+ * keeps the RIB small. Sets are found by a structural hash and compared field
+ * by field: a string key per set would cost more than the sets themselves.
  */
 export class AttributeStore {
-  private readonly idsByKey = new Map<string, number>();
+  /** hash -> first id with that hash; further ones are chained through `nextSameHash`. */
+  private readonly firstByHash = new Map<number, number>();
   private sets: (RouteAttributes | undefined)[] = [];
-  private keys: string[] = [];
+  private hashes = new Int32Array(1024);
+  private nextSameHash = new Int32Array(1024);
   private refs = new Int32Array(1024);
   private readonly freeIds: number[] = [];
   private live = 0;
@@ -21,22 +25,21 @@ export class AttributeStore {
 
   /** The id of `attributes`, taking one reference to it. */
   intern(attributes: RouteAttributes): number {
-    const key = attributesKey(attributes);
-    const known = this.idsByKey.get(key);
-    if (known !== undefined) {
-      this.refs[known]!++;
-      return known;
+    const hash = attributesHash(attributes);
+    const first = this.firstByHash.get(hash);
+    for (let id = first ?? -1; id >= 0; id = this.nextSameHash[id]!) {
+      if (attributesEqual(this.sets[id]!, attributes)) {
+        this.refs[id]!++;
+        return id;
+      }
     }
     const id = this.freeIds.pop() ?? this.sets.length;
-    if (id >= this.refs.length) {
-      const grown = new Int32Array(this.refs.length * 2);
-      grown.set(this.refs);
-      this.refs = grown;
-    }
+    if (id >= this.refs.length) this.grow();
     this.sets[id] = attributes;
-    this.keys[id] = key;
+    this.hashes[id] = hash;
     this.refs[id] = 1;
-    this.idsByKey.set(key, id);
+    this.nextSameHash[id] = first ?? -1;
+    this.firstByHash.set(hash, id);
     this.live++;
     return id;
   }
@@ -49,9 +52,8 @@ export class AttributeStore {
     const left = --this.refs[id]!;
     if (left > 0) return;
     if (left < 0) throw new Error(`attribute set ${id} released more often than retained`);
-    this.idsByKey.delete(this.keys[id]!);
+    this.unlink(id);
     this.sets[id] = undefined;
-    this.keys[id] = '';
     this.freeIds.push(id);
     this.live--;
   }
@@ -61,20 +63,90 @@ export class AttributeStore {
     if (!attributes) throw new Error(`attribute set ${id} is not held`);
     return attributes;
   }
+
+  private unlink(id: number): void {
+    const hash = this.hashes[id]!;
+    const first = this.firstByHash.get(hash)!;
+    const next = this.nextSameHash[id]!;
+    if (first === id) {
+      if (next >= 0) this.firstByHash.set(hash, next);
+      else this.firstByHash.delete(hash);
+      return;
+    }
+    let previous = first;
+    while (this.nextSameHash[previous] !== id) previous = this.nextSameHash[previous]!;
+    this.nextSameHash[previous] = next;
+  }
+
+  private grow(): void {
+    const size = this.refs.length * 2;
+    for (const name of ['hashes', 'nextSameHash', 'refs'] as const) {
+      const grown = new Int32Array(size);
+      grown.set(this[name]);
+      this[name] = grown;
+    }
+  }
 }
 
-/** A string equal for two sets exactly when every attribute is equal (order of communities kept: it is what was sent). */
-export function attributesKey(a: RouteAttributes): string {
-  let key = `${a.origin}|`;
-  for (const segment of a.asPath) key += `${segment.type}:${segment.asns.join(',')};`;
-  key += `|${a.nextHop.family}:${a.nextHop.value.toString(16)}`;
-  if (a.nextHopLinkLocal) key += `/${a.nextHopLinkLocal.value.toString(16)}`;
-  key += `|${a.med ?? ''}|${a.localPref ?? ''}|${a.atomicAggregate ? 1 : ''}|`;
-  if (a.aggregator) key += `${a.aggregator.asn}@${a.aggregator.address.value.toString(16)}`;
-  key += `|${a.communities?.join(',') ?? ''}|`;
-  if (a.largeCommunities) for (const c of a.largeCommunities) key += `${c[0]}:${c[1]}:${c[2]},`;
-  if (a.unknown) {
-    for (const u of a.unknown) key += `|${u.type}/${u.flags}/${Buffer.from(u.value.buffer, u.value.byteOffset, u.value.byteLength).toString('hex')}`;
+const ORIGIN_CODE: Record<Origin, number> = { igp: 0, egp: 1, incomplete: 2 };
+const SEGMENT_CODE: Record<AsPathSegmentType, number> = { set: 0x101, sequence: 0x102, 'confed-sequence': 0x103, 'confed-set': 0x104 };
+
+/** A 32-bit hash over every attribute; equal sets hash equal. */
+export function attributesHash(a: RouteAttributes): number {
+  let h = mix(0x2545f491, ORIGIN_CODE[a.origin]);
+  for (const segment of a.asPath) {
+    h = mix(h, SEGMENT_CODE[segment.type]);
+    for (const asn of segment.asns) h = mix(h, asn);
   }
-  return key;
+  h = mixAddress(h, a.nextHop);
+  if (a.nextHopLinkLocal) h = mixAddress(h, a.nextHopLinkLocal);
+  h = mix(h, a.med ?? -1);
+  h = mix(h, a.localPref ?? -1);
+  h = mix(h, a.atomicAggregate ? 1 : 0);
+  if (a.aggregator) h = mixAddress(mix(h, a.aggregator.asn), a.aggregator.address);
+  if (a.communities) for (const c of a.communities) h = mix(h, c);
+  if (a.largeCommunities) for (const c of a.largeCommunities) h = mix(mix(mix(h, c[0]), c[1]), c[2]);
+  if (a.unknown) for (const u of a.unknown) for (const byte of u.value) h = mix(h, byte + (u.type << 8));
+  return h;
+}
+
+export function attributesEqual(a: RouteAttributes, b: RouteAttributes): boolean {
+  if (a === b) return true;
+  return (
+    a.origin === b.origin &&
+    a.med === b.med &&
+    a.localPref === b.localPref &&
+    (a.atomicAggregate ?? false) === (b.atomicAggregate ?? false) &&
+    sameAddress(a.nextHop, b.nextHop) &&
+    sameOptional(a.nextHopLinkLocal, b.nextHopLinkLocal, sameAddress) &&
+    sameOptional(a.aggregator, b.aggregator, (x, y) => x.asn === y.asn && sameAddress(x.address, y.address)) &&
+    sameList(a.asPath, b.asPath, (x, y) => x.type === y.type && sameList(x.asns, y.asns, (p, q) => p === q)) &&
+    sameList(a.communities ?? [], b.communities ?? [], (x, y) => x === y) &&
+    sameList(a.largeCommunities ?? [], b.largeCommunities ?? [], (x, y) => x[0] === y[0] && x[1] === y[1] && x[2] === y[2]) &&
+    sameList(a.unknown ?? [], b.unknown ?? [], (x, y) => x.type === y.type && x.flags === y.flags && sameList(x.value, y.value, (p, q) => p === q))
+  );
+}
+
+function mix(h: number, value: number): number {
+  h = Math.imul(h ^ (value | 0), 0x9e3779b1);
+  h ^= Math.floor(value / 0x100000000); // the high part of values above 32 bits
+  return h ^ (h >>> 15);
+}
+
+function mixAddress(h: number, address: Address): number {
+  return mix(mix(h, address.family), Number(address.value & 0xffffffffn));
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
+function sameOptional<T>(a: T | undefined, b: T | undefined, same: (x: T, y: T) => boolean): boolean {
+  return a === undefined || b === undefined ? a === b : same(a, b);
+}
+
+function sameList<T>(a: ArrayLike<T>, b: ArrayLike<T>, same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
 }

@@ -24,6 +24,8 @@ export interface PeerSettings {
   readonly maxPrefixes?: number;
   /** Longer AS paths are rejected at import. */
   readonly maxAsPathLength?: number;
+  /** Prefixes per second (announced plus withdrawn) the peer may send on average, with bursts of ten seconds' worth. */
+  readonly maxUpdateRate?: number;
   /** LOCAL_PREF given to routes from an eBGP peer (iBGP peers send their own). Default 100. */
   readonly importLocalPref?: number;
 }
@@ -58,6 +60,11 @@ export interface ImportResult {
   readonly accepted: number;
   readonly rejected: number;
   readonly withdrawn: number;
+  /**
+   * The peer exceeds its update-rate limit: stop reading its socket for this
+   * long (TCP slows it down); the UPDATE itself was applied.
+   */
+  readonly pauseMs?: number;
   /** Set when the session must end with a NOTIFICATION CEASE (RFC 4486). */
   readonly cease?: {
     /** RFC 4486 subcode 1, "Maximum Number of Prefixes Reached". */

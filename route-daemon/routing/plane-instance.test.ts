@@ -127,6 +127,22 @@ describe('routing instance: import and best path', () => {
     expect(rib.counters().attributeSets).toBe(0);
   });
 
+  it('applies UPDATEs over the rate limit but asks the session to pause reading', () => {
+    vi.useFakeTimers();
+    try {
+      const rib = instance();
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { maxUpdateRate: 1 }), { session: session(2), onExportReady: () => {} });
+      const many = Array.from({ length: 12 }, (_, i) => p(`10.70.${i}.0/24`));
+      const result = rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: many }] });
+      expect(result).toMatchObject({ accepted: 12, pauseMs: 2000 });
+      vi.advanceTimersByTime(5000);
+      expect(rib.receive('a', { withdrawn: [p('10.70.0.0/24')], announced: [] }).pauseMs).toBeUndefined();
+      expect(rib.peerCounters('a')!.decisions['import:throttled']).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the longest prefix containing an address, in its own family', () => {
     const rib = instance();
     rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
@@ -323,6 +339,27 @@ describe('routing instance: FIB feed', () => {
   });
 });
 
+describe('routing instance: change log', () => {
+  it('records best-route changes with the peer, newest first, in a fixed ring', () => {
+    const rib = createRoutingInstance({ plane: 'production', localAsn: LOCAL_AS, pools: [p('10.64.0.0/10')], authorizations: [], changeLogSize: 3 });
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 9]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [], announced: [{ attributes: attrs([65002]), prefixes: [p('10.70.0.0/16')] }] });
+    // Not a change of the best path: a's path loses to b's.
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 8]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('b', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    rib.receive('a', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    const changes = rib.recentChanges({ limit: 10 });
+    expect(changes.map((c) => [c.kind, formatPrefix(c.prefix), c.peer, c.attributes?.asPath[0]?.asns.join(' ')])).toEqual([
+      ['withdraw', '10.70.0.0/16', 'a', undefined],
+      ['announce', '10.70.0.0/16', 'a', '65001 8'],
+      ['announce', '10.70.0.0/16', 'b', '65002'],
+    ]);
+    expect(rib.recentChanges({ limit: 1 })).toHaveLength(1);
+  });
+});
+
 describe('routing instance: listing', () => {
   it('pages through routes and filters by community, large community, origin AS and peer', () => {
     const rib = instance();
@@ -349,5 +386,46 @@ describe('routing instance: listing', () => {
     expect(names({ family: 6 })).toEqual(['fd00:64:70::/48']);
     expect(names({ peer: 'zz' })).toEqual([]);
     expect(() => rib.listRoutes({ limit: 1, after: 'bogus' })).toThrow(/page token/);
+  });
+});
+
+describe('routing instance: flap damping', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('holds back a flapping route until its penalty decays, and tells the audit log', () => {
+    vi.useFakeTimers();
+    const audit: PolicyEvent[] = [];
+    const rib = createRoutingInstance({
+      plane: 'experimental',
+      localAsn: LOCAL_AS,
+      pools: [parsePrefix('10.128.0.0/10')],
+      authorizations: [],
+      damping: { halfLifeSeconds: 60, reuseThreshold: 750, suppressThreshold: 2000, maxSuppressSeconds: 240, withdrawalPenalty: 1000, readvertisementPenalty: 0, attributeChangePenalty: 500 },
+      audit: (e) => audit.push(e),
+    });
+    rib.peerUp(peer('lab', 65010, '10.128.0.2'), { session: session(2, { localAddress: parseAddress('10.128.0.1') }), onExportReady: () => {} });
+    rib.peerUp(peer('other', 65011, '10.128.0.3'), { session: session(3, { localAddress: parseAddress('10.128.0.1') }), onExportReady: () => {} });
+    const flap = (): void => {
+      rib.receive('lab', { withdrawn: [], announced: [{ attributes: attrs([65010]), prefixes: [p('10.130.0.0/16')] }] });
+      rib.receive('lab', { withdrawn: [p('10.130.0.0/16')], announced: [] });
+    };
+    flap();
+    flap();
+    expect(audit).toEqual([]);
+    flap(); // third withdrawal: 3000 > 2000
+    expect(audit).toEqual([expect.objectContaining({ peer: 'lab', prefix: '10.130.0.0/16', check: 'damping' })]);
+    rib.receive('lab', { withdrawn: [], announced: [{ attributes: attrs([65010]), prefixes: [p('10.130.0.0/16')] }] });
+    const held = rib.lookup({ prefix: p('10.130.0.0/16') })!;
+    expect(held.paths[0]).toMatchObject({ peer: 'lab', suppressed: true, best: false });
+    expect(drainAll(rib, 'other').announced.size).toBe(0);
+    expect(rib.drainFib()).toBeNull();
+
+    // log2(3000/750) = 2 half-lives of 60 s; the check runs every 10 s.
+    vi.advanceTimersByTime(110_000);
+    expect(rib.lookup({ prefix: p('10.130.0.0/16') })!.paths[0]!.suppressed).toBe(true);
+    vi.advanceTimersByTime(20_000);
+    expect(rib.lookup({ prefix: p('10.130.0.0/16') })!.paths[0]).toMatchObject({ suppressed: false, best: true });
+    expect([...drainAll(rib, 'other').announced.keys()]).toEqual(['10.130.0.0/16']);
+    expect(rib.peerCounters('lab')!.decisions).toMatchObject({ 'damping:suppressed': 1, 'damping:reused': 1, 'import:damped': 1 });
   });
 });

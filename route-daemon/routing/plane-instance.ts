@@ -1,14 +1,17 @@
 import { UserError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/log.js';
-import { addressBits, formatPrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
+import { addressBits, formatPrefix, parsePrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
 import type { FibChange, FibRoute, FibSource } from '../fib.js';
 import type { BogonLimits } from '../policy/bogon.js';
 import { DecisionCounters } from '../policy/counters.js';
+import { FlapDamping, type DampingParameters, type FlapEvent } from '../policy/damping.js';
 import { exportReason, type RouteOrigin } from '../policy/export.js';
 import { ImportPolicy, type Rejection } from '../policy/import.js';
 import { maxPrefixReason } from '../policy/max-prefix.js';
+import { UpdateRateLimit } from '../policy/update-rate.js';
 import { originAs, RouteAuthorizations, type RouteAuthorization, type ValidationState } from '../policy/origin-validation.js';
 import { AttributeStore } from './attribute-store.js';
+import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource } from './decision.js';
 import { exportAttributes } from './export-attributes.js';
@@ -16,7 +19,7 @@ import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_VALIDATION_MASK } from './rib.js';
+import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -44,9 +47,13 @@ export interface RoutingInstanceOptions {
   readonly bogons?: BogonLimits;
   /** How long the stale routes of a peer that came back wait for its End-of-RIB (default 360 s). */
   readonly stalePathSeconds?: number;
+  /** Route flap damping (RFC 2439) of received routes, per peer and prefix; off when absent. */
+  readonly damping?: DampingParameters;
   /** Every rejected route and every ceased session, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
+  /** Best-route changes kept for the looking glass (default 1000; 0 keeps none). */
+  readonly changeLogSize?: number;
 }
 
 export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
@@ -61,6 +68,8 @@ const VALIDATION_CODE: Record<ValidationState, number> = { 'not-found': 0, valid
 const VALIDATION_NAME: readonly ValidationState[] = ['not-found', 'valid', 'invalid'];
 const DEFAULT_EXPORT_BATCH = 2048;
 const SCAN_PER_PAGE = 65_536;
+/** How often suppressed routes are checked for reuse. */
+const REUSE_CHECK_MS = 10_000;
 
 interface PeerState {
   readonly index: number;
@@ -79,6 +88,7 @@ interface PeerState {
   stale: number;
   readonly decisions: DecisionCounters;
   timer: NodeJS.Timeout | undefined;
+  rateLimit: UpdateRateLimit | undefined;
   log: Logger;
 }
 
@@ -94,6 +104,8 @@ class Instance implements PlaneInstance {
   private fibListener: (() => void) | undefined;
   private readonly localSource: RouteSource;
   private readonly log: Logger;
+  private readonly damping: FlapDamping | undefined;
+  private readonly changes: RouteChangeLog;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -101,10 +113,16 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000);
+    const logChange = (family: Family) => (slot: number, change: { before: number; after: number }) => this.logChange(this.ribs[family], { slot, ...change });
     this.ribs = {
-      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024 }),
-      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024 }),
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: logChange(4) }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: logChange(6) }),
     };
+    if (options.damping) {
+      this.damping = new FlapDamping(options.damping);
+      setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
+    }
     this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
     this.fibConsumers = {
       4: this.ribs[4].addConsumer(() => this.signalFib()),
@@ -122,7 +140,7 @@ class Instance implements PlaneInstance {
       peer = {
         index, settings, session: undefined, source: this.localSource, ebgp: true, up: false, onExportReady: () => {}, signalled: false,
         consumers: new Map(), initialWalk: new Set(), accepted: 0, advertised: 0, stale: 0,
-        decisions: new DecisionCounters(), timer: undefined, log: this.log,
+        decisions: new DecisionCounters(), timer: undefined, rateLimit: undefined, log: this.log,
       };
       this.peers.set(settings.name, peer);
       this.peersByIndex[index] = peer;
@@ -135,6 +153,8 @@ class Instance implements PlaneInstance {
     peer.up = true;
     peer.onExportReady = options.onExportReady;
     peer.log = this.log.child({ peer: settings.name });
+    const rate = settings.maxUpdateRate;
+    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: rate * 10 }) : undefined;
     this.clearTimer(peer);
     if (peer.stale > 0) {
       // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
@@ -178,8 +198,12 @@ class Instance implements PlaneInstance {
     let accepted = 0;
     let rejected = 0;
     let lastFamily: Family = 4;
+    const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
+    let damped = 0;
     for (const prefix of update.withdrawn) {
-      this.forgetPath(peer, this.ribs[prefix.family].remove(prefix, peer.index));
+      const flags = this.ribs[prefix.family].remove(prefix, peer.index);
+      if (flags >= 0) this.damp(peer, { prefix, event: 'withdrawal' });
+      this.forgetPath(peer, flags);
       withdrawn++;
     }
     for (const group of update.announced) {
@@ -196,19 +220,33 @@ class Instance implements PlaneInstance {
           rejected++;
           continue;
         }
+        let flags = VALIDATION_CODE[verdict.validation];
+        if (this.damping && this.dampedAnnouncement(peer, { prefix, attrId, rib })) {
+          flags |= PATH_SUPPRESSED;
+          damped++;
+        }
         this.store.retain(attrId);
-        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags: VALIDATION_CODE[verdict.validation] });
+        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags });
         if (previous < 0) peer.accepted++;
         else if (previous & PATH_STALE) peer.stale--;
-        peer.decisions.add(`validation:${verdict.validation}`);
+        validation[verdict.validation]++;
         accepted++;
         lastFamily = prefix.family;
       }
       if (attrId >= 0) this.store.release(attrId);
     }
-    this.count(peer, { 'import:accepted': accepted, 'import:withdrawn': withdrawn });
+    this.count(peer, {
+      'import:accepted': accepted,
+      'import:withdrawn': withdrawn,
+      'validation:valid': validation.valid,
+      'validation:not-found': validation['not-found'],
+      'import:damped': damped,
+    });
+    const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
+    const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
+    if (pauseMs > 0) this.count(peer, { 'import:throttled': 1 });
     const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
-    if (!overLimit) return { accepted, rejected, withdrawn };
+    if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
     this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
@@ -326,12 +364,7 @@ class Instance implements PlaneInstance {
       const rib = this.ribs[family];
       rib.drain(this.fibConsumers[family], {
         max: max - changes.length,
-        desired: (slot) => {
-          const p = rib.best[slot]!;
-          if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
-          this.store.retain(rib.pathAttr[p]!);
-          return rib.pathAttr[p]!;
-        },
+        desired: (slot) => this.fibAttributes(rib, slot),
         emit: (slot, previous, next) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
@@ -353,14 +386,23 @@ class Instance implements PlaneInstance {
     const routes: FibRoute[] = [];
     for (const family of FAMILIES) {
       const rib = this.ribs[family];
+      // Catch the FIB's change queue up without emitting: the diff stream continues from this snapshot.
+      while (rib.drain(this.fibConsumers[family], { max: 65_536, desired: (slot) => this.fibAttributes(rib, slot), emit: () => true }).pending);
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
-        const p = rib.best[slot]!;
-        if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) continue;
-        routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(rib.pathAttr[p]!).nextHop });
+        const installed = rib.sent(this.fibConsumers[family], slot);
+        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
       }
     }
     return routes;
+  }
+
+  /** What the FIB should hold for a slot: the best path's set (one reference taken), unless it is our own route. */
+  private fibAttributes(rib: FamilyRib, slot: number): number {
+    const p = rib.best[slot]!;
+    if (p < 0 || rib.pathPeer[p] === LOCAL_PEER) return -1;
+    this.store.retain(rib.pathAttr[p]!);
+    return rib.pathAttr[p]!;
   }
 
   // --- the control API's side -----------------------------------------------------
@@ -382,6 +424,14 @@ class Instance implements PlaneInstance {
       name, asn: peer.settings.asn, address: peer.settings.address, up: peer.up,
       accepted: peer.accepted, advertised: peer.advertised, stale: peer.stale, decisions: peer.decisions.snapshot(),
     };
+  }
+
+  recentChanges(options: { limit: number }): RouteChange[] {
+    return this.changes.recent(options.limit);
+  }
+
+  allPeerCounters(): PeerCounters[] {
+    return [...this.peers.keys()].map((name) => this.peerCounters(name)!);
   }
 
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage {
@@ -449,6 +499,47 @@ class Instance implements PlaneInstance {
 
   // --- internals ----------------------------------------------------------------
 
+  /**
+   * Records a flap for an announcement (a changed path, or a route back after
+   * a withdrawal) and says whether the route is to be held back.
+   */
+  private dampedAnnouncement(peer: PeerState, route: { prefix: Prefix; attrId: number; rib: FamilyRib }): boolean {
+    const before = route.rib.pathFor(route.prefix, peer.index);
+    if (before && before.attrId === route.attrId) return (before.flags & PATH_SUPPRESSED) !== 0;
+    const key = dampingKey(peer, route.prefix);
+    const event: FlapEvent | undefined = before ? 'attribute-change' : this.damping!.state(key).penalty > 0 ? 'readvertisement' : undefined;
+    return event ? this.damp(peer, { prefix: route.prefix, event }) : false;
+  }
+
+  /** Records a flap; returns whether the route is now suppressed, telling the audit log when that starts. */
+  private damp(peer: PeerState, flap: { prefix: Prefix; event: FlapEvent }): boolean {
+    if (!this.damping) return false;
+    const key = dampingKey(peer, flap.prefix);
+    const wasSuppressed = this.damping.state(key).suppressed;
+    const state = this.damping.record(key, flap.event);
+    if (state.suppressed && !wasSuppressed) {
+      this.count(peer, { 'damping:suppressed': 1 });
+      this.options.audit?.({ plane: this.plane, peer: peer.settings.name, prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
+    }
+    return state.suppressed;
+  }
+
+  /** Lets routes whose penalty has decayed take part in best-path selection again. */
+  private reuseDamped(): void {
+    for (const key of this.damping!.reusable()) {
+      const [index, text] = key.split(' ');
+      const peer = this.peersByIndex[Number(index)];
+      if (!peer || !text) continue;
+      const prefix = parsePrefix(text);
+      const rib = this.ribs[prefix.family];
+      const path = rib.pathFor(prefix, peer.index);
+      if (path && path.flags & PATH_SUPPRESSED) {
+        rib.setFlags(prefix, { peer: peer.index, flags: path.flags & ~PATH_SUPPRESSED });
+        this.count(peer, { 'damping:reused': 1 });
+      }
+    }
+  }
+
   private importPolicy(authorizations: readonly RouteAuthorization[]): ImportPolicy {
     return new ImportPolicy({
       localAsn: this.options.localAsn,
@@ -462,6 +553,17 @@ class Instance implements PlaneInstance {
     const peer = this.peers.get(name);
     if (!peer?.up) throw new Error(`peer ${name} is not up in the ${this.plane} instance`);
     return peer;
+  }
+
+  private logChange(rib: FamilyRib, change: { slot: number; before: number; after: number }): void {
+    if (this.changes.capacity === 0) return;
+    const { slot, before, after } = change;
+    const path = after >= 0 ? after : before;
+    const owner = rib.pathPeer[path]!;
+    const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
+    const prefix = rib.index.prefixOf(slot);
+    if (after >= 0) this.changes.record({ time: Date.now(), kind: 'announce', prefix, peer, attributes: this.store.get(rib.pathAttr[after]!) });
+    else this.changes.record({ time: Date.now(), kind: 'withdraw', prefix, peer });
   }
 
   /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
@@ -523,6 +625,7 @@ class Instance implements PlaneInstance {
         attributes: this.store.get(rib.pathAttr[p]!),
         validation: VALIDATION_NAME[rib.pathFlags[p]! & PATH_VALIDATION_MASK]!,
         stale: (rib.pathFlags[p]! & PATH_STALE) !== 0,
+        suppressed: (rib.pathFlags[p]! & PATH_SUPPRESSED) !== 0,
         best: p === best,
       };
     });
@@ -586,6 +689,10 @@ class Instance implements PlaneInstance {
     if (peer.timer) clearTimeout(peer.timer);
     peer.timer = undefined;
   }
+}
+
+function dampingKey(peer: PeerState, prefix: Prefix): string {
+  return `${peer.index} ${formatPrefix(prefix)}`;
 }
 
 function isStale(flags: number): boolean {

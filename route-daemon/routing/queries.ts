@@ -1,6 +1,7 @@
 import type { Address, Prefix } from '../../common/prefix.js';
 import type { ValidationState } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
+import type { RouteChange } from './change-log.js';
 import type { DecisionStep } from './decision.js';
 import type { Plane } from './instance.js';
 
@@ -12,6 +13,8 @@ export interface PathView {
   readonly attributes: RouteAttributes;
   readonly validation: ValidationState;
   readonly stale: boolean;
+  /** Held back by flap damping until its penalty decays. */
+  readonly suppressed: boolean;
   readonly best: boolean;
 }
 
@@ -63,9 +66,13 @@ export interface RouteQueries {
   readonly plane: Plane;
   counters(): InstanceCounters;
   peerCounters(peer: string): PeerCounters | undefined;
+  /** Every peer the instance has seen (up, or down with stale routes or counters). */
+  allPeerCounters(): PeerCounters[];
   listRoutes(options: { filter?: RouteFilter; after?: string; limit: number }): RoutePage;
   /** The longest prefix containing an address; a prefix exactly, or (orCovering) the longest one covering it. */
   lookup(query: { prefix: Prefix; orCovering?: boolean } | { address: Address }): RouteView | undefined;
+  /** The last best-route changes, newest first. */
+  recentChanges(options: { limit: number }): RouteChange[];
   announceLocal(prefix: Prefix, options?: { communities?: readonly number[]; largeCommunities?: readonly (readonly [number, number, number])[] }): void;
   withdrawLocal(prefix: Prefix): boolean;
 }

@@ -18,6 +18,11 @@ export const LOCAL_PEER = 0;
 
 export const PATH_VALIDATION_MASK = 0b11;
 export const PATH_STALE = 0b100;
+/** Held back by flap damping: kept, but not a candidate for best path. */
+export const PATH_SUPPRESSED = 0b1000;
+
+/** Told about every change of a prefix's best path (or of its attributes); -1 is none. The paths are still readable. */
+export type BestChangeListener = (slot: number, change: { before: number; after: number }) => void;
 
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
@@ -58,12 +63,14 @@ export class FamilyRib {
   private liveRoutes = 0;
   private readonly consumers: (Consumer | null)[] = [];
   private readonly scratch: number[] = [];
+  private readonly onBestChange: BestChangeListener | undefined;
 
   constructor(
     readonly store: AttributeStore,
     private readonly choose: BestPathChooser,
-    options: { family: 4 | 6; initialCapacity?: number },
+    options: { family: 4 | 6; initialCapacity?: number; onBestChange?: BestChangeListener },
   ) {
+    this.onBestChange = options.onBestChange;
     this.index = new PrefixIndex(options.family, { initialCapacity: options.initialCapacity ?? 1024 });
     const slots = this.index.slotCapacity;
     this.head = new Int32Array(slots).fill(-1);
@@ -117,6 +124,29 @@ export class FamilyRib {
     this.livePaths++;
     this.reselect(slot, false);
     return -1;
+  }
+
+  /** The attribute set and flags of `peer`'s path for `prefix`, or undefined. */
+  pathFor(prefix: Prefix, peer: number): { attrId: number; flags: number } | undefined {
+    const slot = this.index.find(prefix);
+    if (slot < 0) return undefined;
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+      if (this.pathPeer[p] === peer) return { attrId: this.pathAttr[p]!, flags: this.pathFlags[p]! };
+    }
+    return undefined;
+  }
+
+  /** Changes the flags of `peer`'s path for `prefix`, choosing the best path again; false if there is no such path. */
+  setFlags(prefix: Prefix, path: { peer: number; flags: number }): boolean {
+    const slot = this.index.find(prefix);
+    if (slot < 0) return false;
+    for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
+      if (this.pathPeer[p] !== path.peer) continue;
+      this.pathFlags[p] = path.flags;
+      this.reselect(slot, this.best[slot] === p);
+      return true;
+    }
+    return false;
   }
 
   /** Removes `peer`'s path for `prefix`; returns the flags it had, or -1 if there was none. */
@@ -328,23 +358,24 @@ export class FamilyRib {
     return removed;
   }
 
-  /** Recomputes the best path; consumers hear about it only when it changed (or its attributes did). */
+  /** Recomputes the best path among paths not suppressed; consumers hear about it only when it changed (or its attributes did). */
   private reselect(slot: number, bestChanged: boolean): void {
     const before = this.best[slot]!;
     const first = this.head[slot]!;
-    let after = -1;
-    if (first >= 0) {
-      if (this.pathNext[first]! < 0) {
-        after = first;
-      } else {
-        const paths = this.scratch;
-        paths.length = 0;
-        for (let p = first; p >= 0; p = this.pathNext[p]!) paths.push(p);
-        after = this.choose(this, paths);
-      }
+    let after: number;
+    if (first >= 0 && this.pathNext[first]! < 0) {
+      // One path, the common case: no list to build.
+      after = (this.pathFlags[first]! & PATH_SUPPRESSED) === 0 ? first : -1;
+    } else {
+      const paths = this.scratch;
+      paths.length = 0;
+      for (let p = first; p >= 0; p = this.pathNext[p]!) if ((this.pathFlags[p]! & PATH_SUPPRESSED) === 0) paths.push(p);
+      after = paths.length === 0 ? -1 : paths.length === 1 ? paths[0]! : this.choose(this, paths);
     }
     this.best[slot] = after;
-    if (after !== before || bestChanged) this.markDirty(slot);
+    if (after === before && !bestChanged) return;
+    this.markDirty(slot);
+    this.onBestChange?.(slot, { before, after });
   }
 
   private markDirty(slot: number): void {
