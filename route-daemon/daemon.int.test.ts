@@ -58,8 +58,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function startDaemon(text = CONFIG, options: { restarting?: boolean } = {}): Promise<RouteDaemon> {
-  const daemon = await RouteDaemon.start({ config: parseConfig(text, { file: 'test.conf' }), listen: [{ host: '127.0.0.1', port: 0 }], ...options });
+async function startDaemon(text = CONFIG, options: { restarting?: boolean; metrics?: string } = {}): Promise<RouteDaemon> {
+  const daemon = await RouteDaemon.start({ config: parseConfig(text, { file: 'test.conf' }), listen: [{ host: '127.0.0.1', port: 0 }], control: false, ...options });
   cleanups.push(() => daemon.stop());
   return daemon;
 }
@@ -70,7 +70,10 @@ async function connect(daemon: RouteDaemon, from: string): Promise<RawPeer> {
   return peer;
 }
 
-function announce(prefixes: string[], options: { asPath: number[]; communities?: number[]; large?: [number, number, number][] } & Partial<PathAttributes>): UpdateMessage {
+function announce(
+  prefixes: string[],
+  options: { asPath: number[]; communities?: number[]; large?: [number, number, number][] } & Partial<Omit<PathAttributes, 'asPath' | 'communities'>>,
+): UpdateMessage {
   const { asPath, communities, large, ...rest } = options;
   return {
     type: MessageType.Update,
@@ -135,6 +138,7 @@ describe('route daemon sessions on loopback', () => {
     const daemon = await startDaemon();
     const good = await connect(daemon, '127.0.0.2');
     await good.establish(GOOD);
+    good.keepSending(1_000); // however long the mutation run takes on a busy machine
     good.send(announce(['10.64.7.0/24'], { asPath: [GOOD.asn] }));
     await until('good route', () => lookup(daemon, 'production', '10.64.7.0/24'));
 
@@ -238,6 +242,42 @@ describe('route daemon sessions on loopback', () => {
     expect(daemon.neighbor('good')?.holdTime).toBe(3);
     const n = await good.next(MessageType.Notification, 8_000);
     expect([n.code, n.subcode]).toEqual([ErrorCode.HoldTimerExpired, 0]);
+  });
+
+  it('serves session and routing metrics on loopback', async () => {
+    const daemon = await startDaemon(CONFIG, { metrics: '127.0.0.1:0' });
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish(GOOD);
+    good.send(announce(['10.64.2.0/24'], { asPath: [GOOD.asn] }));
+    await until('the route', () => lookup(daemon, 'production', '10.64.2.0/24'));
+    const text = await (await fetch(`http://${daemon.metricsAddress}/metrics`)).text();
+    expect(text).toContain('garagenet_bgp_session_established{plane="production",peer="good"} 1');
+    expect(text).toContain('garagenet_bgp_session_established{plane="experimental",peer="researcher"} 0');
+    expect(text).toContain('garagenet_bgp_messages_total{plane="production",peer="good",direction="received",type="update"} 1');
+    expect(text).toContain('garagenet_bgp_routes{plane="production",family="ipv4"} 1');
+  });
+
+  it('refuses a second connection while the session is Established (peer without graceful restart)', async () => {
+    const daemon = await startDaemon();
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish(GOOD);
+    await until('Established', () => daemon.neighbor('good')?.state === 'Established');
+    const second = await connect(daemon, '127.0.0.2');
+    const n = await second.next(MessageType.Notification);
+    expect([n.code, n.subcode]).toEqual([ErrorCode.Cease, CeaseSubcode.ConnectionRejected]);
+    await second.waitClosed();
+    expect(daemon.neighbor('good')).toMatchObject({ state: 'Established', flaps: 0 });
+  });
+
+  it('with hold time 0 from the peer, neither side sends KEEPALIVEs and the session stays up', async () => {
+    const daemon = await startDaemon();
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish({ ...GOOD, holdTime: 0 });
+    await until('Established', () => daemon.neighbor('good')?.state === 'Established');
+    expect(daemon.neighbor('good')).toMatchObject({ holdTime: 0, keepaliveTime: 0 });
+    const keepalivesSent = daemon.neighbor('good')!.sent.keepalive;
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(daemon.neighbor('good')).toMatchObject({ state: 'Established', sent: { keepalive: keepalivesSent } });
   });
 
   it('refuses an OPEN from the wrong AS with "bad peer AS"', async () => {
@@ -344,6 +384,21 @@ describe('graceful restart (RFC 4724)', () => {
     back.send({ ...announce([], { asPath: [] }), attributes: emptyAttributes() }); // End-of-RIB
     await until('the stale route to go', () => lookup(daemon, 'production', '10.64.41.0/24') === undefined);
     expect(lookup(daemon, 'production', '10.64.40.0/24')).toBeDefined();
+  });
+
+  it('a peer that connects again while its session is still up has restarted: stale routes, new session', async () => {
+    const daemon = await startDaemon();
+    const old = await connect(daemon, '127.0.0.2');
+    await old.establish({ ...GOOD, capabilities: caps(false) });
+    old.send(announce(['10.64.60.0/24'], { asPath: [GOOD.asn] }));
+    await until('the route', () => lookup(daemon, 'production', '10.64.60.0/24'));
+    const back = await connect(daemon, '127.0.0.2');
+    await back.establish({ ...GOOD, capabilities: caps(true) });
+    await old.waitClosed();
+    expect(lookup(daemon, 'production', '10.64.60.0/24')?.paths[0]).toMatchObject({ peer: 'good', stale: true });
+    await until('the new session', () => daemon.neighbor('good')?.state === 'Established');
+    back.send({ ...announce([], { asPath: [] }), attributes: emptyAttributes() }); // End-of-RIB without the route
+    await until('the stale route to go', () => lookup(daemon, 'production', '10.64.60.0/24') === undefined);
   });
 
   it('a peer that resets with a NOTIFICATION loses its routes at once', async () => {

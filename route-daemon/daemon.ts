@@ -1,14 +1,25 @@
 import type { Socket } from 'node:net';
+import { Registry } from 'prom-client';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { formatAddress, type Address } from '../common/prefix.js';
 import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
+import { createInstances } from './config/instances.js';
+import type { NeighborSource, NeighborState } from './control/neighbors.js';
+import { startControlServer, type ControlServer } from './control/server.js';
+import type { ForwardingPlane } from './fib.js';
+import { startMetricsServer } from './metrics-server.js';
 import type { LocalSpeaker } from './peering/capabilities.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
+import { registerSessionMetrics } from './peering/metrics.js';
+import { RestartDeferral } from './peering/restart-deferral.js';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
+import type { RouteAuthorization } from './policy/origin-validation.js';
+import { FibFeed } from './routing/fib-feed.js';
 import type { AddressFamily, Plane } from './routing/instance.js';
-import { createRoutingInstance, type PlaneInstance } from './routing/plane-instance.js';
+import { registerRoutingMetrics } from './routing/metrics.js';
+import type { PlaneInstance, PolicyEvent } from './routing/plane-instance.js';
 
 /**
  * The route daemon: one routing instance per configured plane, one session
@@ -21,37 +32,46 @@ export interface DaemonOptions {
   readonly config: RouteDaemonConfig;
   /** Where to accept BGP connections; the config's listen address unless given. */
   readonly listen?: readonly ListenAddress[];
+  /** Control API address ("unix:/path" or "127.0.0.1:PORT"); the config's control socket unless given; false for none. */
+  readonly control?: string | false;
   /**
    * The daemon is coming back from a graceful restart (RFC 4724): OPENs carry
    * the R bit, and the F bit because the kernel kept forwarding meanwhile.
    */
   readonly restarting?: boolean;
+  /** The registry's route authorizations, on top of the file's static ones. */
+  readonly authorizations?: readonly RouteAuthorization[];
+  /** Every rejected route and ceased session, for the experiment audit log. */
+  readonly audit?: (event: PolicyEvent) => void;
+  /** Prometheus metrics on GET /metrics at this loopback ADDRESS:PORT; none unless given. */
+  readonly metrics?: string;
+  /** The native plane that programs the kernel tables; without it the daemon routes but does not forward. */
+  readonly forwarding?: ForwardingPlane;
   readonly log?: Logger;
 }
 
 const FAMILIES: readonly AddressFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 
-export class RouteDaemon {
-  readonly instances = new Map<Plane, PlaneInstance>();
+export class RouteDaemon implements NeighborSource {
+  readonly instances: ReadonlyMap<Plane, PlaneInstance>;
   private readonly sessions = new Map<string, PeerSession>();
   /** Sessions by canonical peer address; a neighbor may have one session in each plane. */
   private readonly byAddress = new Map<string, PeerSession[]>();
   private readonly listener: BgpListener;
+  private control: ControlServer | undefined;
+  private readonly feeds: FibFeed[] = [];
+  private metrics: { address: string; close(): Promise<void> } | undefined;
+  private deferral: RestartDeferral | undefined;
+  private deferralTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
   private constructor(private readonly options: DaemonOptions) {
     this.log = options.log ?? createLogger('route-daemon');
     const { config } = options;
-    for (const [plane, p] of config.planes) {
-      this.instances.set(plane, createRoutingInstance({
-        plane,
-        localAsn: config.router.asn,
-        pools: p.pools,
-        authorizations: p.authorizations,
-        bogons: p.bogons,
-        stalePathSeconds: p.stalePathSeconds,
-      }));
-    }
+    this.instances = createInstances(config, {
+      ...(options.authorizations ? { authorizations: options.authorizations } : {}),
+      ...(options.audit ? { audit: options.audit } : {}),
+    });
     for (const peer of config.peers) this.addSession(peer);
     this.listener = new BgpListener({ sessionFor: (remote, local) => this.sessionFor(remote, local) }, this.log);
   }
@@ -60,10 +80,21 @@ export class RouteDaemon {
     const daemon = new RouteDaemon(options);
     try {
       await daemon.listener.listen(options.listen ?? [options.config.router.listen]);
+      const control = options.control ?? `unix:${options.config.router.controlSocket}`;
+      if (control !== false) {
+        daemon.control = await startControlServer({ instances: daemon.instances, neighbors: daemon, localAsn: options.config.router.asn, address: control });
+      }
+      if (options.metrics) {
+        const registry = new Registry();
+        registerRoutingMetrics(registry, daemon.instances.values());
+        registerSessionMetrics(registry, () => [...daemon.sessions.values()].map((s) => s.neighborStatus()));
+        daemon.metrics = await startMetricsServer(registry, options.metrics);
+      }
     } catch (err) {
       await daemon.stop();
       throw err;
     }
+    daemon.startForwarding();
     for (const session of daemon.sessions.values()) session.start();
     daemon.log.info({ planes: [...daemon.instances.keys()], peers: daemon.sessions.size, restarting: options.restarting ?? false }, 'route daemon started');
     return daemon;
@@ -72,6 +103,16 @@ export class RouteDaemon {
   /** The port the BGP listener bound (tests listen on port 0). */
   get bgpPort(): number {
     return this.listener.port;
+  }
+
+  /** Where the metrics are served, if asked for. */
+  get metricsAddress(): string | undefined {
+    return this.metrics?.address;
+  }
+
+  /** Where the control API listens, if it was started. */
+  get controlAddress(): string | undefined {
+    return this.control?.address;
   }
 
   instance(plane: Plane): PlaneInstance {
@@ -84,8 +125,11 @@ export class RouteDaemon {
     return this.sessions.get(name)?.neighborStatus();
   }
 
-  listNeighbors(): NeighborStatus[] {
-    return [...this.sessions.values()].map((s) => s.neighborStatus());
+  listNeighbors(): NeighborState[] {
+    return [...this.sessions.values()].map((session) => {
+      const n = session.neighborStatus();
+      return { ...n, state: n.state.toLowerCase(), ...(n.lastError ? { lastError: { text: `${n.lastError.direction}: ${n.lastError.text}` } } : {}) };
+    });
   }
 
   requestRefresh(name: string): void {
@@ -125,8 +169,44 @@ export class RouteDaemon {
    */
   async stop(options: { graceful?: boolean } = {}): Promise<void> {
     this.listener.close();
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    // Graceful: the kernel keeps forwarding on the current routes while we are away.
+    if (options.graceful) for (const feed of this.feeds) feed.stop();
     for (const session of this.sessions.values()) session.stop({ graceful: options.graceful ?? false });
+    if (!options.graceful) {
+      await Promise.all(this.feeds.map((feed) => feed.idle()));
+      for (const feed of this.feeds) feed.stop();
+    }
+    await this.control?.close();
+    this.control = undefined;
+    await this.metrics?.close();
+    this.metrics = undefined;
     this.log.info({ graceful: options.graceful ?? false }, 'route daemon stopped');
+  }
+
+  /**
+   * Feeds each plane's best routes to the native plane. After our own
+   * graceful restart the first feed waits (RFC 4724 selection deferral) until
+   * every graceful-restart peer has re-sent its table, or its restart time is over.
+   */
+  private startForwarding(): void {
+    const forwarding = this.options.forwarding;
+    if (!forwarding) return;
+    for (const instance of this.instances.values()) this.feeds.push(new FibFeed(instance, { forwarding }));
+    const restartPeers = this.options.config.peers.filter((p) => p.gracefulRestart);
+    if (!this.options.restarting || restartPeers.length === 0) return this.releaseForwarding('not restarting');
+    this.deferral = new RestartDeferral(restartPeers.map((p) => p.name));
+    const seconds = Math.max(...restartPeers.map((p) => p.restartTimeSeconds));
+    this.deferralTimer = setTimeout(() => this.releaseForwarding('deferral time over'), seconds * 1000);
+    this.log.info({ peers: restartPeers.length, seconds }, 'restarting: kernel routes stay as they are until the peers have re-sent their tables');
+  }
+
+  private releaseForwarding(reason: string): void {
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    this.deferralTimer = undefined;
+    this.deferral = undefined;
+    this.log.info({ reason }, 'programming the forwarding plane');
+    for (const feed of this.feeds) void feed.start();
   }
 
   private addSession(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): PeerSession {
@@ -153,6 +233,14 @@ export class RouteDaemon {
       ...(options.localAddressIpv6 ? { localAddressIpv6: options.localAddressIpv6 } : {}),
       connectRetrySeconds: peer.connectRetrySeconds,
       log: this.log,
+      observer: {
+        established: (name, families) => {
+          if (this.deferral?.sessionUp(name, families)) this.releaseForwarding('every peer re-sent its table');
+        },
+        endOfRib: (name, family) => {
+          if (this.deferral?.endOfRib(name, family)) this.releaseForwarding('every peer re-sent its table');
+        },
+      },
     });
     this.sessions.set(peer.name, session);
     const key = formatAddress(peer.address);

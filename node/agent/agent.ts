@@ -8,7 +8,8 @@ import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
-import { planTunnel, sessionName, type SelfAddresses } from './peer-plan.js';
+import { PLANES } from '../../route-daemon/routing/instance.js';
+import { planTunnel, type SelfAddresses } from './peer-plan.js';
 import { probeLatency } from './probe.js';
 import { Routing } from './routing.js';
 import {
@@ -201,12 +202,11 @@ export class Agent {
   private onTunnelUp(name: string): void {
     const peer = this.peers.get(name);
     if (!peer || !this.routing) return;
-    const neighbors = this.routing.neighbors().filter((n) => n.name.startsWith(`${name}.`));
-    if (neighbors.some((n) => n.state !== 'Established')) this.routing.resetPeer(peer);
+    const routing = this.routing;
+    if (PLANES.some((plane) => routing.neighbor(name, plane)?.state !== 'Established')) routing.resetPeer(peer);
   }
 
   async status(options: { latency: boolean } = { latency: true }): Promise<NodeStatus> {
-    const neighbors = new Map((this.routing?.neighbors() ?? []).map((n) => [n.name, n.state as string]));
     const bfd = this.health?.status() ?? new Map();
     const now = Date.now() / 1000;
     const peers = await Promise.all(
@@ -225,8 +225,8 @@ export class Agent {
           latencyMs: options.latency ? await probeLatency(this.self.productionLoopbackV4, peer.productionLoopbackV4) : null,
           bfd: bfd.get(peer.name)?.state ?? 'none',
           bgp: {
-            production: neighbors.get(sessionName(peer.name, 'production')) ?? 'none',
-            experimental: neighbors.get(sessionName(peer.name, 'experimental')) ?? 'none',
+            production: this.routing?.neighbor(peer.name, 'production')?.state ?? 'none',
+            experimental: this.routing?.neighbor(peer.name, 'experimental')?.state ?? 'none',
           },
         };
       }),

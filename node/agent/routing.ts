@@ -6,13 +6,11 @@ import { KernelForwardingPlane } from '../../native/forwarding-plane.js';
 import { ROUTE_DAEMON_PROTOCOL } from '../../native/owners.js';
 import type { Rtnetlink } from '../../native/rtnetlink.js';
 import type { PlaneConfig } from '../../route-daemon/config/config.js';
-import { startControlServer, type ControlServer } from '../../route-daemon/control/server.js';
 import { RouteDaemon } from '../../route-daemon/daemon.js';
 import type { NeighborStatus } from '../../route-daemon/peering/status.js';
 import type { RouteAuthorization } from '../../route-daemon/policy/origin-validation.js';
 import { PLANES, type Plane } from '../../route-daemon/routing/instance.js';
 import type { Authorization, Node } from '../../registry/model.js';
-import { FibFeed } from './fib-feed.js';
 import { planSessions, sessionName, type SelfAddresses } from './peer-plan.js';
 import type { Identity } from './state-dir.js';
 
@@ -31,11 +29,8 @@ function toRouteAuthorization(a: Authorization): RouteAuthorization {
 }
 
 export class Routing {
-  private readonly feeds: FibFeed[] = [];
-
   private constructor(
     readonly daemon: RouteDaemon,
-    private readonly control: ControlServer,
     private readonly self: SelfAddresses,
     private readonly log: Logger,
   ) {}
@@ -52,7 +47,8 @@ export class Routing {
       // Loopbacks (/32, /128) and garage /64s are the mesh's normal routes.
       bogons: { maxLengthIpv4: 32, maxLengthIpv6: 128 },
       stalePathSeconds: 360,
-      authorizations,
+      damping: false,
+      authorizations: [],
     });
     const daemon = await RouteDaemon.start({
       config: {
@@ -69,25 +65,12 @@ export class Routing {
         ]),
         peers: [],
       },
+      authorizations,
+      // The daemon resynchronizes each plane's table through the native plane (FIB routes behind the host routes).
+      forwarding: new KernelForwardingPlane(options.rt, { tables: PLANE_TABLES, protocol: ROUTE_DAEMON_PROTOCOL, metric: FIB_METRIC }),
       log,
     });
-    let control: ControlServer;
-    try {
-      control = await startControlServer({
-        instances: daemon.instances, neighbors: daemon, localAsn: self.asn, address: `unix:${join(options.stateDir, 'routed.sock')}`,
-      });
-    } catch (err) {
-      await daemon.stop();
-      throw err;
-    }
-    const routing = new Routing(daemon, control, self, log);
-    const fib = new KernelForwardingPlane(options.rt, { tables: PLANE_TABLES, protocol: ROUTE_DAEMON_PROTOCOL, metric: FIB_METRIC });
-    for (const name of PLANES) {
-      const feed = new FibFeed(daemon.instance(name), fib, log);
-      routing.feeds.push(feed);
-      // Routes kept in the kernel from before a restart go unless a peer brings them back.
-      await feed.resync().catch((err) => log.warn({ plane: name, err: oneLine(err) }, 'initial FIB resync failed'));
-    }
+    const routing = new Routing(daemon, self, log);
     routing.announceOwn(identity);
     return routing;
   }
@@ -124,14 +107,13 @@ export class Routing {
     for (const plane of PLANES) this.daemon.instance(plane).updateAuthorizations(list);
   }
 
-  neighbors(): NeighborStatus[] {
-    return this.daemon.listNeighbors();
+  /** The session of a peer in a plane, if it has one. */
+  neighbor(peer: string, plane: Plane): NeighborStatus | undefined {
+    return this.daemon.neighbor(sessionName(peer, plane));
   }
 
   /** `graceful`: an agent restart; peers keep our routes and the kernel keeps its tables meanwhile. */
   async stop(options: { graceful: boolean }): Promise<void> {
-    for (const feed of this.feeds) feed.stop();
-    await this.control.close();
     await this.daemon.stop({ graceful: options.graceful });
   }
 }

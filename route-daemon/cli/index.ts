@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { announceCommand } from './announce.js';
 import { changesCommand } from './changes.js';
+import { daemonCommand } from './daemon.js';
 import { neighborsCommand } from './neighbors.js';
 import { routesCommand } from './routes.js';
 import { softResetCommand } from './soft-reset.js';
@@ -18,5 +19,6 @@ export function bgpCommand(): Command {
     .addCommand(changesCommand())
     .addCommand(announceCommand())
     .addCommand(withdrawCommand())
-    .addCommand(softResetCommand());
+    .addCommand(softResetCommand())
+    .addCommand(daemonCommand());
 }

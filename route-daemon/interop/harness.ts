@@ -128,13 +128,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/** Rejects as soon as a starting daemon exits, so that a bad config fails the test at once with the daemon's own words. */
+function exitFails(child: ChildProcess, message: () => string): Promise<never> {
+  const failed = new Promise<never>((_, reject) => child.once('exit', () => reject(new Error(message()))));
+  failed.catch(() => undefined);
+  return failed;
+}
+
 export interface Bird {
   readonly socket: string;
   /** Runs one birdc command and returns its output. */
   birdc(command: string): Promise<string>;
   stop(): Promise<void>;
-  /** Starts BIRD again with the same configuration (graceful restart tests). */
-  start(): Promise<void>;
+  /** Starts BIRD again with the same configuration; `recovery` is BIRD's -R (coming back from a graceful restart). */
+  start(options?: { recovery?: boolean }): Promise<void>;
 }
 
 /** BIRD 2 in the lab namespace: `bird -c CONF -s SOCK -f`, controlled with `birdc -s SOCK`. */
@@ -143,15 +150,22 @@ export async function startBird(lab: Lab, config: string): Promise<Bird> {
   const socket = join(lab.dir, 'bird.ctl');
   await writeFile(conf, config);
   let child: ChildProcess | undefined;
-  const birdc = (command: string): Promise<string> => sh('birdc', ['-s', socket, ...command.split(' ')]);
-  const start = async (): Promise<void> => {
-    child = lab.spawn('bird', ['-c', conf, '-s', socket, '-f']);
+  // birdc exits non-zero for answers like "Network not found": those are answers too.
+  const birdc = (command: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      execFile('birdc', ['-s', socket, ...command.split(' ')], { timeout: 15_000 }, (err, stdout, stderr) => {
+        if (err && !stdout) reject(new Error(`birdc ${command}: ${stderr.trim() || err.message}`));
+        else resolve(stdout);
+      });
+    });
+  const start = async (options: { recovery?: boolean } = {}): Promise<void> => {
+    child = lab.spawn('bird', ['-c', conf, '-s', socket, '-f', ...(options.recovery ? ['-R'] : [])]);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    await waitFor('BIRD to answer on its control socket', async () => {
-      if (child?.exitCode !== null) throw new Error(`bird exited: ${stderr.trim()}`);
-      return existsSync(socket) && (await birdc('show status')).includes('Daemon is up');
-    });
+    await Promise.race([
+      exitFails(child, () => `bird exited: ${stderr.trim()}`),
+      waitFor('BIRD to answer on its control socket', async () => existsSync(socket) && (await birdc('show status')).includes('Daemon is up')),
+    ]);
   };
   const stop = async (): Promise<void> => {
     if (!child || child.exitCode !== null) return;
@@ -184,10 +198,10 @@ export async function startGobgp(lab: Lab, config: string): Promise<Gobgp> {
     let output = '';
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor('gobgpd to answer on its API', async () => {
-      if (child?.exitCode !== null) throw new Error(`gobgpd exited: ${output.trim().slice(-500)}`);
-      return (await gobgp(['global'])).includes('AS:');
-    });
+    await Promise.race([
+      exitFails(child, () => `gobgpd exited: ${output.trim().slice(-500)}`),
+      waitFor('gobgpd to answer on its API', async () => (await gobgp(['global'])).includes('AS:')),
+    ]);
   };
   const stop = async (): Promise<void> => {
     if (!child || child.exitCode !== null) return;

@@ -38,6 +38,8 @@ export class Connection {
   socket: Socket | undefined;
   private framer = new MessageFramer();
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  private holdSeconds = 0;
+  private holdDeadline = 0;
   /** Events raised while actions run are queued so that each step finishes before the next. */
   private readonly queue: FsmEvent[] = [];
   private stepping = false;
@@ -71,7 +73,14 @@ export class Connection {
         const { data, actions } = step(this.fsm, next, this.options.config);
         if (data.state !== this.fsm.state) this.options.log.debug({ from: this.fsm.state, to: data.state, event: next.type }, 'state change');
         this.fsm = data;
-        for (const action of actions) this.perform(action);
+        for (const action of actions) {
+          // One failing action (a bug, never the peer's input) must neither skip the rest nor escape into a timer or socket callback.
+          try {
+            this.perform(action);
+          } catch (err) {
+            this.options.log.error({ err: (err as Error).message, action: action.type }, 'failed to carry out an FSM action');
+          }
+        }
         if (!wasIdle && data.state === 'Idle') {
           this.queue.length = 0;
           this.owner.onIdle(this);
@@ -131,16 +140,20 @@ export class Connection {
       if (this.socket !== socket) return;
       // Nothing a peer sends may escape as an exception: it would take the daemon down.
       try {
-        const framed = this.framer.push(chunk);
-        for (const message of framed.messages) {
+        const { messages, error } = this.framer.push(chunk);
+        for (const message of messages) {
           if (this.socket !== socket) return;
           this.owner.onMessage(this, message);
         }
-        if (framed.error) throw framed.error;
+        if (error && this.socket === socket) throw error;
       } catch (err) {
-        const notification = err instanceof MessageError ? err.notification : notifications.internalError();
-        this.options.log.warn({ err: (err as Error).message }, err instanceof MessageError ? 'bad message' : 'failed to handle a message');
-        this.dispatch({ type: 'MessageError', notification });
+        if (err instanceof MessageError) {
+          this.options.log.warn({ err: err.message }, 'bad message');
+          this.dispatch({ type: 'MessageError', notification: err.notification });
+        } else {
+          this.options.log.error({ err: (err as Error).message }, 'failed to handle a message');
+          this.dispatch({ type: 'MessageError', notification: notifications.internalError() });
+        }
       }
     });
     socket.on('error', (err) => this.options.log.debug({ err: err.message }, 'socket error'));
@@ -163,16 +176,34 @@ export class Connection {
   }
 
   private startTimer(timer: TimerName, seconds: number): void {
+    // The hold timer restarts on every message: move its deadline instead of
+    // re-creating a timer each time (a full table is 200,000 UPDATEs).
+    if (timer === 'hold' && this.timers.has('hold') && this.holdSeconds === seconds) {
+      this.holdDeadline = Date.now() + seconds * 1000;
+      return;
+    }
     this.stopTimer(timer);
+    if (timer === 'hold') {
+      this.holdSeconds = seconds;
+      this.holdDeadline = Date.now() + seconds * 1000;
+      this.armHold();
+      return;
+    }
     const jittered = timer === 'connectRetry' ? jitter(seconds, Math.random()) : seconds;
-    const event: FsmEvent =
-      timer === 'connectRetry' ? { type: 'ConnectRetryTimerExpires' }
-      : timer === 'hold' ? { type: 'HoldTimerExpires' }
-      : { type: 'KeepaliveTimerExpires' };
+    const event: FsmEvent = timer === 'connectRetry' ? { type: 'ConnectRetryTimerExpires' } : { type: 'KeepaliveTimerExpires' };
     this.timers.set(timer, setTimeout(() => {
       this.timers.delete(timer);
       this.dispatch(event);
     }, jittered * 1000));
+  }
+
+  private armHold(): void {
+    this.timers.set('hold', setTimeout(() => {
+      const left = this.holdDeadline - Date.now();
+      if (left > 0) return this.armHold();
+      this.timers.delete('hold');
+      this.dispatch({ type: 'HoldTimerExpires' });
+    }, Math.max(0, this.holdDeadline - Date.now())));
   }
 
   private stopTimer(timer: TimerName): void {

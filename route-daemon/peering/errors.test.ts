@@ -7,9 +7,6 @@ describe('NOTIFICATION choices', () => {
     expect([n.code, n.subcode]).toEqual([6, 1]);
     expect(n.data.toString('hex')).toBe('0002' + '01' + '000003e8');
   });
-  it('unsupported version names version 4', () => {
-    expect(notifications.unsupportedVersion().data).toEqual(Buffer.from([0, 4]));
-  });
   it('describes codes for people', () => {
     expect(describeNotification(notifications.administrativeShutdown())).toBe('cease: administrative shutdown (6/2)');
     expect(describeNotification({ code: 3, subcode: 11 })).toBe('UPDATE message error: malformed AS_PATH (3/11)');

@@ -2,15 +2,14 @@ import {
   CeaseSubcode,
   ErrorCode,
   FsmSubcode,
-  OpenSubcode,
   type NotificationFields,
 } from '../packet/types.js';
 
 /**
- * Which NOTIFICATION a BGP speaker sends for which failure (RFC 4271 §4.5 and
- * §6, RFC 4486 for the Cease subcodes, RFC 6608 for FSM errors). The FSM and
- * the session pick a notification from here by name so that codes never
- * appear as bare numbers elsewhere; the codes themselves are the codec's.
+ * Which NOTIFICATION the FSM and the session send for which of their own
+ * failures (RFC 4271 §6.5-6.7, RFC 4486 Cease subcodes, RFC 6608 FSM
+ * subcodes). Errors found in a message (header, OPEN, UPDATE) come with the
+ * NOTIFICATION the codec's validator chose; the codes are the codec's.
  */
 
 export type Notification = NotificationFields;
@@ -25,8 +24,6 @@ export const notifications = {
   /** Our own failure to process a message: RFC 6608's "unspecified" FSM error, so that the peer retries later. */
   internalError: (): Notification => notification(ErrorCode.FiniteStateMachine, FsmSubcode.Unspecified),
   administrativeShutdown: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown),
-  administrativeReset: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeReset),
-  peerDeconfigured: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.PeerDeconfigured),
   connectionRejected: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionRejected),
   collisionResolution: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution),
   /** RFC 4486 §4: the data carries AFI (2), SAFI (1) and the configured limit (4). */
@@ -37,13 +34,6 @@ export const notifications = {
     data.writeUInt32BE(limit, 3);
     return notification(ErrorCode.Cease, CeaseSubcode.MaximumPrefixesReached, data);
   },
-  /** RFC 4271 §6.2: the data is the largest version we support. */
-  unsupportedVersion: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnsupportedVersionNumber, Buffer.from([0, 4])),
-  badPeerAs: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.BadPeerAs),
-  badBgpIdentifier: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.BadBgpIdentifier),
-  unacceptableHoldTime: (): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnacceptableHoldTime),
-  /** RFC 5492 §5: the data lists the capabilities we require but the peer lacks. */
-  unsupportedCapability: (data: Buffer): Notification => notification(ErrorCode.OpenMessage, OpenSubcode.UnsupportedCapability, data),
 };
 
 const codeNames: Record<number, string> = {

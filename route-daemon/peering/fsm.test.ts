@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CeaseSubcode, ErrorCode, FsmSubcode } from '../packet/types.js';
+import { CeaseSubcode, ErrorCode, FsmSubcode, OpenSubcode } from '../packet/types.js';
 import { notifications } from './errors.js';
 import { initialFsm, step, type FsmAction, type FsmConfig, type FsmData, type FsmEvent, type FsmState } from './fsm.js';
 import { OPEN_WAIT_HOLD_SECONDS } from './timers.js';
@@ -25,6 +25,10 @@ function run(config: FsmConfig, events: FsmEvent[]): { data: FsmData; actions: F
 
 const types = (actions: readonly FsmAction[]): string[] => actions.map((a) => a.type);
 const sent = (actions: readonly FsmAction[]) => actions.find((a) => a.type === 'sendNotification');
+
+const badPeerAs = { code: ErrorCode.OpenMessage, subcode: OpenSubcode.BadPeerAs, data: Buffer.alloc(0) };
+const peerDeconfigured = { code: ErrorCode.Cease, subcode: CeaseSubcode.PeerDeconfigured, data: Buffer.alloc(0) };
+const administrativeReset = { code: ErrorCode.Cease, subcode: CeaseSubcode.AdministrativeReset, data: Buffer.alloc(0) };
 
 describe('Idle', () => {
   it('an active peer dials out and arms ConnectRetry', () => {
@@ -138,9 +142,9 @@ describe('OpenSent', () => {
     expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.ConnectionCollisionResolution } });
   });
   it('sends the OPEN error the session found', () => {
-    const t = step(inState('OpenSent'), { type: 'MessageError', notification: notifications.badPeerAs() }, active);
+    const t = step(inState('OpenSent'), { type: 'MessageError', notification: badPeerAs }, active);
     expect(t.data.state).toBe('Idle');
-    expect(sent(t.actions)).toEqual({ type: 'sendNotification', notification: notifications.badPeerAs() });
+    expect(sent(t.actions)).toEqual({ type: 'sendNotification', notification: badPeerAs });
   });
   it('an UPDATE before the OPEN is an FSM error (RFC 6608 subcode 1)', () => {
     const t = step(inState('OpenSent'), { type: 'UpdateReceived' }, active);
@@ -151,7 +155,7 @@ describe('OpenSent', () => {
     expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.Cease, subcode: CeaseSubcode.AdministrativeShutdown } });
   });
   it('a received NOTIFICATION ends the connection without answering', () => {
-    const t = step(inState('OpenSent'), { type: 'NotificationReceived', notification: notifications.badPeerAs() }, active);
+    const t = step(inState('OpenSent'), { type: 'NotificationReceived', notification: badPeerAs }, active);
     expect(t.data.state).toBe('Idle');
     expect(sent(t.actions)).toBeUndefined();
     expect(types(t.actions)).toContain('disconnect');
@@ -223,8 +227,8 @@ describe('Established', () => {
     expect(t.actions).toContainEqual({ type: 'down', cause: 'stopped' });
   });
   it('a stop with a reason sends that reason', () => {
-    const t = step(up, { type: 'Stop', notification: notifications.peerDeconfigured() }, active);
-    expect(sent(t.actions)).toEqual({ type: 'sendNotification', notification: notifications.peerDeconfigured() });
+    const t = step(up, { type: 'Stop', notification: peerDeconfigured }, active);
+    expect(sent(t.actions)).toEqual({ type: 'sendNotification', notification: peerDeconfigured });
   });
   it('an OPEN in Established is an FSM error, not a crash (RFC 6608 subcode 3)', () => {
     const t = step(up, { type: 'OpenReceived', holdTime: 9 }, active);
@@ -232,7 +236,7 @@ describe('Established', () => {
     expect(sent(t.actions)).toMatchObject({ notification: { code: ErrorCode.FiniteStateMachine, subcode: FsmSubcode.UnexpectedMessageInEstablished } });
   });
   it('a received NOTIFICATION is passed to the instance', () => {
-    const n = notifications.administrativeReset();
+    const n = administrativeReset;
     const t = step(up, { type: 'NotificationReceived', notification: n }, active);
     expect(t.actions).toContainEqual({ type: 'down', cause: 'notificationReceived', notification: n });
   });

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
 import { formatAddress, parseAddress, type Address } from '../../common/prefix.js';
-import { decodeMessage, encodeMessage } from '../packet/codec.js';
+import { decodeMessage, encodeMessage, encodeNotification } from '../packet/codec.js';
 import { validateUpdate } from '../packet/validate.js';
 import {
   MessageType,
@@ -46,6 +46,13 @@ export interface SessionOptions {
   readonly connectRetrySeconds: number;
   readonly keepaliveSeconds?: number;
   readonly log: Logger;
+  /** Told when the session comes up and when the peer finishes a family's table (restart deferral). */
+  readonly observer?: SessionObserver;
+}
+
+export interface SessionObserver {
+  established(peer: string, families: readonly AddressFamily[]): void;
+  endOfRib(peer: string, family: AddressFamily): void;
 }
 
 const NO_CODEC: CodecOptions = { fourOctetAs: false, families: [] };
@@ -146,8 +153,13 @@ export class PeerSession implements ConnectionOwner {
       socket.destroy();
       return;
     }
-    const state = this.primary.state;
-    if (state === 'Idle') {
+    if (this.primary.state === 'Established' && !this.secondary && keepRoutesOnDown('connectionLost', this.peerGracefulRestart)) {
+      // RFC 4724 §4.2: a graceful-restart peer that connects again while we still think the session
+      // is up has restarted; the old connection is dead, its routes are kept as stale.
+      this.log.info('peer connects again while the session is up: it has restarted');
+      this.primary.dispatch({ type: 'TcpConnectionFails' });
+    }
+    if (this.primary.state === 'Idle') {
       this.clearRestartTimer();
       this.primary.dispatch({ type: 'Start' });
     }
@@ -158,8 +170,8 @@ export class PeerSession implements ConnectionOwner {
     if (this.primary.state === 'Established' || this.secondary) {
       // RFC 4271 §6.8: a newcomer never replaces an Established session.
       this.log.info({ state: this.primary.state }, 'refusing a second connection');
-      socket.end(encodeMessage({ type: MessageType.Notification, ...notifications.connectionRejected() }, NO_CODEC));
-      socket.destroy();
+      socket.end(encodeNotification(notifications.connectionRejected()));
+      setTimeout(() => socket.destroy(), 2_000).unref();
       return;
     }
     // OpenSent / OpenConfirm: run the second connection until an OPEN resolves the collision.
@@ -207,16 +219,16 @@ export class PeerSession implements ConnectionOwner {
   // ---- ConnectionOwner
 
   encode(action: Extract<FsmAction, { type: 'sendOpen' | 'sendKeepalive' | 'sendNotification' }>): Buffer {
-    const message: BgpMessage =
-      action.type === 'sendOpen' ? this.ourOpen()
-      : action.type === 'sendKeepalive' ? { type: MessageType.Keepalive }
-      : { type: MessageType.Notification, ...action.notification };
-    this.status.sent[KIND_OF[message.type]!]++;
     if (action.type === 'sendNotification') {
+      this.status.sent.notification++;
       const text = describeNotification(action.notification);
       this.status.lastError = { direction: 'sent', text, at: Date.now() };
       this.log.warn({ notification: text }, 'sending NOTIFICATION');
+      // The data may quote a whole malformed message: cut to what fits.
+      return encodeNotification(action.notification);
     }
+    const message: BgpMessage = action.type === 'sendOpen' ? this.ourOpen() : { type: MessageType.Keepalive };
+    this.status.sent[KIND_OF[message.type]!]++;
     return encodeMessage(message, NO_CODEC);
   }
 
@@ -338,6 +350,7 @@ export class PeerSession implements ConnectionOwner {
     };
     this.log.info({ families: this.families, holdTime: connection.fsm.holdTime, routerId: session.routerId }, 'session established');
     this.options.instance.peerUp(this.options.settings, { session, onExportReady: () => this.scheduleExport() });
+    this.options.observer?.established(this.name, this.families);
     // The peer is back after a restart: what it could not preserve goes now, the rest waits for its End-of-RIB.
     for (const family of familiesToPurgeOnReturn(this.staleFamilies, gr)) this.endOfRib(family);
     this.scheduleExport();
@@ -384,7 +397,9 @@ export class PeerSession implements ConnectionOwner {
     const eor = endOfRibFamily(update);
     if (eor) {
       this.log.info({ family: eor }, 'End-of-RIB from peer');
-      return this.endOfRib(eor);
+      this.endOfRib(eor);
+      this.options.observer?.endOfRib(this.name, eor);
+      return;
     }
     const treatAsWithdraw = verdict.action === 'treat-as-withdraw';
     if (treatAsWithdraw) {

@@ -15,15 +15,19 @@ export class RawPeer {
   private readonly framer = new MessageFramer();
   readonly received: BgpMessage[] = [];
   private waiters: (() => void)[] = [];
+  private keepalives: NodeJS.Timeout | undefined;
   closed = false;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
-      for (const raw of this.framer.push(chunk)) this.received.push(decodeMessage(raw, CODEC));
+      const { messages, error } = this.framer.push(chunk);
+      for (const raw of messages) this.received.push(decodeMessage(raw, CODEC));
+      if (error) this.socket.destroy(error);
       this.wake();
     });
     socket.on('error', () => undefined);
     socket.on('close', () => {
+      clearInterval(this.keepalives);
       this.closed = true;
       this.wake();
     });
@@ -58,6 +62,11 @@ export class RawPeer {
 
   send(message: BgpMessage): void {
     this.socket.write(encodeMessage(message, CODEC));
+  }
+
+  /** Sends a KEEPALIVE every `ms` until the connection closes, like a live peer. */
+  keepSending(ms: number): void {
+    this.keepalives = setInterval(() => this.send({ type: MessageType.Keepalive }), ms);
   }
 
   sendRaw(bytes: Buffer): void {
@@ -124,6 +133,7 @@ export class RawPeer {
   }
 
   close(): void {
+    clearInterval(this.keepalives);
     this.socket.destroy();
   }
 }
