@@ -26,7 +26,12 @@ export interface RawEventSocket {
 
 interface Addon {
   RouteSocket: new (netnsPath?: string) => RawRouteSocket;
-  EventSocket: new (netnsPath: string, groups: number[], onMessages: (chunk: Buffer | null) => void) => RawEventSocket;
+  EventSocket: new (
+    netnsPath: string,
+    groups: number[],
+    onMessages: (chunk: Buffer | null) => void,
+    receiveBufferBytes?: number,
+  ) => RawEventSocket;
 }
 
 let loaded: Addon | undefined;

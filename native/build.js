@@ -16,21 +16,14 @@ function fail(message) {
 }
 
 // node-gyp's --nodedir wants the prefix that holds include/node/node_api.h.
-function findNodeDir() {
-  const candidates = [
-    process.env.npm_config_nodedir,
-    dirname(dirname(process.execPath)),
-    '/usr',
-    '/usr/local',
-  ].filter(Boolean);
-  return candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node_api.h')));
-}
-
-const nodedir = findNodeDir();
+const candidates = [
+  ...new Set([process.env.npm_config_nodedir, dirname(dirname(process.execPath)), '/usr', '/usr/local'].filter(Boolean)),
+];
+const nodedir = candidates.find((dir) => existsSync(join(dir, 'include', 'node', 'node_api.h')));
 if (!nodedir) {
   fail(
-    `no Node.js headers found (looked for include/node/node_api.h under ${dirname(dirname(process.execPath))}, /usr, /usr/local); ` +
-      'install the headers that match your Node.js (the nodejs package of NodeSource ships them) or set npm_config_nodedir',
+    `no Node.js headers found (looked for include/node/node_api.h under ${candidates.join(', ')}); ` +
+      'use a Node.js build that ships them in include/node beside bin/ (official, NodeSource and npm "node" builds do) or set npm_config_nodedir',
   );
 }
 const gyp = join(root, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');

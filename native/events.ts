@@ -32,18 +32,29 @@ export interface Subscription {
   close(): void;
 }
 
-/** Subscribes to link and/or route events in `netns` (default: this namespace). */
+/** Subscribes to link and/or route events in `netns` (default: this namespace); keeps the process alive until close(). */
 export function watchEvents(
   onEvent: (event: NetlinkEvent) => void,
-  options: { netns?: string; links?: boolean; routes?: boolean } = {},
+  options: {
+    netns?: string;
+    links?: boolean;
+    routes?: boolean;
+    /** Kernel receive buffer; the default (32 MiB) holds the events of a full table load. */
+    receiveBufferBytes?: number;
+  } = {},
 ): Subscription {
   const groups: number[] = [];
   if (options.links ?? true) groups.push(RTNLGRP_LINK);
   if (options.routes ?? true) groups.push(RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE);
   const { EventSocket } = loadAddon();
-  const socket: RawEventSocket = new EventSocket(options.netns === undefined ? '' : netnsPath(options.netns), groups, (chunk) => {
-    if (chunk === null) onEvent({ kind: 'overflow' });
-    else for (const event of decodeEvents(chunk)) onEvent(event);
-  });
+  const socket: RawEventSocket = new EventSocket(
+    options.netns === undefined ? '' : netnsPath(options.netns),
+    groups,
+    (chunk) => {
+      if (chunk === null) onEvent({ kind: 'overflow' });
+      else for (const event of decodeEvents(chunk)) onEvent(event);
+    },
+    options.receiveBufferBytes,
+  );
   return { close: () => socket.close() };
 }

@@ -15,6 +15,18 @@ export interface ForwardingPlaneOptions {
   readonly protocol: number;
   /** Metric of our routes; part of a route's identity, so foreign routes at other metrics never collide. */
   readonly metric?: number;
+  /**
+   * Where the kernel should send traffic for a BGP next hop. BGP between
+   * loopbacks gives next hops the kernel cannot use as a gateway (not on a
+   * link); with one WireGuard interface per peer the answer is that peer's
+   * interface. Without a resolver the next hop is the gateway as is.
+   */
+  readonly resolveNextHop?: (nextHop: string) => NextHop;
+}
+
+export interface NextHop {
+  readonly gateway?: string;
+  readonly device?: string;
 }
 
 /** Thrown after a batch was applied when the kernel refused some of its routes. */
@@ -43,15 +55,15 @@ export class KernelForwardingPlane implements ForwardingPlane {
   async apply(plane: Plane, changes: readonly FibChange[]): Promise<void> {
     const batch = changes.map((c): RouteChange => {
       const prefix = formatPrefix(c.prefix);
-      if (c.kind === 'withdraw') return { op: 'delete', route: this.route(prefix) };
-      return { op: c.kind, route: this.route(prefix, formatAddress(c.nextHop)) };
+      if (c.kind === 'withdraw') return { op: 'delete', route: this.route(prefix, {}) };
+      return { op: c.kind, route: this.route(prefix, this.nextHop(formatAddress(c.nextHop))) };
     });
     const result = await this.rt.applyRoutes(batch, this.owner(plane));
     if (result.failed.length > 0) throw new FibBatchError(plane, result.failed);
   }
 
   async resync(plane: Plane, routes: readonly FibRoute[]): Promise<void> {
-    const desired = routes.map((r) => this.route(formatPrefix(r.prefix), formatAddress(r.nextHop)));
+    const desired = routes.map((r) => this.route(formatPrefix(r.prefix), this.nextHop(formatAddress(r.nextHop))));
     const result = await resyncTable(this.rt, desired, this.owner(plane));
     if (result.failed.length > 0) throw new FibBatchError(plane, result.failed);
   }
@@ -60,7 +72,16 @@ export class KernelForwardingPlane implements ForwardingPlane {
     return { table: this.options.tables[plane], protocol: this.options.protocol };
   }
 
-  private route(prefix: string, gateway?: string): Route {
-    return { prefix, ...(gateway !== undefined && { gateway }), ...(this.options.metric !== undefined && { metric: this.options.metric }) };
+  private nextHop(address: string): NextHop {
+    return this.options.resolveNextHop ? this.options.resolveNextHop(address) : { gateway: address };
+  }
+
+  private route(prefix: string, via: NextHop): Route {
+    return {
+      prefix,
+      ...(via.gateway !== undefined && { gateway: via.gateway }),
+      ...(via.device !== undefined && { device: via.device }),
+      ...(this.options.metric !== undefined && { metric: this.options.metric }),
+    };
   }
 }

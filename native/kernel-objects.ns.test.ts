@@ -89,6 +89,30 @@ describe('rules, addresses, links and events over rtnetlink', () => {
     }
   });
 
+  it('tells the listener when the kernel dropped events, so that it can resync', async () => {
+    const events: NetlinkEvent[] = [];
+    // The smallest receive buffer the kernel allows (a few messages): bursts of
+    // route changes overflow it whenever the reader thread falls behind.
+    const sub = watchEvents((e) => events.push(e), { netns: ns, links: false, receiveBufferBytes: 1 });
+    try {
+      await rt.addAddress('up0', '192.0.2.20/24');
+      const routes = Array.from({ length: 5000 }, (_, i) => ({ prefix: `10.${60 + (i >> 8)}.${i & 255}.0/24`, gateway: '192.0.2.1' }));
+      const owner = { table: 78, protocol: 201 };
+      let rounds = 0;
+      for (; rounds < 10 && !events.some((e) => e.kind === 'overflow'); rounds++) {
+        expect((await rt.applyRoutes(routes.map((route) => ({ op: 'add', route })), owner)).failed).toEqual([]);
+        expect((await rt.applyRoutes(routes.map((route) => ({ op: 'delete', route })), owner)).failed).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(events.some((e) => e.kind === 'overflow')).toBe(true);
+      const seen = events.filter((e) => e.kind === 'route' && e.route.table === 78).length;
+      expect(seen).toBeGreaterThan(0);
+      expect(seen).toBeLessThan(rounds * routes.length * 2);
+    } finally {
+      sub.close();
+    }
+  });
+
   it('keeps each socket in its own namespace', async () => {
     const other = Rtnetlink.open({ netns: lab.namespace('m') });
     try {

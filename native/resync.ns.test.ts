@@ -99,4 +99,21 @@ describe('full resync of one table', () => {
     expect(ipRoutes('-4', TABLE + 1)).toEqual([`100.96.9.0/24 via 10.99.0.2 dev up0 proto ${PROTOCOL} metric 20 `]);
     expect(ipRoutes('-4', TABLE)).toEqual(['10.50.0.0/16 via 10.99.0.2 dev up0 proto static ']);
   });
+
+  it('sends BGP next hops that are not on a link through the interface the resolver names', async () => {
+    const loopbackOfPeer = '192.0.2.99';
+    const plain = new KernelForwardingPlane(rt, { tables: { production: TABLE + 2, experimental: TABLE + 3 }, protocol: PROTOCOL });
+    const route = { prefix: parsePrefix('100.96.5.0/24'), nextHop: parseAddress(loopbackOfPeer) };
+    await expect(plain.resync('production', [route])).rejects.toThrow(/ENETUNREACH/);
+    const resolved = new KernelForwardingPlane(rt, {
+      tables: { production: TABLE + 2, experimental: TABLE + 3 },
+      protocol: PROTOCOL,
+      resolveNextHop: (nextHop) => (nextHop === loopbackOfPeer ? { device: 'up0' } : { gateway: nextHop }),
+    });
+    await resolved.resync('production', [route]);
+    await resolved.resync('production', [route]);
+    expect(ipRoutes('-4', TABLE + 2)).toEqual([`100.96.5.0/24 dev up0 proto ${PROTOCOL} scope link `]);
+    await resolved.apply('production', [{ kind: 'withdraw', prefix: route.prefix }]);
+    expect(ipRoutes('-4', TABLE + 2)).toEqual([]);
+  });
 });

@@ -133,6 +133,14 @@ describe('route programming over rtnetlink', () => {
     await rt.applyRoutes([{ op: 'delete', route: { prefix: '10.201.0.0/24' } }], owner);
   });
 
+  it('refuses a batch size the send buffer cannot hold, before sending anything', async () => {
+    const route = { prefix: '10.210.0.0/24', gateway: '10.99.0.2' };
+    await expect(rt.applyRoutes([{ op: 'add', route }], { table: TABLE, protocol: PROTOCOL, perSend: 50_000 })).rejects.toThrow(
+      /perSend 50000 is out of range/,
+    );
+    expect(await kernelTable()).toEqual([]);
+  });
+
   it('never deletes a route with another owner tag', async () => {
     lab.exec(ns, 'ip', ['route', 'add', '10.77.0.0/16', 'via', '10.99.0.2', 'table', String(TABLE), 'proto', 'static']);
     const result = await rt.applyRoutes([{ op: 'delete', route: { prefix: '10.77.0.0/16' } }], {

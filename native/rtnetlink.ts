@@ -55,21 +55,28 @@ export interface InstalledRoute extends DecodedRoute {
  */
 export const DEFAULT_PER_SEND = 1000;
 
+/** One send must fit the socket's 4 MiB send buffer, or the kernel refuses it mid-batch. */
+export const MAX_PER_SEND = 20_000;
+
 /** A kernel refusal of a single request (rule, address, link). */
 export class NetlinkError extends Error {
   readonly errno: number;
   readonly code: string;
-  constructor(message: string, errno: number, code: string) {
+  constructor(message: string, kernel: { errno: number; code: string }) {
     super(message);
     this.name = 'NetlinkError';
-    this.errno = errno;
-    this.code = code;
+    this.errno = kernel.errno;
+    this.code = kernel.code;
   }
 }
 
 /** "/var/run/netns/NAME" for a name made by `ip netns add`; a path as is. */
 export function netnsPath(netns: string): string {
-  return isAbsolute(netns) ? netns : join('/var/run/netns', netns);
+  if (isAbsolute(netns)) return netns;
+  if (!/^[A-Za-z0-9_.-]+$/.test(netns) || netns === '.' || netns === '..') {
+    throw new UserError(`"${netns}" is not a network namespace name`, { hint: 'give a name from `ip netns list` or an absolute path' });
+  }
+  return join('/var/run/netns', netns);
 }
 
 export class Rtnetlink {
@@ -95,6 +102,7 @@ export class Rtnetlink {
     }
   }
 
+  /** Closes the socket; a batch already in the kernel's hands finishes first. */
   close(): void {
     this.socket.close();
   }
@@ -108,10 +116,19 @@ export class Rtnetlink {
     changes: readonly RouteChange[],
     options: { table: number; protocol: number; perSend?: number },
   ): Promise<BatchResult> {
+    const perSend = options.perSend ?? DEFAULT_PER_SEND;
+    if (!Number.isInteger(perSend) || perSend < 1 || perSend > MAX_PER_SEND) {
+      return Promise.reject(new UserError(`perSend ${perSend} is out of range`, { hint: `use 1 to ${MAX_PER_SEND} requests per send` }));
+    }
     return this.inOrder(async () => {
       if (changes.length === 0) return { applied: 0, failed: [], sends: 0 };
       const devices = changes.some((c) => c.route.device !== undefined) ? await this.deviceIndexes() : new Map<string, number>();
       const writer = new MessageWriter(changes.length * 72);
+      const perOp = {
+        add: { ...options, op: 'add' as const },
+        replace: { ...options, op: 'replace' as const },
+        delete: { ...options, op: 'delete' as const },
+      };
       for (const { op, route } of changes) {
         let ifindex: number | undefined;
         if (route.device !== undefined) {
@@ -121,9 +138,9 @@ export class Rtnetlink {
           }
         }
         // The route object itself is encoded (no copy) unless a device name had to be resolved.
-        encodeRoute(writer, op, ifindex === undefined ? route : { ...route, ifindex }, options);
+        encodeRoute(writer, ifindex === undefined ? route : { ...route, ifindex }, perOp[op]);
       }
-      const { errors, sends } = await this.socket.transact(writer.finish(), options.perSend ?? DEFAULT_PER_SEND);
+      const { errors, sends } = await this.socket.transact(writer.finish(), perSend);
       const failed = errors.map((e): RouteFailure => {
         const change = changes[e.index]!;
         return { op: change.op, route: change.route, errno: e.errno, code: e.code, message: e.message };
@@ -172,7 +189,7 @@ export class Rtnetlink {
   setLinkUp(device: string, up: boolean): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, ifindex, up));
+      await this.single(`cannot set ${device} ${up ? 'up' : 'down'}`, (w) => encodeLinkState(w, { ifindex, up }));
     });
   }
 
@@ -189,14 +206,14 @@ export class Rtnetlink {
   addAddress(device: string, address: string): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, 'add', { ifindex, address }));
+      await this.single(`cannot add ${address} to ${device}`, (w) => encodeAddress(w, { ifindex, address }, { op: 'add' }));
     });
   }
 
   deleteAddress(device: string, address: string): Promise<void> {
     return this.inOrder(async () => {
       const ifindex = await this.ifindexOf(device);
-      await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, 'delete', { ifindex, address }));
+      await this.single(`cannot delete ${address} from ${device}`, (w) => encodeAddress(w, { ifindex, address }, { op: 'delete' }));
     });
   }
 
@@ -211,11 +228,11 @@ export class Rtnetlink {
   }
 
   addRule(rule: RuleFields): Promise<void> {
-    return this.inOrder(() => this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, 'add', rule)));
+    return this.inOrder(() => this.single(`cannot add rule ${describeRule(rule)}`, (w) => encodeRule(w, rule, { op: 'add' })));
   }
 
   deleteRule(rule: RuleFields): Promise<void> {
-    return this.inOrder(() => this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, 'delete', rule)));
+    return this.inOrder(() => this.single(`cannot delete rule ${describeRule(rule)}`, (w) => encodeRule(w, rule, { op: 'delete' })));
   }
 
   ifindex(device: string): Promise<number> {
@@ -251,7 +268,7 @@ export class Rtnetlink {
   /** A filtered dump answers ENOENT while the table does not exist yet: that is an empty table. */
   private async dumpRouteTable(family: IpFamily, table: number): Promise<Buffer> {
     const writer = new MessageWriter(64);
-    encodeRouteDump(writer, family, table);
+    encodeRouteDump(writer, { family, table });
     try {
       return await this.socket.dump(writer.finish());
     } catch (err) {
@@ -280,7 +297,7 @@ export class Rtnetlink {
     encode(writer);
     const { errors } = await this.socket.transact(writer.finish(), 1);
     const e = errors[0];
-    if (e) throw new NetlinkError(`${what}: ${e.message} (${e.code})`, e.errno, e.code);
+    if (e) throw new NetlinkError(`${what}: ${e.message} (${e.code})`, e);
   }
 }
 

@@ -23,7 +23,7 @@ describe('table diff', () => {
         { prefix: '2001:DB8::/48', gateway: '2001:db8:ff:0::1' },
         { prefix: '10.0.3.0/24', gateway: '192.0.2.1' },
       ],
-      201,
+      { protocol: 201 },
     );
     expect(unchanged).toBe(2);
     expect(foreign).toBe(1);
@@ -32,11 +32,11 @@ describe('table diff', () => {
 
   it('changes nothing when the table already matches', () => {
     const installed = [mine('10.0.0.0/24', '192.0.2.1', 5)];
-    expect(diffTable(installed, [{ prefix: '10.0.0.0/24', gateway: '192.0.2.1', metric: 5, device: 'eth0' }], 201).changes).toEqual([]);
+    expect(diffTable(installed, [{ prefix: '10.0.0.0/24', gateway: '192.0.2.1', metric: 5, device: 'eth0' }], { protocol: 201 }).changes).toEqual([]);
   });
 
   it('refuses a desired table that lists a route twice', () => {
-    expect(() => diffTable([], [{ prefix: '10.0.0.0/8', device: 'a' }, { prefix: '10.0.0.0/8', device: 'b' }], 201)).toThrow(
+    expect(() => diffTable([], [{ prefix: '10.0.0.0/8', device: 'a' }, { prefix: '10.0.0.0/8', device: 'b' }], { protocol: 201 })).toThrow(
       /10.0.0.0\/8 metric 0 is listed twice/,
     );
   });

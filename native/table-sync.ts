@@ -59,12 +59,12 @@ function same(want: Route, have: InstalledRoute): boolean {
 export function diffTable(
   installed: readonly InstalledRoute[],
   desired: readonly Route[],
-  protocol: number,
+  owner: { protocol: number },
 ): { changes: RouteChange[]; unchanged: number; foreign: number } {
   const owned = new Map<string, InstalledRoute>();
   let foreign = 0;
   for (const r of installed) {
-    if (r.protocol === protocol) owned.set(routeKey(r.prefix, r.metric), r);
+    if (r.protocol === owner.protocol) owned.set(routeKey(r.prefix, r.metric), r);
     else foreign++;
   }
   const changes: RouteChange[] = [];
@@ -105,7 +105,7 @@ export function shuffle<T>(items: T[]): void {
 
 export async function resyncTable(rt: Rtnetlink, desired: readonly Route[], owner: TableOwner): Promise<ResyncResult> {
   const installed = await rt.listRoutes(owner.table);
-  const { changes, unchanged, foreign } = diffTable(installed, desired, owner.protocol);
+  const { changes, unchanged, foreign } = diffTable(installed, desired, owner);
   const result = await rt.applyRoutes(changes, owner);
   const failedOf = (op: string): number => result.failed.filter((f) => f.op === op).length;
   const count = (op: string): number => changes.filter((c) => c.op === op).length - failedOf(op);

@@ -23,7 +23,7 @@ debian_packages=(
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
   procps conntrack                              # sysctl inside namespaces; NAT state in the topology test
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
-  iperf3 wrk                                    # throughput and load figures
+  iperf3 wrk time                               # throughput and load figures (time: ip -batch CPU and memory in bench/fib)
   chromium                                      # the looking-glass browser test
 )
 node_major() { command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' || echo 0; }

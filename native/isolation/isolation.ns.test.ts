@@ -1,3 +1,4 @@
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISOLATION_PROTOCOL, ROUTE_DAEMON_PROTOCOL } from '../owners.js';
 import { Rtnetlink, type Route } from '../rtnetlink.js';
@@ -5,7 +6,8 @@ import { Lab } from '../test-support/netns.js';
 import type { IsolationConfig } from './config.js';
 import { killExperiment } from './kill-switch.js';
 import { readCounters, type Counters } from './nftables.js';
-import { applyIsolation } from './plane-isolation.js';
+import { registerIsolationMetrics } from './metrics.js';
+import { applyIsolation, removeIsolation } from './plane-isolation.js';
 
 /**
  * Four namespaces: the node R, a production host P (lan0), an experiment's
@@ -69,7 +71,12 @@ beforeAll(async () => {
   p = lab.namespace('P');
   e = lab.namespace('E');
   t = lab.namespace('T');
-  lab.exec(r, 'sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
+  lab.sysctl(r, {
+    'net.ipv4.ip_forward': '1',
+    'net.ipv6.conf.all.forwarding': '1',
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.default.rp_filter': '0',
+  });
   lab.veth({ ns: r, name: 'lan0', addresses: ['10.1.0.1/24', 'fd00:1:1::1/64'] }, { ns: p, name: 'eth0', addresses: ['10.1.0.2/24', 'fd00:1:1::2/64'] });
   lab.veth({ ns: r, name: 'att0', addresses: ['100.96.1.1/24', 'fd00:e:1::1/64'] }, { ns: e, name: 'eth0', addresses: ['100.96.1.2/24', 'fd00:e:1::2/64'] });
   lab.veth({ ns: r, name: 'tun0', addresses: ['10.255.0.1/30'] }, { ns: t, name: 'tun0', addresses: ['10.255.0.2/30'] });
@@ -179,7 +186,11 @@ describe('plane isolation with real traffic', () => {
     expect(probeCount('legit')).toBe(5);
     expect(probeCount('spoofed_exp')).toBe(0);
     expect(probeCount('spoofed_prod')).toBe(0);
-    expect((await counters()).spoofed.packets - before).toBe(12);
+    const after = (await counters()).spoofed.packets;
+    expect(after - before).toBe(12);
+    const registry = new Registry();
+    registerIsolationMetrics(registry, { netns: r });
+    expect(await registry.metrics()).toContain(`garagenet_isolation_packets{rule="spoofed"} ${after}`);
   });
 
   it('marks and rate-limits experimental traffic while production keeps its rate', async () => {
@@ -196,7 +207,7 @@ describe('plane isolation with real traffic', () => {
   it('the kill switch removes the experiment routes and cuts the attachment at once', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let the rate limiter's bucket refill
     expect(ping(e, '100.96.9.1')).toBe(2);
-    const { config: killed, routesRemoved } = await killExperiment(rt, config, 'exp1');
+    const { config: killed, routesRemoved } = await killExperiment(rt, { config, experiment: 'exp1' });
     expect(killed.killed).toEqual(['exp1']);
     expect(routesRemoved).toBe(3);
     const left = (await rt.listRoutes(EXP)).filter((x) => x.protocol === ROUTE_DAEMON_PROTOCOL).map((x) => x.prefix).sort();
@@ -207,6 +218,15 @@ describe('plane isolation with real traffic', () => {
     const cut = (await counters()).killed.packets;
     expect(ping(e, '100.96.1.1')).toBe(0);
     expect((await counters()).killed.packets).toBeGreaterThan(cut);
-    await expect(killExperiment(rt, config, 'nope')).rejects.toThrow(/no attachment for experiment "nope"/);
+    await expect(killExperiment(rt, { config, experiment: 'nope' })).rejects.toThrow(/no attachment for experiment "nope"/);
+  });
+
+  it('removes everything it set up, and only that, when the node leaves', async () => {
+    await removeIsolation(rt, config);
+    expect((await rt.listRules()).filter((x) => x.protocol === ISOLATION_PROTOCOL)).toEqual([]);
+    expect((await rt.listRoutes(EXP)).filter((x) => x.protocol === ISOLATION_PROTOCOL)).toEqual([]);
+    expect(lab.exec(r, 'nft', ['list', 'tables'])).not.toContain('garagenet');
+    expect((await rt.listRoutes(EXP)).some((x) => x.prefix === '100.96.9.0/24' && x.protocol === ROUTE_DAEMON_PROTOCOL)).toBe(true);
+    expect(lab.exec(r, 'ip', ['rule', 'show'])).toContain('32766:\tfrom all lookup main');
   });
 });

@@ -17,7 +17,8 @@ export interface KillResult {
  * the route daemon in the experimental table that points into the attachment
  * or lies inside the experiment's allocation is deleted in one batch.
  */
-export async function killExperiment(rt: Rtnetlink, config: IsolationConfig, experiment: string): Promise<KillResult> {
+export async function killExperiment(rt: Rtnetlink, target: { config: IsolationConfig; experiment: string }): Promise<KillResult> {
+  const { config, experiment } = target;
   const attachments = config.attachments.filter((a) => a.experiment === experiment);
   if (attachments.length === 0) {
     throw new UserError(`no attachment for experiment "${experiment}" on this node`, {

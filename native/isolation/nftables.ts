@@ -125,7 +125,13 @@ export type Counters = Record<CounterName, { packets: number; bytes: number }>;
 
 /** Reads the named counters (for metrics and tests). */
 export async function readCounters(options: { netns?: string } = {}): Promise<Counters> {
-  const json = JSON.parse(await nft(options.netns, ['-j', 'list', 'counters', 'table', 'inet', NFT_TABLE])) as {
+  const listing = await nft(options.netns, ['-j', 'list', 'counters', 'table', 'inet', NFT_TABLE]).catch((err: unknown) => {
+    if (!/No such file or directory/.test((err as Error).message)) throw err;
+    throw new UserError(`plane isolation is not set up${options.netns ? ` in ${options.netns}` : ''}: no nftables table inet ${NFT_TABLE}`, {
+      hint: 'the node agent installs it when it starts',
+    });
+  });
+  const json = JSON.parse(listing) as {
     nftables: Array<{ counter?: { name: string; packets: number; bytes: number } }>;
   };
   const out = Object.fromEntries(COUNTERS.map((c) => [c, { packets: 0, bytes: 0 }])) as Counters;

@@ -27,18 +27,18 @@ function ruleKey(r: RuleFields): string {
   return [r.family, r.priority, r.from ?? '', r.to ?? '', r.iif ?? '', r.fwmark ?? '', r.table ?? 0, r.action ?? 'lookup'].join(' ');
 }
 
-/** Makes our rules (owner ISOLATION_PROTOCOL) exactly `planeRules(config)`; returns how many changed. */
-export async function syncPlaneRules(rt: Rtnetlink, config: IsolationConfig): Promise<{ added: number; deleted: number }> {
-  const want = new Map(planeRules(config).map((r) => [ruleKey(r), r]));
+/** Makes our rules (owner ISOLATION_PROTOCOL) exactly `want`, touching no other rule; returns how many changed. */
+export async function syncOwnedRules(rt: Rtnetlink, want: readonly RuleFields[]): Promise<{ added: number; deleted: number }> {
+  const missing = new Map(want.map((r) => [ruleKey(r), r]));
   const have = (await rt.listRules()).filter((r) => r.protocol === ISOLATION_PROTOCOL);
   let deleted = 0;
   for (const r of have) {
-    const key = ruleKey({ ...r, action: r.action === 'unreachable' ? 'unreachable' : 'lookup' });
-    if (want.delete(key)) continue;
-    await rt.deleteRule({ ...r, action: r.action === 'unreachable' ? 'unreachable' : 'lookup' });
+    const rule = { ...r, action: r.action === 'unreachable' ? ('unreachable' as const) : ('lookup' as const) };
+    if (missing.delete(ruleKey(rule))) continue;
+    await rt.deleteRule(rule);
     deleted++;
   }
   // Adds after deletes: a rule that moved never exists twice.
-  for (const r of want.values()) await rt.addRule(r);
-  return { added: want.size, deleted };
+  for (const r of missing.values()) await rt.addRule(r);
+  return { added: missing.size, deleted };
 }

@@ -23,7 +23,8 @@ function split(text: string): { address: string; length: number } {
   return { address: text.slice(0, slash), length };
 }
 
-export function encodeAddress(writer: MessageWriter, op: 'add' | 'delete', fields: AddressFields): void {
+export function encodeAddress(writer: MessageWriter, fields: AddressFields, options: { op: 'add' | 'delete' }): void {
+  const { op } = options;
   const { address, length } = split(fields.address);
   const ip = parseWireAddress(address, `address on interface ${fields.ifindex}`);
   if (length < 0 || length > (ip.family === 4 ? 32 : 128)) throw new TypeError(`address "${fields.address}" has an invalid prefix length`);
@@ -57,5 +58,5 @@ export function decodeAddress(buffer: Buffer, message: MessageView): DecodedAddr
   });
   const at = local >= 0 ? local : peer;
   if (at < 0) return null;
-  return { family, ifindex: buffer.readUInt32LE(p + 4), address: `${formatWireAddress(buffer, at, family)}/${buffer[p + 1]}` };
+  return { family, ifindex: buffer.readUInt32LE(p + 4), address: `${formatWireAddress(buffer, { at: at, family })}/${buffer[p + 1]}` };
 }

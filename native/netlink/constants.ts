@@ -3,11 +3,6 @@
 export const NLMSG_HDRLEN = 16;
 
 export const NLM_F_REQUEST = 0x1;
-export const NLM_F_MULTI = 0x2;
-export const NLM_F_ACK = 0x4;
-export const NLM_F_ROOT = 0x100;
-export const NLM_F_MATCH = 0x200;
-export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
 export const NLM_F_REPLACE = 0x100;
 export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
@@ -25,7 +20,6 @@ export const RTM_NEWRULE = 32;
 export const RTM_DELRULE = 33;
 export const RTM_GETRULE = 34;
 
-export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
@@ -43,7 +37,6 @@ export const RTN_PROHIBIT = 8;
 
 export const RT_SCOPE_UNIVERSE = 0;
 export const RT_SCOPE_LINK = 253;
-export const RT_SCOPE_HOST = 254;
 export const RT_SCOPE_NOWHERE = 255;
 export const RT_TABLE_COMPAT = 252;
 export const RTM_F_CLONED = 0x200;
@@ -65,7 +58,6 @@ export const IFA_LOCAL = 2;
 export const IFLA_IFNAME = 3;
 export const IFLA_MTU = 4;
 export const IFF_UP = 0x1;
-export const IFF_RUNNING = 0x40;
 export const IFF_LOWER_UP = 0x10000;
 
 /** Multicast groups (RTNLGRP_*), joined by number. */

@@ -51,7 +51,8 @@ function prefixError(text: string, what: string): UserError {
  * batch of a million routes allocates nothing per prefix; `what` names the
  * field in errors.
  */
-export function parseWirePrefixInto(text: string, what: string, out: Buffer): { family: IpFamily; length: number } {
+export function parseWirePrefixInto(text: string, options: { what: string; into: Buffer }): { family: IpFamily; length: number } {
+  const { what, into: out } = options;
   const slash = text.indexOf('/');
   if (slash > 0 && text.indexOf(':') < 0) {
     let length = 0;
@@ -77,7 +78,7 @@ export function parseWirePrefixInto(text: string, what: string, out: Buffer): { 
 
 export function parseWirePrefix(text: string, what: string): WirePrefix {
   const scratch = Buffer.alloc(16);
-  const { family, length } = parseWirePrefixInto(text, what, scratch);
+  const { family, length } = parseWirePrefixInto(text, { what, into: scratch });
   return { family, length, bytes: scratch.subarray(0, family === 4 ? 4 : 16) };
 }
 
@@ -93,19 +94,20 @@ export function parseWireAddress(text: string, what: string): { family: IpFamily
   }
 }
 
-/** Canonical text of the 4 or 16 address bytes at `start`. */
-export function formatWireAddress(buffer: Buffer, start: number, family: IpFamily): string {
-  if (family === 4) return `${buffer[start]}.${buffer[start + 1]}.${buffer[start + 2]}.${buffer[start + 3]}`;
-  return formatAddress(addressFromBytes(buffer.subarray(start, start + 16)));
+/** Canonical text of the 4 or 16 address bytes at `at`. */
+export function formatWireAddress(buffer: Buffer, where: { at: number; family: IpFamily }): string {
+  const { at, family } = where;
+  if (family === 4) return `${buffer[at]}.${buffer[at + 1]}.${buffer[at + 2]}.${buffer[at + 3]}`;
+  return formatAddress(addressFromBytes(buffer.subarray(at, at + 16)));
 }
 
 /** The canonical text of a prefix, so that keys compare equal however they were written. */
 export function canonicalPrefix(text: string, what: string): string {
   const prefix = parseWirePrefix(text, what);
-  return `${formatWireAddress(prefix.bytes, 0, prefix.family)}/${prefix.length}`;
+  return `${formatWireAddress(prefix.bytes, { at: 0, family: prefix.family })}/${prefix.length}`;
 }
 
 export function canonicalAddress(text: string, what: string): string {
   const address = parseWireAddress(text, what);
-  return formatWireAddress(address.bytes, 0, address.family);
+  return formatWireAddress(address.bytes, { at: 0, family: address.family });
 }

@@ -12,7 +12,8 @@ export interface DecodedLink {
   readonly mtu: number;
 }
 
-export function encodeLinkState(writer: MessageWriter, ifindex: number, up: boolean): void {
+export function encodeLinkState(writer: MessageWriter, state: { ifindex: number; up: boolean }): void {
+  const { ifindex, up } = state;
   writer.begin(RTM_NEWLINK, NLM_F_REQUEST);
   const h = writer.header(16);
   writer.u32(h + 4, ifindex);
@@ -34,7 +35,7 @@ export function decodeLink(buffer: Buffer, message: MessageView): DecodedLink | 
   let name = '';
   let mtu = 0;
   forEachAttribute(buffer, { start: p + 16, end: message.end }, (attr, start, end) => {
-    if (attr === IFLA_IFNAME) name = readCString(buffer, start, end);
+    if (attr === IFLA_IFNAME) name = readCString(buffer, { start, end });
     else if (attr === IFLA_MTU) mtu = buffer.readUInt32LE(start);
   });
   return { ifindex: buffer.readInt32LE(p + 4), name, up: (flags & IFF_UP) !== 0, lowerUp: (flags & IFF_LOWER_UP) !== 0, mtu };

@@ -43,10 +43,6 @@ export class MessageWriter {
     this.buffer[at] = value;
   }
 
-  u16(at: number, value: number): void {
-    this.view.setUint16(at, value, true);
-  }
-
   u32(at: number, value: number): void {
     this.view.setUint32(at, value >>> 0, true);
   }
@@ -140,7 +136,8 @@ export function forEachAttribute(
 }
 
 /** A NUL-terminated string attribute's text. */
-export function readCString(buffer: Buffer, start: number, end: number): string {
+export function readCString(buffer: Buffer, range: { start: number; end: number }): string {
+  const { start, end } = range;
   const nul = buffer.indexOf(0, start);
   return buffer.toString('utf8', start, nul >= 0 && nul < end ? nul : end);
 }

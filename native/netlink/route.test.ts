@@ -5,7 +5,7 @@ import { RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, NLM_F_CREATE, NLM_F_EXCL, NLM
 
 function roundTrip(op: 'add' | 'replace' | 'delete', fields: RouteFields & RouteOwner) {
   const w = new MessageWriter(16);
-  encodeRoute(w, op, fields, fields);
+  encodeRoute(w, fields, { ...fields, op });
   const buf = w.finish();
   const [m, ...rest] = [...readMessages(buf)];
   expect(rest).toEqual([]);
@@ -50,7 +50,7 @@ describe('route codec', () => {
 
   it('packs messages back to back, each 4-byte aligned', () => {
     const w = new MessageWriter(8);
-    for (let i = 0; i < 300; i++) encodeRoute(w, 'add', { prefix: `10.${i >> 8}.${i & 255}.0/24`, gateway: '192.0.2.1' }, { table: 9, protocol: 201 });
+    for (let i = 0; i < 300; i++) encodeRoute(w, { prefix: `10.${i >> 8}.${i & 255}.0/24`, gateway: '192.0.2.1' }, { op: 'add', table: 9, protocol: 201 });
     const buf = w.finish();
     const routes = [...readMessages(buf)].map((m) => decodeRoute(buf, m)!.prefix);
     expect(routes.length).toBe(300);
@@ -60,7 +60,7 @@ describe('route codec', () => {
 
   it('builds a dump request filtered by table', () => {
     const w = new MessageWriter();
-    encodeRouteDump(w, 6, 300);
+    encodeRouteDump(w, { family: 6, table: 300 });
     const buf = w.finish();
     const [m] = [...readMessages(buf)];
     expect(m!.type).toBe(RTM_GETROUTE);
@@ -69,10 +69,10 @@ describe('route codec', () => {
 
   it('refuses bad input naming the route', () => {
     const w = new MessageWriter();
-    expect(() => encodeRoute(w, 'add', { prefix: '10.0.0.1/8', gateway: '10.0.0.2' }, { table: 1, protocol: 1 })).toThrow(/route prefix: "10.0.0.1\/8"/);
-    expect(() => encodeRoute(w, 'add', { prefix: '10.0.0.0/8', gateway: '2001:db8::1' }, { table: 1, protocol: 1 })).toThrow(/same address family/);
-    expect(() => encodeRoute(w, 'add', { prefix: '10.0.0.0/8' }, { table: 1, protocol: 1 })).toThrow(/needs a gateway or a device/);
-    expect(() => encodeRoute(w, 'add', { prefix: '10.0.0.0/8', gateway: '10.0.0.256' }, { table: 1, protocol: 1 })).toThrow(/gateway of 10.0.0.0\/8/);
+    expect(() => encodeRoute(w, { prefix: '10.0.0.1/8', gateway: '10.0.0.2' }, { op: 'add', table: 1, protocol: 1 })).toThrow(/route prefix: "10.0.0.1\/8"/);
+    expect(() => encodeRoute(w, { prefix: '10.0.0.0/8', gateway: '2001:db8::1' }, { op: 'add', table: 1, protocol: 1 })).toThrow(/same address family/);
+    expect(() => encodeRoute(w, { prefix: '10.0.0.0/8' }, { op: 'add', table: 1, protocol: 1 })).toThrow(/needs a gateway or a device/);
+    expect(() => encodeRoute(w, { prefix: '10.0.0.0/8', gateway: '10.0.0.256' }, { op: 'add', table: 1, protocol: 1 })).toThrow(/gateway of 10.0.0.0\/8/);
     expect(w.messageCount).toBe(0);
   });
 });

@@ -95,8 +95,9 @@ const opFlags: Record<RouteOp, number> = {
  * metric and protocol only: the kernel then removes it only if its protocol
  * is ours (both the IPv4 and IPv6 FIB compare rtm_protocol on delete).
  */
-export function encodeRoute(writer: MessageWriter, op: RouteOp, route: RouteFields, owner: RouteOwner): void {
-  const dst = parseWirePrefixInto(route.prefix, 'route prefix', dstScratch);
+export function encodeRoute(writer: MessageWriter, route: RouteFields, options: RouteOwner & { op: RouteOp }): void {
+  const { op } = options;
+  const dst = parseWirePrefixInto(route.prefix, { what: 'route prefix', into: dstScratch });
   const type = route.type ?? 'unicast';
   const gateway = route.gateway === undefined ? undefined : parseGateway(route.gateway, route.prefix);
   if (gateway && gateway.family !== dst.family) {
@@ -110,15 +111,15 @@ export function encodeRoute(writer: MessageWriter, op: RouteOp, route: RouteFiel
   const h = writer.header(12);
   writer.u8(h, dst.family === 4 ? AF_INET : AF_INET6);
   writer.u8(h + 1, dst.length);
-  writer.u8(h + 4, owner.table < 256 ? owner.table : RT_TABLE_COMPAT);
-  writer.u8(h + 5, owner.protocol);
+  writer.u8(h + 4, options.table < 256 ? options.table : RT_TABLE_COMPAT);
+  writer.u8(h + 5, options.protocol);
   if (op === 'delete') {
     writer.u8(h + 6, RT_SCOPE_NOWHERE);
   } else {
     writer.u8(h + 6, type === 'unicast' && gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
     writer.u8(h + 7, typeNumbers[type]);
   }
-  writer.attrU32(RTA_TABLE, owner.table);
+  writer.attrU32(RTA_TABLE, options.table);
   if (dst.length > 0) writer.attrBytes(RTA_DST, dstScratch, addressBytes);
   writer.attrU32(RTA_PRIORITY, effectiveMetric(dst.family, route.metric));
   if (op !== 'delete') {
@@ -140,7 +141,8 @@ function parseGateway(text: string, prefix: string): { family: IpFamily; bytes: 
 }
 
 /** A dump request for one table and family (the kernel filters by table: strict checking is on). */
-export function encodeRouteDump(writer: MessageWriter, family: IpFamily, table: number): void {
+export function encodeRouteDump(writer: MessageWriter, filter: { family: IpFamily; table: number }): void {
+  const { family, table } = filter;
   writer.begin(RTM_GETROUTE, NLM_F_REQUEST);
   const h = writer.header(12);
   writer.u8(h, family === 4 ? AF_INET : AF_INET6);
@@ -157,6 +159,7 @@ export function decodeRoute(buffer: Buffer, message: MessageView): DecodedRoute 
   if (af !== AF_INET && af !== AF_INET6) return null;
   if (buffer.readUInt32LE(p + 8) & RTM_F_CLONED) return null;
   const family: IpFamily = af === AF_INET ? 4 : 6;
+  const addressBytes = family === 4 ? 4 : 16;
   const length = buffer[p + 1]!;
   let table = buffer[p + 4]!;
   const protocol = buffer[p + 5]!;
@@ -167,14 +170,14 @@ export function decodeRoute(buffer: Buffer, message: MessageView): DecodedRoute 
   let metric = 0;
   let multipath = false;
   forEachAttribute(buffer, { start: p + 12, end: message.end }, (attr, start, end) => {
-    if (attr === RTA_DST) dst = start;
-    else if (attr === RTA_GATEWAY && end - start >= (family === 4 ? 4 : 16)) gateway = formatWireAddress(buffer, start, family);
+    if (attr === RTA_DST && end - start >= addressBytes) dst = start;
+    else if (attr === RTA_GATEWAY && end - start >= addressBytes) gateway = formatWireAddress(buffer, { at: start, family });
     else if (attr === RTA_OIF) ifindex = buffer.readUInt32LE(start);
     else if (attr === RTA_PRIORITY) metric = buffer.readUInt32LE(start);
     else if (attr === RTA_TABLE) table = buffer.readUInt32LE(start);
     else if (attr === RTA_MULTIPATH) multipath = true;
   });
-  const prefix = `${dst < 0 ? (family === 4 ? '0.0.0.0' : '::') : formatWireAddress(buffer, dst, family)}/${length}`;
+  const prefix = `${dst < 0 ? (family === 4 ? '0.0.0.0' : '::') : formatWireAddress(buffer, { at: dst, family })}/${length}`;
   const route: DecodedRoute = { family, prefix, table, protocol, type, metric, multipath };
   if (gateway !== undefined) Object.assign(route, { gateway });
   if (ifindex !== undefined) Object.assign(route, { ifindex });

@@ -45,7 +45,8 @@ export interface DecodedRule extends Omit<RuleFields, 'action' | 'table' | 'prot
   readonly protocol: number;
 }
 
-export function encodeRule(writer: MessageWriter, op: 'add' | 'delete', rule: RuleFields): void {
+export function encodeRule(writer: MessageWriter, rule: RuleFields, options: { op: 'add' | 'delete' }): void {
+  const { op } = options;
   const from = rule.from === undefined ? undefined : parseWirePrefix(rule.from, `rule ${rule.priority} from`);
   const to = rule.to === undefined ? undefined : parseWirePrefix(rule.to, `rule ${rule.priority} to`);
   for (const p of [from, to]) {
@@ -86,22 +87,20 @@ export function decodeRule(buffer: Buffer, message: MessageView): DecodedRule | 
   if (af !== AF_INET && af !== AF_INET6) return null;
   const family: IpFamily = af === AF_INET ? 4 : 6;
   const actionNumber = buffer[p + 7]!;
-  const fields: Record<string, unknown> = {
-    family,
-    table: buffer[p + 4]!,
-    action: actionNumber === FR_ACT_TO_TBL ? 'lookup' : actionNumber === FR_ACT_UNREACHABLE ? 'unreachable' : 'other',
-    priority: 0,
-    protocol: 0,
-  };
+  const action = actionNumber === FR_ACT_TO_TBL ? 'lookup' : actionNumber === FR_ACT_UNREACHABLE ? 'unreachable' : 'other';
+  let table = buffer[p + 4]!;
+  let priority = 0;
+  let protocol = 0;
+  const selectors: { from?: string; to?: string; iif?: string; fwmark?: number; fwmask?: number } = {};
   forEachAttribute(buffer, { start: p + 12, end: message.end }, (attr, start, end) => {
-    if (attr === FRA_PRIORITY) fields['priority'] = buffer.readUInt32LE(start);
-    else if (attr === FRA_TABLE) fields['table'] = buffer.readUInt32LE(start);
-    else if (attr === FRA_SRC) fields['from'] = `${formatWireAddress(buffer, start, family)}/${buffer[p + 2]}`;
-    else if (attr === FRA_DST) fields['to'] = `${formatWireAddress(buffer, start, family)}/${buffer[p + 1]}`;
-    else if (attr === FRA_IIFNAME) fields['iif'] = readCString(buffer, start, end);
-    else if (attr === FRA_FWMARK) fields['fwmark'] = buffer.readUInt32LE(start);
-    else if (attr === FRA_FWMASK) fields['fwmask'] = buffer.readUInt32LE(start);
-    else if (attr === FRA_PROTOCOL) fields['protocol'] = buffer[start];
+    if (attr === FRA_PRIORITY) priority = buffer.readUInt32LE(start);
+    else if (attr === FRA_TABLE) table = buffer.readUInt32LE(start);
+    else if (attr === FRA_PROTOCOL) protocol = buffer[start]!;
+    else if (attr === FRA_SRC) selectors.from = `${formatWireAddress(buffer, { at: start, family })}/${buffer[p + 2]}`;
+    else if (attr === FRA_DST) selectors.to = `${formatWireAddress(buffer, { at: start, family })}/${buffer[p + 1]}`;
+    else if (attr === FRA_IIFNAME) selectors.iif = readCString(buffer, { start, end });
+    else if (attr === FRA_FWMARK) selectors.fwmark = buffer.readUInt32LE(start);
+    else if (attr === FRA_FWMASK) selectors.fwmask = buffer.readUInt32LE(start);
   });
-  return fields as unknown as DecodedRule;
+  return { family, priority, table, action, protocol, ...selectors };
 }

@@ -23,12 +23,13 @@ EventsWrap::EventsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Events
   if (info.Length() < 3 || !info[0].IsString() || !info[1].IsArray() || !info[2].IsFunction()) {
     throw Napi::TypeError::New(env, "EventSocket(netnsPath: string, groups: number[], onMessages: Function)");
   }
-  std::string netns = info[0].As<Napi::String>();
+  RouteSocketOptions options;
+  options.netnsPath = info[0].As<Napi::String>();
   Napi::Array list = info[1].As<Napi::Array>();
-  std::vector<unsigned> groups;
-  for (uint32_t i = 0; i < list.Length(); i++) groups.push_back(list.Get(i).As<Napi::Number>().Uint32Value());
+  for (uint32_t i = 0; i < list.Length(); i++) options.groups.push_back(list.Get(i).As<Napi::Number>().Uint32Value());
+  if (info.Length() > 3 && info[3].IsNumber()) options.receiveBufferBytes = info[3].As<Napi::Number>().Int32Value();
   try {
-    fd_ = OpenRouteSocket(netns, groups.data(), groups.size());
+    fd_ = OpenRouteSocket(options);
   } catch (const std::system_error& e) {
     throw SystemError(env, e.code().value(), e.what());
   }

@@ -6,7 +6,7 @@
 
 namespace garagenet {
 
-// JS class EventSocket(netnsPath: string, groups: number[], onMessages):
+// JS class EventSocket(netnsPath: string, groups: number[], onMessages, receiveBufferBytes?):
 // a netlink socket joined to rtnetlink multicast groups; a reader thread hands
 // every datagram to onMessages(buffer) on the JS thread, and calls
 // onMessages(null) when the kernel dropped events (receive buffer overflow), so

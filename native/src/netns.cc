@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <system_error>
@@ -55,15 +56,18 @@ static void SetBuffer(int fd, int forced, int plain, int bytes) {
   }
 }
 
-int OpenRouteSocket(const std::string& netnsPath, const unsigned* groups, size_t groupCount) {
-  return OpenInNamespace(netnsPath, [&]() -> int {
+int OpenRouteSocket(const RouteSocketOptions& options) {
+  return OpenInNamespace(options.netnsPath, [&]() -> int {
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open a netlink socket");
     SetFlag(fd, NETLINK_EXT_ACK);
     SetFlag(fd, NETLINK_CAP_ACK);
     SetFlag(fd, NETLINK_GET_STRICT_CHK);
-    SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20);
+    SetBuffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, options.receiveBufferBytes);
     SetBuffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, 4 << 20);
+    // A worker thread must never wait forever on a reply that will not come.
+    timeval timeout{30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     sockaddr_nl local{};
     local.nl_family = AF_NETLINK;
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
@@ -71,8 +75,7 @@ int OpenRouteSocket(const std::string& netnsPath, const unsigned* groups, size_t
       ::close(fd);
       throw std::system_error(e, std::generic_category(), "cannot bind the netlink socket");
     }
-    for (size_t i = 0; i < groupCount; i++) {
-      unsigned group = groups[i];
+    for (unsigned group : options.groups) {
       if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) != 0) {
         int e = errno;
         ::close(fd);

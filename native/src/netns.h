@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace garagenet {
 
@@ -10,8 +11,14 @@ namespace garagenet {
 // rest of the process never changes namespace. Throws std::system_error.
 int OpenInNamespace(const std::string& netnsPath, const std::function<int()>& open);
 
+struct RouteSocketOptions {
+  std::string netnsPath;             // empty: the caller's namespace
+  std::vector<unsigned> groups;      // RTNLGRP_* multicast groups to join
+  int receiveBufferBytes = 32 << 20;
+};
+
 // A NETLINK_ROUTE socket with extended acks, capped acks, strict dump checks and
-// large buffers, joined to the given multicast groups (RTNLGRP_* numbers).
-int OpenRouteSocket(const std::string& netnsPath, const unsigned* groups, size_t groupCount);
+// large buffers, joined to the given multicast groups.
+int OpenRouteSocket(const RouteSocketOptions& options);
 
 }  // namespace garagenet

@@ -43,7 +43,10 @@ ssize_t Receive(int fd, std::vector<uint8_t>& buffer, bool wait) {
     ssize_t n = recv(fd, buffer.data(), buffer.size(), wait ? 0 : MSG_DONTWAIT);
     if (n >= 0) return n;
     if (errno == EINTR) continue;
-    if (!wait && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait) return 0;
+      throw std::system_error(ETIMEDOUT, std::generic_category(), "no reply from the kernel within 30 s");
+    }
     if (errno == ENOBUFS) {
       throw std::system_error(errno, std::generic_category(),
                               "the kernel dropped netlink replies (receive buffer overflow)");

@@ -127,7 +127,9 @@ SocketWrap::SocketWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Socket
   std::string netns;
   if (info.Length() > 0 && info[0].IsString()) netns = info[0].As<Napi::String>();
   try {
-    socket_ = std::make_shared<RouteSocket>(OpenRouteSocket(netns, nullptr, 0));
+    RouteSocketOptions options;
+    options.netnsPath = netns;
+    socket_ = std::make_shared<RouteSocket>(OpenRouteSocket(options));
   } catch (const std::system_error& e) {
     throw SystemError(env, e.code().value(), e.what());
   }

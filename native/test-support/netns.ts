@@ -15,8 +15,15 @@ export class Lab {
     sh('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
     this.exec(name, 'ip', ['link', 'set', 'lo', 'up']);
-    this.exec(name, 'sysctl', ['-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+    this.sysctl(name, { 'net.ipv6.conf.all.accept_dad': '0', 'net.ipv6.conf.default.accept_dad': '0' });
     return name;
+  }
+
+  /** Sets sysctls inside `ns` through /proc (no dependency on procps). */
+  sysctl(ns: string, settings: Record<string, string>): void {
+    for (const [key, value] of Object.entries(settings)) {
+      this.exec(ns, 'tee', [`/proc/sys/${key.replaceAll('.', '/')}`], { input: `${value}\n` });
+    }
   }
 
   /** A veth pair between two namespaces (names at most 15 characters). */

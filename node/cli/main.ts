@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { nodeCommands } from './node-commands.js';
+import { planeCommand } from '../../native/cli/index.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   program.addCommand(registryCommand());
   program.addCommand(bgpCommand());
   for (const command of nodeCommands()) program.addCommand(command);
+  program.addCommand(planeCommand());
   return program;
 }
 
