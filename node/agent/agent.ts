@@ -193,9 +193,16 @@ export class Agent {
     await this.tunnels.remove(peer.name);
   }
 
+  /**
+   * Only sessions still Established are torn down: a session that closed
+   * already (the peer's agent restarting gracefully) keeps its routes as
+   * stale under graceful restart, and the kernel keeps forwarding on them.
+   */
   private onTunnelDown(name: string): void {
     const peer = this.peers.get(name);
-    if (peer) this.routing?.resetPeer(peer);
+    const routing = this.routing;
+    if (!peer || !routing) return;
+    if (PLANES.some((plane) => routing.neighbor(name, plane)?.state === 'Established')) routing.resetPeer(peer);
   }
 
   /** The tunnel is back: sessions that are not up try again now rather than at their next retry. */
