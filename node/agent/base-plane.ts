@@ -41,7 +41,7 @@ async function ipAdd(args: string[]): Promise<void> {
   try {
     await ip(args);
   } catch (err) {
-    if (!(err instanceof CommandError) || !/File exists|already exists/.test(err.stderr)) throw err;
+    if (!(err instanceof CommandError) || !/File exists|already exists|already assigned/.test(err.stderr)) throw err;
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,11 @@ function repoRoot(): string {
 export const ROOT = repoRoot();
 export const CLI = join(ROOT, 'bin', 'garagenet.js');
 
+/** Agents log (to agent.log in their state directory) when the run keeps logs; vitest would silence them. */
+function cliEnvironment(): NodeJS.ProcessEnv {
+  return process.env.GARAGENET_E2E_LOGS ? { ...process.env, GARAGENET_LOG: 'info' } : process.env;
+}
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -44,7 +49,7 @@ export interface CliResult {
 export function cli(netns: string, args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvironment() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -129,6 +134,10 @@ export async function buildMeshLab(options: { garages: number; natted?: number[]
         if (tag) tags.push(`gn${tag}`);
       }
       await lab.stopRegistry().catch(() => undefined);
+      const keep = process.env.GARAGENET_E2E_LOGS;
+      if (keep) {
+        for (const [index, dir] of stateDirs) await cp(join(dir, 'agent.log'), join(keep, `${topology.id}-g${index}.log`)).catch(() => undefined);
+      }
       await topology.teardown();
       const sockets = await readdir(WIREGUARD_SOCKET_DIR).catch(() => [] as string[]);
       for (const socket of sockets.filter((s) => tags.some((t) => s.startsWith(t)))) await rm(join(WIREGUARD_SOCKET_DIR, socket), { force: true });

@@ -31,6 +31,32 @@ async function reaches(netns: string, address: string, timeoutMs = 15_000): Prom
   return false;
 }
 
+
+/** The interface the node would send `address` out of (`ip route get`, nothing is sent). */
+async function outInterface(netns: string, address: string): Promise<string> {
+  const routes = JSON.parse(await run('ip', ['-j', 'route', 'get', address], { netns })) as { dev: string }[];
+  return routes[0]!.dev;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+interface StatusJson {
+  peers: { name: string; interface: string; bfd: string; bgp: Record<string, string>; handshakeAgeSeconds: number | null }[];
+}
+
+async function status(lab: MeshLab, garage: Garage): Promise<StatusJson> {
+  const result = await cli(garage.netns, ['status', '--json', '--state-dir', lab.stateDir(garage)]);
+  if (result.code !== 0) throw new Error(`status: ${result.stderr}`);
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
 function identity(lab: MeshLab, garage: Garage): { node: { name: string; productionLoopbackV4: string }; allocations: { id: string; prefix: string }[] } {
   return JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as ReturnType<typeof identity>;
 }
@@ -80,11 +106,12 @@ describe('garagenet join, end to end', () => {
   });
 
   it('status shows every peer with its tunnel, BFD and BGP state per plane', async () => {
-    const result = await cli(joined[0]!.garage.netns, ['status', '--json', '--state-dir', lab.stateDir(joined[0]!.garage)]);
-    expect(result.code).toBe(0);
-    const status = JSON.parse(result.stdout) as { peers: { name: string; bfd: string; bgp: Record<string, string>; handshakeAgeSeconds: number | null }[] };
-    expect(status.peers.map((p) => p.name).sort()).toEqual(joined.slice(1).map((j) => j.name).sort());
-    for (const peer of status.peers) {
+    const garage = joined[0]!.garage;
+    const allUp = (s: StatusJson): boolean => s.peers.every((p) => p.bgp.production === 'Established' && p.bgp.experimental === 'Established');
+    expect(await eventually(async () => allUp(await status(lab, garage)), 15_000)).toBe(true);
+    const shown = await status(lab, garage);
+    expect(shown.peers.map((p) => p.name).sort()).toEqual(joined.slice(1).map((j) => j.name).sort());
+    for (const peer of shown.peers) {
       expect(peer.bgp).toEqual({ production: 'Established', experimental: 'Established' });
       expect(peer.bfd).toBe('Up');
       expect(peer.handshakeAgeSeconds).not.toBeNull();
@@ -123,13 +150,76 @@ describe('garagenet join, end to end', () => {
     await lab.stopRegistry();
     await sleep(1000);
     expect(await reaches(joined[0]!.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
-    const status = await cli(joined[0]!.garage.netns, ['status', '--state-dir', lab.stateDir(joined[0]!.garage)]);
-    expect(status.stdout).toMatch(/unreachable .*running on the last known mesh/);
+    const shown = await cli(joined[0]!.garage.netns, ['status', '--state-dir', lab.stateDir(joined[0]!.garage)]);
+    expect(shown.stdout).toMatch(/unreachable .*running on the last known mesh/);
     await lab.startRegistry();
     const late = await joinGarage(lab, lab.topology.garages[4]!);
     joined.push(late);
     for (const other of joined.slice(0, 4)) {
       expect(await reaches(other.garage.lab!.netns, late.lab.v4), `lab of ${other.name} -> ${late.name}`).toBe(true);
     }
+  });
+
+  it('cutting the line between two garages moves their traffic through a third, and back when restored', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const direct = (await status(lab, a.garage)).peers.find((p) => p.name === b.name)!.interface;
+    expect(await outInterface(a.garage.netns, b.lab.v4)).toBe(direct);
+    const [x, y] = [a.garage.publicAddress, b.garage.publicAddress];
+    const cut = [
+      'table inet gn_pair {',
+      '  chain forward {',
+      '    type filter hook forward priority -20; policy accept;',
+      `    ip saddr ${x} ip daddr ${y} drop`,
+      `    ip saddr ${y} ip daddr ${x} drop`,
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    await run('nft', ['-f', '-'], { netns: lab.topology.internet, input: cut });
+    try {
+      expect(await eventually(async () => (await outInterface(a.garage.netns, b.lab.v4)) !== direct, 10_000)).toBe(true);
+      expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+      expect(await reaches(b.garage.lab!.netns, a.lab.v6)).toBe(true);
+    } finally {
+      await run('nft', ['delete', 'table', 'inet', 'gn_pair'], { netns: lab.topology.internet });
+    }
+    expect(await eventually(async () => (await outInterface(a.garage.netns, b.lab.v4)) === direct, 30_000)).toBe(true);
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+  });
+
+  it('a killed agent leaves traffic flowing, and `garagenet up` restores the node from its state directory', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const pid = Number(readFileSync(join(lab.stateDir(b.garage), 'agent.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await sleep(2000); // past BFD detection: the peers must not tear down what graceful restart keeps
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4, 3000)).toBe(true);
+    expect(await reaches(b.garage.lab!.netns, a.lab.v4, 3000)).toBe(true);
+    const up = await cli(b.garage.netns, ['up', '--state-dir', lab.stateDir(b.garage)]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`node ${b.name} in mesh e2e`);
+    expect(await eventually(async () => (await status(lab, b.garage)).peers.every((p) => p.bgp.production === 'Established'), 20_000)).toBe(true);
+    expect((await status(lab, b.garage)).peers.map((p) => p.name).sort()).toEqual(joined.filter((j) => j !== b).map((j) => j.name).sort());
+    expect(await reaches(b.garage.lab!.netns, a.lab.v6)).toBe(true);
+  });
+
+  it('rotate-key replaces the key and the peers follow; leave removes the node everywhere', async () => {
+    const [a, c] = [joined[0]!, joined[2]!];
+    const rotated = await cli(c.garage.netns, ['rotate-key', '--json', '--state-dir', lab.stateDir(c.garage)]);
+    expect(rotated.code).toBe(0);
+    const { publicKey } = JSON.parse(rotated.stdout) as { publicKey: string };
+    const tunnel = (await status(lab, a.garage)).peers.find((p) => p.name === c.name)!.interface;
+    expect(await eventually(async () => (await run('wg', ['show', tunnel, 'peers'])).trim() === publicKey, 10_000)).toBe(true);
+    expect(await reaches(a.garage.lab!.netns, c.lab.v4)).toBe(true);
+
+    const left = await cli(c.garage.netns, ['leave', '--state-dir', lab.stateDir(c.garage)]);
+    expect(left.code).toBe(0);
+    expect(left.stdout).toContain(`node ${c.name} left mesh e2e`);
+    expect(existsSync(join(lab.stateDir(c.garage), 'node.json'))).toBe(false);
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: c.garage.netns })) as { ifname: string }[];
+    expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
+    for (const other of joined.filter((j) => j !== c)) {
+      expect(await eventually(async () => !(await status(lab, other.garage)).peers.some((p) => p.name === c.name), 10_000), other.name).toBe(true);
+    }
+    expect(await reaches(a.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
   });
 });
