@@ -52,7 +52,7 @@ export async function startControlSocket(path: string, handlers: ControlHandlers
 /** Asks the agent behind `path`; a clear error if none is running. */
 export function askAgent<T>(path: string, method: 'GET' | 'POST', url: string, options: { timeoutMs?: number } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: path, method, path: url, timeout: options.timeoutMs ?? 15_000 }, (res) => {
+    const req = request({ socketPath: path, method, path: url, agent: false, timeout: options.timeoutMs ?? 15_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

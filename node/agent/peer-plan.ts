@@ -15,7 +15,8 @@ export const PORT_SPREAD = 12_000;
 export const KEEPALIVE_SECONDS = 25;
 /** Short hold time: BFD detects failures; this only bounds a stuck session. */
 const HOLD_TIME_SECONDS = 30;
-const CONNECT_RETRY_SECONDS = 5;
+/** Sessions over a fresh tunnel often fail once (the peer has not set it up yet): retry soon. */
+const CONNECT_RETRY_SECONDS = 1;
 
 export interface SelfAddresses {
   name: string;
