@@ -51,6 +51,7 @@ plane = experimental
 address = 127.0.0.4
 asn = ${RESEARCHER.asn}
 passive = yes
+max-update-rate = 10
 `;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -214,6 +215,19 @@ describe('route daemon sessions on loopback', () => {
     expect(lookup(daemon, 'experimental', '10.64.30.0/24')).toBeUndefined();
     expect(lookup(daemon, 'production', '10.64.30.0/24')).toBeUndefined();
     expect(daemon.neighbor('researcher')?.prefixes).toMatchObject({ accepted: 1, rejected: 1 });
+  });
+
+  it('a peer over its update-rate limit is slowed down by pausing reads, not dropped', async () => {
+    const daemon = await startDaemon();
+    const researcher = await connect(daemon, '127.0.0.4');
+    await researcher.establish(RESEARCHER);
+    const prefixes = Array.from({ length: 300 }, (_, i) => `10.${128 + (i >> 8)}.${i & 255}.0/24`);
+    researcher.send(announce(prefixes.slice(0, 150), { asPath: [RESEARCHER.asn] }));
+    researcher.send(announce(prefixes.slice(150), { asPath: [RESEARCHER.asn] }));
+    await until('the pause', () => (daemon.neighbor('researcher')?.readPauses ?? 0) >= 1);
+    // What was read is applied; the session stays up.
+    expect(lookup(daemon, 'experimental', '10.128.0.0/24')).toBeDefined();
+    expect(daemon.neighbor('researcher')).toMatchObject({ state: 'Established', flaps: 0 });
   });
 
   it('re-sends its routes on ROUTE-REFRESH and ends the first table with End-of-RIB', async () => {

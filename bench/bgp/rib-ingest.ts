@@ -7,7 +7,7 @@ import type { Prefix } from '../../common/prefix.js';
 import { ipv4PrefixAddress, ipv4PrefixLength } from '../../route-daemon/packet/types.js';
 import { AttributeStore } from '../../route-daemon/routing/attribute-store.js';
 import type { Origin, RouteAttributes } from '../../route-daemon/routing/attributes.js';
-import { createRoutingInstance } from '../../route-daemon/routing/plane-instance.js';
+import { createRoutingInstance, type PlaneInstance } from '../../route-daemon/routing/plane-instance.js';
 import { FamilyRib } from '../../route-daemon/routing/rib.js';
 import { DATA_DIR, FULL_TABLE, generateTable, type Table } from './table.js';
 
@@ -53,6 +53,9 @@ interface Result {
   /** Refused by import policy (the table has a few prefixes in martian space). */
   readonly rejected: number;
   readonly attributeSets: number;
+  /** instance only: CPU seconds to compute a new eBGP peer's whole Adj-RIB-Out (drained to the end). */
+  readonly exportCpuSeconds?: number;
+  readonly exportedPrefixes?: number;
 }
 
 type Update = { attributes: RouteAttributes; prefixes: Prefix[] };
@@ -159,6 +162,21 @@ function ingest(variant: Variant, table: Uint32Array): { routes: number; rejecte
   return { routes: counters.routes.ipv4, rejected, attributeSets: counters.attributeSets, tables: instance };
 }
 
+/** A second eBGP peer comes up: its initial table, drained in session-sized batches. */
+function exportAll(instance: PlaneInstance): { exportCpuSeconds: number; exportedPrefixes: number } {
+  instance.peerUp({ name: 'downstream', asn: 65100, address: { family: 4, value: 0x0a000003n } }, {
+    session: { routerId: 3, families: ['ipv4-unicast'], localAddress: { family: 4, value: 0x0a000002n }, routeRefresh: true },
+    onExportReady: () => {},
+  });
+  const cpu = process.cpuUsage();
+  let exportedPrefixes = 0;
+  for (let batch; (batch = instance.drainExport('downstream', { maxPrefixes: 2048 })); ) {
+    for (const group of batch.announced) exportedPrefixes += group.prefixes.length;
+  }
+  const used = process.cpuUsage(cpu);
+  return { exportCpuSeconds: (used.user + used.system) / 1e6, exportedPrefixes };
+}
+
 function rssMiB(field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
@@ -184,9 +202,8 @@ function child(variant: Variant, packedPath: string): void {
   gc?.();
   const result: Result = {
     variant, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssGrowthMiB: rssMiB('VmRSS') - before, liveGrowthMiB: liveMiB() - liveBefore, peakRssMiB: rssMiB('VmHWM'), ...counts };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  // Measured: now the tables may go.
-  if (!tables) throw new Error(`variant ${variant} built nothing`);
+  const exported = variant === 'instance' ? exportAll(tables as PlaneInstance) : {};
+  process.stdout.write(`${JSON.stringify({ ...result, ...exported })}\n`);
 }
 
 function main(): void {
@@ -221,6 +238,8 @@ function main(): void {
   process.stdout.write(`Loc-RIB ingest of ${FULL_TABLE.prefixes.toLocaleString('en')} IPv4 prefixes, best of ${runs} run(s), one process per variant\n`);
   process.stdout.write(formatTable(['VARIANT', 'WALL S', 'CPU S', 'x MAPS', 'x BIRD', 'RSS MiB', 'x MAPS', 'LIVE MiB', 'x MAPS', 'PEAK RSS MiB', 'x BIRD', 'ROUTES', 'ATTR SETS'], rows));
   process.stdout.write('RSS/LIVE MiB: growth of RSS, and of live heap plus typed arrays, over the ingest after a full GC. PEAK: the whole process (VmHWM).\n');
+  const instance = best.get('instance')!;
+  process.stdout.write(`instance export: a new eBGP peer's whole Adj-RIB-Out (${instance.exportedPrefixes} prefixes) in ${instance.exportCpuSeconds?.toFixed(2)} CPU s\n`);
   process.stdout.write(`BIRD 2 reference (ANCHORS.md, whole daemon with decode, not measured here): ${BIRD.seconds} s, ${BIRD.rssMiB} MiB peak RSS\n`);
 }
 

@@ -3,6 +3,9 @@ import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { nodeCommands } from './node-commands.js';
 import { planeCommand } from '../../native/cli/index.js';
+import { registryCommand } from '../../registry/cli/index.js';
+import { bgpCommand } from '../../route-daemon/cli/index.js';
+import { lookingGlassCommand } from '../../looking-glass/cli.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
   program.addCommand(bgpCommand());
   for (const command of nodeCommands()) program.addCommand(command);
   program.addCommand(planeCommand());
+  program.addCommand(registryCommand());
+  program.addCommand(bgpCommand());
+  program.addCommand(lookingGlassCommand());
   return program;
 }
 

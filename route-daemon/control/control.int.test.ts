@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -49,12 +49,14 @@ function attrs(asns: number[], extra: Partial<RouteAttributes> = {}): RouteAttri
 }
 
 let dir: string;
+let startedAt: number;
 let server: ControlServer;
 let client: RoutedClient;
 const sessions = new Sessions();
 const instances = new Map<Plane, PlaneInstance>();
 
 beforeAll(async () => {
+  startedAt = Date.now();
   dir = await mkdtemp(join(tmpdir(), 'routed-control-'));
   for (const plane of ['production', 'experimental'] as const) {
     instances.set(plane, createRoutingInstance({
@@ -131,6 +133,13 @@ describe('control API over a unix socket', () => {
     const byOrigin = [];
     for await (const page of client.listRoutes({ plane: 'production', originAsn: 65020, largeCommunity: '65001:7:7' })) byOrigin.push(...page.routes.map((r) => r.prefix));
     expect(byOrigin.sort()).toEqual(['10.80.0.0/16', '10.81.0.0/16']);
+
+    const listing = async (request: { plane: string; community?: string }): Promise<unknown> => {
+      for await (const page of client.listRoutes(request)) void page;
+      return 'finished';
+    };
+    await expect(listing({ plane: 'staging' })).rejects.toThrow('"staging" is not a plane (planes are production and experimental)');
+    await expect(listing({ plane: 'production', community: '1:2:3' })).rejects.toThrow(/"1:2:3" is not a community/);
   });
 
   it('looks up the best route for an address or a prefix, with attributes and validation state', async () => {
@@ -151,7 +160,7 @@ describe('control API over a unix socket', () => {
     const changes = await client.routeChanges({ plane: 'production', limit: 2 });
     expect(changes).toHaveLength(2);
     expect(changes[0]).toMatchObject({ kind: 'announce', prefix: '10.81.0.0/16', peer: 'garage-b', nextHop: '10.64.0.2', asPath: [{ type: 'sequence', asns: [65001, 65020] }] });
-    expect(changes[0]!.timeUnixMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(changes[0]!.timeUnixMs).toBeGreaterThanOrEqual(startedAt);
     expect((await client.routeChanges({ plane: 'production' })).map((c) => c.prefix)).toEqual(['10.81.0.0/16', '10.80.0.0/16', '10.70.2.0/24', '10.70.1.0/24', '10.70.0.0/16']);
   });
 
@@ -181,6 +190,24 @@ describe('control API over a unix socket', () => {
     expect(sessions.refreshRequests).toEqual(['garage-b']);
     expect(production.peerCounters('garage-b')!.decisions['export:refresh']).toBe(1);
     await expect(client.softReset({ neighbor: 'nobody' })).rejects.toThrow('no neighbor named "nobody"');
+  });
+
+  it('refuses to take over the socket of a running daemon, and replaces a stale one', async () => {
+    const address = `unix:${join(dir, 'routed.sock')}`;
+    await expect(startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address })).rejects.toThrow(/another process is listening on .*routed\.sock/);
+    const stalePath = join(dir, 'nested', 'stale.sock');
+    const first = await startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: `unix:${stalePath}` });
+    await first.close();
+    await writeFile(stalePath, '');
+    const second = await startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: `unix:${stalePath}` });
+    const probe = new RoutedClient({ address: second.address });
+    try {
+      expect((await probe.summary()).length).toBe(2);
+    } finally {
+      probe.close();
+      await second.close();
+    }
+    await expect(startControlServer({ instances, neighbors: sessions, localAsn: LOCAL_AS, address: '0.0.0.0:0' })).rejects.toThrow(/is not on loopback/);
   });
 
   it('says plainly when the daemon is not there', async () => {
@@ -215,7 +242,7 @@ describe('garagenet bgp (CLI over the same socket)', () => {
   it('neighbors prints a table, and --json the API shape', async () => {
     const table = await run('neighbors');
     expect(table.out.split('\n')[0]).toMatch(/^NAME\s+PLANE\s+ADDRESS\s+ASN\s+STATE\s+UP\s+ACCEPTED\s+ADVERTISED\s+STALE$/);
-    expect(table.out).toMatch(/garage-b\s+production\s+10\.64\.0\.2\s+65001\s+established\s+1m\d+s\s+5\s+/);
+    expect(table.out).toMatch(/garage-b\s+production\s+10\.64\.0\.2\s+65001\s+established\s+\d+m\d+s\s+5\s+/);
     const json = JSON.parse((await run('neighbors', '--json')).out) as { name: string; accepted: number }[];
     expect(json.map((n) => [n.name, n.accepted])).toEqual([['garage-b', 5]]);
   });
@@ -230,6 +257,13 @@ describe('garagenet bgp (CLI over the same socket)', () => {
     const bad = await run('routes', '--plane', 'experimental', 'nonsense');
     expect(bad.err).toBe('garagenet: "nonsense" is not an IPv4 or IPv6 address (write it like 192.0.2.1 or 2001:db8::1)\n');
     expect(bad.code).toBe(1);
+  });
+
+  it('summary and soft-reset print what they did', async () => {
+    expect((await run('summary')).out).toMatch(/^PLANE\s+IPV4\s+IPV6\s+PATHS\s+ATTRIBUTE SETS\nproduction\s+5\s+0\s+5\s+\d+\nexperimental\s+0\s+0\s+0\s+0\n$/);
+    expect((await run('soft-reset', 'garage-b', '--direction', 'out')).out).toBe('soft reset (out) sent to garage-b\n');
+    const unknown = await run('soft-reset', 'nobody');
+    expect([unknown.err, unknown.code]).toEqual(['garagenet: no neighbor named "nobody"\n', 1]);
   });
 
   it('changes prints the newest best-route changes', async () => {

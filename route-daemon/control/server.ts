@@ -1,4 +1,6 @@
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import {
   Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -45,8 +47,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const socketPath = options.address.startsWith('unix:') ? options.address.slice('unix:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
   if (socketPath) {
     if (!socketPath.startsWith('/')) throw new UserError(`control socket "${socketPath}" is not an absolute path`, { hint: 'write it like unix:/run/garagenet/routed.sock' });
+    if (await socketAnswers(socketPath)) {
+      throw new UserError(`another process is listening on ${socketPath}`, { hint: 'is a route daemon already running? stop it or choose another control-socket' });
+    }
     // A socket left by a daemon that died would make the bind fail.
     await rm(socketPath, { force: true });
+    await mkdir(dirname(socketPath), { recursive: true, mode: 0o755 });
   } else if (!/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(options.address)) {
     throw new UserError(`control address "${options.address}" is not on loopback`, { hint: 'use a unix: socket or 127.0.0.1:PORT; the control API must not face a network' });
   }
@@ -68,6 +74,18 @@ export async function startControlServer(options: ControlServerOptions): Promise
         });
       }),
   };
+}
+
+/** Whether something accepts connections on the unix socket (a live daemon, not a stale file). */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 type Unary<Req> = (request: Req) => unknown;
@@ -120,7 +138,8 @@ function handlers(options: ControlServerOptions): UntypedServiceImplementation {
     })),
 
     ListRoutes: (call: ServerWritableStream<ListRoutesRequestMessage, unknown>): void => {
-      void streamRoutes(call, { instance, localAsn: options.localAsn }).catch((err: unknown) => call.destroy(Object.assign(new Error(toStatus(err).details), toStatus(err))));
+      // A failed listing ends the call with a status, as a unary call would.
+      void streamRoutes(call, { instance, localAsn: options.localAsn }).catch((err: unknown) => call.emit('error', toStatus(err)));
     },
 
     LookupRoute: unary<{ plane: string; query: string; exact: boolean }>((request) => {

@@ -40,6 +40,7 @@ export class Connection {
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
   private holdSeconds = 0;
   private holdDeadline = 0;
+  private paused = false;
   /** Events raised while actions run are queued so that each step finishes before the next. */
   private readonly queue: FsmEvent[] = [];
   private stepping = false;
@@ -89,6 +90,23 @@ export class Connection {
     } finally {
       this.stepping = false;
     }
+  }
+
+  /**
+   * Stops reading the socket for `ms` (the peer exceeds its update-rate
+   * limit: TCP flow control slows it down). The hold timer is pushed back by
+   * the same time: a KEEPALIVE we do not read is not a missing one.
+   */
+  pauseReading(ms: number): void {
+    const socket = this.socket;
+    if (!socket || this.paused) return;
+    this.paused = true;
+    socket.pause();
+    if (this.timers.has('hold')) this.holdDeadline += ms;
+    setTimeout(() => {
+      this.paused = false;
+      if (this.socket === socket) socket.resume();
+    }, ms).unref();
   }
 
   /** Writes an encoded message; returns false when the socket wants the writer to wait for 'drain'. */

@@ -6,7 +6,7 @@ import { zeroCounts, type NeighborStatus } from './status.js';
 const status = (fields: Partial<NeighborStatus>): NeighborStatus => ({
   name: 'b', plane: 'production', address: '10.0.0.2', asn: 65002, passive: false, state: 'Established', holdTime: 9, keepaliveTime: 3,
   families: ['ipv4-unicast'], received: zeroCounts(), sent: zeroCounts(), prefixes: { accepted: 0, rejected: 0, withdrawn: 0 },
-  treatAsWithdraw: 0, attributesDiscarded: 0, flaps: 0, ...fields,
+  treatAsWithdraw: 0, attributesDiscarded: 0, readPauses: 0, flaps: 0, ...fields,
 });
 
 describe('session metrics', () => {

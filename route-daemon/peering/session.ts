@@ -100,6 +100,7 @@ export class PeerSession implements ConnectionOwner {
     prefixes: { accepted: 0, rejected: 0, withdrawn: 0 },
     treatAsWithdraw: 0,
     attributesDiscarded: 0,
+    readPauses: 0,
     flaps: 0,
     establishedAt: undefined as number | undefined,
     lastError: undefined as NeighborStatus['lastError'],
@@ -201,6 +202,7 @@ export class PeerSession implements ConnectionOwner {
       prefixes: { ...this.status.prefixes },
       treatAsWithdraw: this.status.treatAsWithdraw,
       attributesDiscarded: this.status.attributesDiscarded,
+      readPauses: this.status.readPauses,
       flaps: this.status.flaps,
       ...(this.status.lastError ? { lastError: this.status.lastError } : {}),
     };
@@ -414,6 +416,10 @@ export class PeerSession implements ConnectionOwner {
     this.status.prefixes.accepted += result.accepted;
     this.status.prefixes.rejected += result.rejected;
     this.status.prefixes.withdrawn += result.withdrawn;
+    if (result.pauseMs) {
+      this.status.readPauses++;
+      connection.pauseReading(result.pauseMs);
+    }
     if (result.cease) {
       const { afi, safi } = FAMILY_CODES[result.cease.family];
       this.log.warn({ reason: result.cease.reason }, 'import limit reached: ceasing the session');

@@ -30,6 +30,8 @@ export interface NeighborStatus {
   /** RFC 7606 outcomes that did not reset the session. */
   readonly treatAsWithdraw: number;
   readonly attributesDiscarded: number;
+  /** Times reading was paused because the peer sent faster than its update-rate limit. */
+  readonly readPauses: number;
   /** Times the session left Established. */
   readonly flaps: number;
   readonly lastError?: { readonly direction: 'sent' | 'received'; readonly text: string; readonly at: number };

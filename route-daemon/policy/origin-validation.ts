@@ -34,7 +34,7 @@ export class RouteAuthorizations {
   constructor(plane: Plane, authorizations: readonly RouteAuthorization[]) {
     const mine = authorizations.filter((a) => a.plane === plane);
     for (const a of mine) {
-      const key = coverKey(a.prefix.family, a.prefix.value, a.prefix.length);
+      const key = coverKey(a.prefix);
       const list = this.byPrefix.get(key) ?? [];
       list.push(a);
       this.byPrefix.set(key, list);
@@ -64,12 +64,12 @@ export class RouteAuthorizations {
     for (const length of this.lengths[prefix.family === 4 ? 0 : 1]) {
       if (length > prefix.length) break;
       const hostBits = bits - BigInt(length);
-      const list = this.byPrefix.get(coverKey(prefix.family, (prefix.value >> hostBits) << hostBits, length));
+      const list = this.byPrefix.get(coverKey({ family: prefix.family, value: (prefix.value >> hostBits) << hostBits, length }));
       if (list) yield list;
     }
   }
 }
 
-function coverKey(family: number, value: bigint, length: number): string {
-  return `${family}/${length}/${value.toString(36)}`;
+function coverKey(prefix: Prefix): string {
+  return `${prefix.family}/${prefix.length}/${prefix.value.toString(36)}`;
 }

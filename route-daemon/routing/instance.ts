@@ -99,7 +99,8 @@ export interface RoutingInstance {
 
   /**
    * The session reached Established. `onExportReady` is called (at most once
-   * until the next drain) whenever the peer has changes waiting: call
+   * until the next drain, and always from a microtask, never from inside a
+   * call into the instance) whenever the peer has changes waiting: call
    * drainExport then, and again while it returns batches. The instance never
    * pushes more than the session takes, so a slow peer only costs a queue of
    * changed prefixes, coalesced.

@@ -427,5 +427,7 @@ describe('routing instance: flap damping', () => {
     expect(rib.lookup({ prefix: p('10.130.0.0/16') })!.paths[0]).toMatchObject({ suppressed: false, best: true });
     expect([...drainAll(rib, 'other').announced.keys()]).toEqual(['10.130.0.0/16']);
     expect(rib.peerCounters('lab')!.decisions).toMatchObject({ 'damping:suppressed': 1, 'damping:reused': 1, 'import:damped': 1 });
+    rib.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

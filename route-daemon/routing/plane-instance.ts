@@ -56,7 +56,10 @@ export interface RoutingInstanceOptions {
   readonly changeLogSize?: number;
 }
 
-export type PlaneInstance = RoutingInstance & RouteQueries & FibSource;
+export type PlaneInstance = RoutingInstance & RouteQueries & FibSource & {
+  /** Stops the instance's timers (restart timers, damping reuse checks) at daemon shutdown. */
+  close(): void;
+};
 
 export function createRoutingInstance(options: RoutingInstanceOptions): PlaneInstance {
   return new Instance(options);
@@ -105,6 +108,7 @@ class Instance implements PlaneInstance {
   private readonly localSource: RouteSource;
   private readonly log: Logger;
   private readonly damping: FlapDamping | undefined;
+  private readonly reuseTimer: NodeJS.Timeout | undefined;
   private readonly changes: RouteChangeLog;
 
   constructor(private readonly options: RoutingInstanceOptions) {
@@ -121,13 +125,18 @@ class Instance implements PlaneInstance {
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
-      setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
+      this.reuseTimer = setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
     }
     this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
     this.fibConsumers = {
       4: this.ribs[4].addConsumer(() => this.signalFib()),
       6: this.ribs[6].addConsumer(() => this.signalFib()),
     };
+  }
+
+  close(): void {
+    if (this.reuseTimer) clearInterval(this.reuseTimer);
+    for (const peer of this.peers.values()) this.clearTimer(peer);
   }
 
   // --- the peering layer's side -------------------------------------------------
@@ -281,7 +290,7 @@ class Instance implements PlaneInstance {
       const result = rib.drain(consumer, {
         max: max - emitted,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, outgoing, nextHopSelf }),
-        emit: (slot, previous, next) => {
+        emit: (slot, { previous, next }) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) withdrawn.push(prefix);
           else {
@@ -365,7 +374,7 @@ class Instance implements PlaneInstance {
       rib.drain(this.fibConsumers[family], {
         max: max - changes.length,
         desired: (slot) => this.fibAttributes(rib, slot),
-        emit: (slot, previous, next) => {
+        emit: (slot, { previous, next }) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
             changes.push({ kind: 'withdraw', prefix });
@@ -448,7 +457,7 @@ class Instance implements PlaneInstance {
         scanned++;
         if (rib.head[slot]! < 0) continue;
         const view = this.routeView(rib, slot);
-        if (matches(view, filter, this.options.localAsn)) routes.push(view);
+        if (matches(view, { filter, localAsn: this.options.localAsn })) routes.push(view);
       }
     }
     return { routes };
@@ -715,7 +724,8 @@ function parseCursor(after: string | undefined): { family: Family; slot: number 
   return { family: Number(match[1]) as Family, slot: Number(match[2]) };
 }
 
-function matches(route: RouteView, filter: RouteFilter, localAsn: number): boolean {
+function matches(route: RouteView, options: { filter: RouteFilter; localAsn: number }): boolean {
+  const { filter, localAsn } = options;
   return route.paths.some((path) => {
     const a = path.attributes;
     if (filter.peer !== undefined && path.peer !== filter.peer) return false;

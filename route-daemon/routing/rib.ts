@@ -45,7 +45,7 @@ export interface DrainOptions {
   /** The attribute set this consumer should hold for `slot` (with one reference taken), or -1 for none. */
   readonly desired: (slot: number) => number;
   /** Called for every difference before it is recorded; returns whether it counts against `max`. */
-  readonly emit: (slot: number, previous: number, next: number) => boolean;
+  readonly emit: (slot: number, change: { previous: number; next: number }) => boolean;
 }
 
 export class FamilyRib {
@@ -279,7 +279,7 @@ export class FamilyRib {
       const slot = c.queue[c.queueHead++]!;
       c.dirty[slot] = 0;
       this.holds[slot]!--;
-      if (this.settle(c, slot, false, options)) emitted++;
+      if (this.settle(c, slot, options)) emitted++;
       this.freeIfUnused(slot);
     }
     if (c.queueHead === c.queue.length) {
@@ -288,11 +288,12 @@ export class FamilyRib {
     }
     let walkFinished = false;
     if (c.cursor >= 0) {
+      const walk = { ...options, force: c.force };
       const limit = this.index.slotLimit;
       while (c.cursor < limit && emitted < options.max) {
         const slot = c.cursor++;
         if (this.head[slot]! < 0 && c.out[slot]! < 0) continue;
-        if (this.settle(c, slot, c.force, options)) emitted++;
+        if (this.settle(c, slot, walk)) emitted++;
         this.freeIfUnused(slot);
       }
       if (c.cursor >= limit) {
@@ -304,14 +305,15 @@ export class FamilyRib {
     return { pending: c.queue.length > 0 || c.cursor >= 0, walkFinished };
   }
 
-  private settle(c: Consumer, slot: number, force: boolean, options: DrainOptions): boolean {
+  /** With `force` (a refresh walk), an unchanged route is emitted again. */
+  private settle(c: Consumer, slot: number, options: DrainOptions & { force?: boolean }): boolean {
     const previous = c.out[slot]!;
     const next = options.desired(slot);
-    if (next === previous && !(force && next >= 0)) {
+    if (next === previous && !(options.force && next >= 0)) {
       if (next >= 0) this.store.release(next);
       return false;
     }
-    const counted = options.emit(slot, previous, next);
+    const counted = options.emit(slot, { previous, next });
     if (previous >= 0) this.store.release(previous);
     if (previous < 0 && next >= 0) this.holds[slot]!++;
     if (previous >= 0 && next < 0) this.holds[slot]!--;
@@ -400,9 +402,9 @@ export class FamilyRib {
     }
     if (this.pathsAllocated === this.pathPeer.length) {
       const size = this.pathPeer.length * 2;
-      this.pathPeer = grow(this.pathPeer, size, 0);
-      this.pathAttr = grow(this.pathAttr, size, 0);
-      this.pathNext = grow(this.pathNext, size, 0);
+      this.pathPeer = grow(this.pathPeer, { size, fill: 0 });
+      this.pathAttr = grow(this.pathAttr, { size, fill: 0 });
+      this.pathNext = grow(this.pathNext, { size, fill: 0 });
       const flags = new Uint8Array(size);
       flags.set(this.pathFlags);
       this.pathFlags = flags;
@@ -413,14 +415,14 @@ export class FamilyRib {
   private growSlots(): void {
     const size = this.index.slotCapacity;
     if (size <= this.head.length) return;
-    this.head = grow(this.head, size, -1);
-    this.best = grow(this.best, size, -1);
+    this.head = grow(this.head, { size, fill: -1 });
+    this.best = grow(this.best, { size, fill: -1 });
     const holds = new Uint16Array(size);
     holds.set(this.holds);
     this.holds = holds;
     for (const c of this.consumers) {
       if (!c) continue;
-      c.out = grow(c.out, size, -1);
+      c.out = grow(c.out, { size, fill: -1 });
       const dirty = new Uint8Array(size);
       dirty.set(c.dirty);
       c.dirty = dirty;
@@ -428,8 +430,8 @@ export class FamilyRib {
   }
 }
 
-function grow(array: Int32Array, size: number, fill: number): Int32Array {
-  const grown = new Int32Array(size).fill(fill, array.length);
+function grow(array: Int32Array, to: { size: number; fill: number }): Int32Array {
+  const grown = new Int32Array(to.size).fill(to.fill, array.length);
   grown.set(array);
   return grown;
 }

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { action } from '../common/cli.js';
+import { UserError } from '../common/errors.js';
+import { createLogger } from '../common/log.js';
+import { RegistryClient } from '../registry/client.js';
+import { RoutedClient } from '../route-daemon/control/client.js';
+import { createLookingGlass } from './server/server.js';
+import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from './sources/in-process/sample-mesh.js';
+import { RegistryPublicViewSource } from './sources/registry-adapter.js';
+import { AGENT_NOT_OFFERED, RouteDaemonControlSource } from './sources/routed-adapter.js';
+import type { MeshSource, NodeSource } from './sources/source.js';
+
+interface ServeOptions {
+  listen: string;
+  registry?: string;
+  registryCert?: string;
+  routed: string[];
+  sample?: boolean;
+  refresh: string;
+  trustedProxy: string[];
+}
+
+/** `garagenet looking-glass serve`: the public page and JSON API. */
+export function lookingGlassCommand(): Command {
+  const lg = new Command('looking-glass').alias('lg').description('the public read-only looking glass (web page and JSON API)');
+  lg.command('serve')
+    .description('serve the page, the JSON API (/api/v1) and metrics (/metrics)')
+    .option('--listen <host:port>', 'where to serve', '127.0.0.1:8080')
+    .option('--registry <host:port>', 'the registry to read the public view from')
+    .option('--registry-cert <file>', "the registry's TLS certificate (PEM)")
+    .option('--routed <node=address>', 'a node\'s route daemon control address (unix:/path or 127.0.0.1:port); repeat per node', (v: string, all: string[]) => [...all, v], [])
+    .option('--sample', 'serve the built-in sample mesh instead, to try the page')
+    .option('--refresh <seconds>', 'how often to poll the registry and the nodes', '5')
+    .option('--trusted-proxy <address>', 'a reverse proxy whose X-Forwarded-For is believed for rate limiting; repeat per proxy', (v: string, all: string[]) => [...all, v], [])
+    .action(action(async (options: ServeOptions) => {
+      const { host, port } = parseListen(options.listen);
+      const refreshSeconds = Number(options.refresh);
+      if (!(refreshSeconds >= 1 && refreshSeconds <= 300)) throw new UserError(`--refresh "${options.refresh}" is not a number of seconds`, { hint: 'use 1 to 300' });
+      for (const proxy of options.trustedProxy) if (isIP(proxy) === 0) throw new UserError(`--trusted-proxy "${proxy}" is not an IP address`);
+      const source = options.sample ? buildSampleMesh() : realSource(options);
+      const server = createLookingGlass({
+        source,
+        cache: { refreshIntervalMs: refreshSeconds * 1000, maxStalenessMs: Math.max(60_000, refreshSeconds * 6000) },
+        ...(options.sample ? { communities: { communities: MESH_COMMUNITIES, largeCommunities: MESH_LARGE_COMMUNITIES } } : {}),
+        trustedProxies: options.trustedProxy,
+        log: createLogger('looking-glass'),
+      });
+      const url = await server.listen({ host, port });
+      process.stdout.write(`looking glass on ${url}\n`);
+      const stop = (): void => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }));
+  return lg;
+}
+
+function realSource(options: ServeOptions): MeshSource {
+  if (!options.registry || !options.registryCert) {
+    throw new UserError('the looking glass needs --registry and --registry-cert', { hint: 'or try the page with --sample' });
+  }
+  let certPem: string;
+  try {
+    certPem = readFileSync(options.registryCert, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read the registry certificate ${options.registryCert}: ${(err as Error).message}`);
+  }
+  const registry = new RegistryPublicViewSource(new RegistryClient(options.registry, { certPem, timeoutMs: 5000 }));
+  const nodes = new Map<string, NodeSource>();
+  for (const entry of options.routed) {
+    const m = /^([a-z0-9][a-z0-9._-]*)=((?:unix:\/.+)|(?:127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+)$/.exec(entry);
+    if (!m) throw new UserError(`--routed "${entry}" is not node=address`, { hint: 'write it like garage-a=unix:/run/garagenet/routed.sock' });
+    if (nodes.has(m[1]!)) throw new UserError(`--routed names node ${m[1]} twice`);
+    nodes.set(m[1]!, { routeDaemon: new RouteDaemonControlSource(new RoutedClient({ address: m[2]!, timeoutMs: 3000 })), agent: AGENT_NOT_OFFERED });
+  }
+  return { registry, node: (name) => nodes.get(name) };
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UserError(`--listen "${text}" is not host:port`, { hint: 'write it like 127.0.0.1:8080' });
+  return { host: m[1] ?? m[2]!, port };
+}

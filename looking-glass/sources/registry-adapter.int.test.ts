@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../registry/client.js';
+import { decodeJoinString } from '../../registry/joinString.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from '../../registry/localRegistry.js';
+import { createLookingGlass, type LookingGlass } from '../server/server.js';
+import { RegistryPublicViewSource } from './registry-adapter.js';
+
+// The looking glass fed by a real registry (real etcd, real TLS gRPC) through
+// its typed client. The route daemons' control API has not landed yet, so no
+// node answers: the members, map nodes and experiments come from the registry alone.
+
+let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
+let t: LocalRegistry;
+let lg: LookingGlass;
+let base: string;
+const secrets: string[] = [];
+const bodies: string[] = [];
+
+async function get(path: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(base + path);
+  const text = await res.text();
+  bodies.push(text);
+  return { status: res.status, json: JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  etcd = await startLocalEtcd();
+  t = await startLocalRegistry({ etcd: [etcd.url] });
+  await t.admin.createOrganization({ name: 'uni-a', description: 'University A' });
+  await t.admin.createOrganization({ name: 'lab-b', description: 'Lab B' });
+  secrets.push(t.state.adminCredential);
+  for (const [org, name] of [['uni-a', 'garage-a'], ['lab-b', 'garage-b']] as const) {
+    const { joinString } = await t.admin.createInvitation({ organization: org });
+    const { client, invitation, secret } = await RegistryClient.fromJoinString(joinString);
+    secrets.push(secret, decodeJoinString(joinString).secret);
+    const res = await client.join({ invitation, secret, publicKey: wgPublicKey(), name, endpoints: ['192.0.2.77:51820'] });
+    secrets.push(res.credential);
+    if (name === 'garage-a') await client.keepAlive(30);
+    client.close();
+  }
+  // An unused invitation: its secret exists only in the join string.
+  secrets.push(decodeJoinString((await t.admin.createInvitation({ organization: 'lab-b' })).joinString).secret);
+  await t.admin.createExperiment({ name: 'anycast-test', owner: 'uni-a', description: 'anycast catchment', maxPrefixes: 4, maxUpdatesPerMinute: 60, node: 'garage-a' });
+  lg = createLookingGlass({ source: { registry: new RegistryPublicViewSource(t.client()), node: () => undefined }, rateLimit: { burst: 10_000, perSecond: 10_000 } });
+  base = await lg.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await lg?.close();
+  await t?.close();
+  await etcd?.close();
+});
+
+describe('the looking glass on a real registry', () => {
+  it('lists the members, nodes, allocations and experiments the registry holds', async () => {
+    const members = await get('/api/v1/members');
+    expect(members.status).toBe(200);
+    expect(members.json.organizations).toEqual(expect.arrayContaining([{ name: 'uni-a', description: 'University A', nodes: ['garage-a'] }]));
+    const a = members.json.nodes.find((n: any) => n.name === 'garage-a');
+    const view = await t.client().publicView();
+    const source = view.nodes.find((n) => n.node.name === 'garage-a')!.node;
+    expect(a).toMatchObject({ asn: source.asn, online: true, loopbacks: { production: source.productionLoopbackV4, experimental: source.experimentalLoopbackV4 } });
+    expect(members.json.nodes.find((n: any) => n.name === 'garage-b').online).toBe(false);
+    expect(members.json.allocations.filter((x: any) => x.holder.name === 'garage-a').length).toBeGreaterThan(1);
+    expect(members.json.pools).toContainEqual({ plane: 'experimental', prefix: view.mesh.experimentalV4 });
+    const experiments = await get('/api/v1/experiments');
+    expect(experiments.json.experiments).toEqual([expect.objectContaining({ name: 'anycast-test', owner: 'uni-a', state: 'active', attachedAt: ['garage-a'], limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60 } })]);
+  });
+
+  it('shows the map with both garages, and says plainly that no node answers yet', async () => {
+    const mesh = await get('/api/v1/mesh');
+    expect(mesh.json.nodes.map((n: any) => n.name).sort()).toEqual(['garage-a', 'garage-b']);
+    expect(mesh.json.nodes.every((n: any) => n.reporting === false)).toBe(true);
+    const sessions = await get('/api/v1/nodes/garage-a/sessions');
+    expect(sessions.status).toBe(503);
+    expect(sessions.json.error.message).toMatch(/no fresh data from node garage-a \(no source for node garage-a\)/);
+  });
+
+  it('refuses probes outside the pools the registry publishes', async () => {
+    const outside = await get('/api/v1/ping?node=garage-a&plane=production&target=192.0.2.77');
+    expect(outside.status).toBe(400);
+    expect(outside.json.error.hint).toContain((await t.client().publicView()).mesh.productionV4);
+  });
+
+  it('never shows a credential, an invitation secret or an underlay endpoint', async () => {
+    for (const path of ['/api/v1', '/api/v1/nodes', '/api/v1/nodes/garage-a', '/api/v1/changes', '/api/v1/experiments/anycast-test']) await get(path);
+    const everything = bodies.join('\n');
+    expect(secrets.length).toBeGreaterThan(5);
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('192.0.2.77');
+  });
+});
