@@ -3,8 +3,6 @@ import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { nodeCommands } from './node-commands.js';
 import { planeCommand } from '../../native/cli/index.js';
-import { registryCommand } from '../../registry/cli/index.js';
-import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { lookingGlassCommand } from '../../looking-glass/cli.js';
 
 /**
@@ -22,8 +20,6 @@ export function buildProgram(): Command {
   program.addCommand(bgpCommand());
   for (const command of nodeCommands()) program.addCommand(command);
   program.addCommand(planeCommand());
-  program.addCommand(registryCommand());
-  program.addCommand(bgpCommand());
   program.addCommand(lookingGlassCommand());
   return program;
 }
