@@ -177,6 +177,8 @@ export class RouteDaemon implements NeighborSource {
       await Promise.all(this.feeds.map((feed) => feed.idle()));
       for (const feed of this.feeds) feed.stop();
     }
+    // Restart and damping timers would otherwise keep a stopped daemon's process alive.
+    for (const instance of this.instances.values()) instance.close();
     await this.control?.close();
     this.control = undefined;
     await this.metrics?.close();
