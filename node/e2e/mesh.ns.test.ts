@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
@@ -144,6 +146,28 @@ describe('garagenet join, end to end', () => {
     expect(result.stderr).toMatch(/does not match the join string .* nothing was sent/);
     expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
     expect(existsSync(join(lab.stateDir(garage), 'wireguard.key'))).toBe(false);
+  });
+
+  it('a missing `wg` or a broken state file is one line naming it and the fix; nothing changes', async () => {
+    const garage = lab.topology.garages[4]!;
+    // A PATH with every tool but wg.
+    const tools = await mkdtemp(join(tmpdir(), `${lab.topology.id}-path-`));
+    for (const tool of ['ip', 'nft', 'wireguard-go', 'ping']) {
+      const found = (await run('sh', ['-c', `command -v ${tool}`])).trim();
+      await symlink(found, join(tools, tool));
+    }
+    const noWg = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)], { env: { PATH: tools } });
+    expect(noWg.code).toBe(1);
+    expect(noWg.stderr.trim().split('\n')).toEqual(['garagenet: missing `wg` (wireguard-tools) (apt-get install -y wireguard-tools)']);
+    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+
+    const broken = await mkdtemp(join(tmpdir(), `${lab.topology.id}-broken-`));
+    writeFileSync(join(broken, 'node.json'), '{"version": 1, "mesh": {');
+    const up = await cli(garage.netns, ['up', '--state-dir', broken]);
+    expect(up.code).toBe(1);
+    expect(up.stderr.trim().split('\n')).toHaveLength(1);
+    expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')} is damaged: .*\\(restore the file from a backup`));
+    expect(readFileSync(join(broken, 'node.json'), 'utf8')).toBe('{"version": 1, "mesh": {');
   });
 
   it('with the registry down traffic keeps flowing, and a new garage joins once it is back', async () => {
