@@ -118,6 +118,10 @@ describe('garagenet join, end to end', () => {
       expect(peer.bfd).toBe('Up');
       expect(peer.handshakeAgeSeconds).not.toBeNull();
     }
+    const scrape = (port: number): Promise<string> =>
+      run(process.execPath, ['-e', `fetch('http://127.0.0.1:${port}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { netns: garage.netns });
+    expect(await scrape(9464)).toMatch(/^garagenet_tunnels 3$/m);
+    expect(await scrape(9465)).toMatch(/^# HELP /m);
   });
 
   it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {
