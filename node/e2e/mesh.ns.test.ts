@@ -250,4 +250,18 @@ describe('garagenet join, end to end', () => {
     }
     expect(await reaches(a.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
   });
+
+  it('down removes the node\'s tunnels, rules and loopbacks; up brings it back', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const down = await cli(a.garage.netns, ['down', '--state-dir', lab.stateDir(a.garage)]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toBe(`node ${a.name} is down\n`);
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: a.garage.netns })) as { ifname: string }[];
+    expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
+    expect(await run('ip', ['rule', 'show'], { netns: a.garage.netns })).not.toMatch(/lookup 64/);
+    expect(await run('ip', ['address', 'show', 'dev', 'lo'], { netns: a.garage.netns })).not.toContain(a.loopback);
+    const up = await cli(a.garage.netns, ['up', '--state-dir', lab.stateDir(a.garage)]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+  });
 });
