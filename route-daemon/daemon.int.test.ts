@@ -217,6 +217,38 @@ describe('route daemon sessions on loopback', () => {
     expect(daemon.neighbor('researcher')?.prefixes).toMatchObject({ accepted: 1, rejected: 1 });
   });
 
+  it('attaches and removes an experiment peer at run time: its routes come and go, and it is refused afterwards', async () => {
+    const daemon = await startDaemon();
+    const extra = parseConfig(`${CONFIG}
+[peer exp-late]
+plane = experimental
+experiment = late
+address = 127.0.0.5
+asn = ${RESEARCHER.asn}
+passive = yes
+`, { file: 'attach.conf' }).peers.find((p) => p.name === 'exp-late')!;
+    expect(() => daemon.addPeer({ ...extra, name: 'good' })).toThrow(/peer good already exists/);
+    expect(() => daemon.addPeer({ ...extra, address: parseConfig(CONFIG, { file: 'x' }).peers.find((p) => p.name === 'researcher')!.address })).toThrow(
+      /address 127\.0\.0\.4 is already used by peer researcher in plane experimental/,
+    );
+    daemon.addPeer(extra);
+    const late = await connect(daemon, '127.0.0.5');
+    await late.establish({ asn: RESEARCHER.asn, bgpId: 0x0a000005 });
+    late.send(announce(['10.128.5.0/24'], { asPath: [RESEARCHER.asn] }));
+    // No authorization for the experiment's AS in this file: even its own space is refused (not-found is not enough for an experiment).
+    await until('the rejection', () => (daemon.neighbor('exp-late')?.prefixes.rejected ?? 0) >= 1);
+    expect(lookup(daemon, 'experimental', '10.128.5.0/24')).toBeUndefined();
+
+    daemon.removePeer('exp-late');
+    const n = await late.next(MessageType.Notification);
+    expect([n.code, n.subcode]).toEqual([ErrorCode.Cease, CeaseSubcode.PeerDeconfigured]);
+    expect(daemon.neighbor('exp-late')).toBeUndefined();
+    const refused = daemon.refusedConnections;
+    const again = await connect(daemon, '127.0.0.5');
+    await again.waitClosed();
+    expect(daemon.refusedConnections).toBe(refused + 1);
+  });
+
   it('a peer over its update-rate limit is slowed down by pausing reads, not dropped', async () => {
     const daemon = await startDaemon();
     const researcher = await connect(daemon, '127.0.0.4');

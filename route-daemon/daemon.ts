@@ -13,6 +13,7 @@ import type { LocalSpeaker } from './peering/capabilities.js';
 import { BgpListener, type ListenAddress } from './peering/listener.js';
 import { registerSessionMetrics } from './peering/metrics.js';
 import { RestartDeferral } from './peering/restart-deferral.js';
+import { notifications } from './peering/errors.js';
 import { PeerSession } from './peering/session.js';
 import type { NeighborStatus } from './peering/status.js';
 import type { RouteAuthorization } from './policy/origin-validation.js';
@@ -41,7 +42,7 @@ export interface DaemonOptions {
   readonly restarting?: boolean;
   /** The registry's route authorizations, on top of the file's static ones. */
   readonly authorizations?: readonly RouteAuthorization[];
-  /** Every rejected route and ceased session, for the experiment audit log. */
+  /** Every rejected route, ceased session and removed peer, and an experiment peer's accepted routes, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   /** Prometheus metrics on GET /metrics at this loopback ADDRESS:PORT; none unless given. */
   readonly metrics?: string;
@@ -55,6 +56,7 @@ const FAMILIES: readonly AddressFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
 export class RouteDaemon implements NeighborSource {
   readonly instances: ReadonlyMap<Plane, PlaneInstance>;
   private readonly sessions = new Map<string, PeerSession>();
+  private readonly peers = new Map<string, PeerConfig>();
   /** Sessions by canonical peer address; a neighbor may have one session in each plane. */
   private readonly byAddress = new Map<string, PeerSession[]>();
   private readonly listener: BgpListener;
@@ -100,6 +102,11 @@ export class RouteDaemon implements NeighborSource {
     return daemon;
   }
 
+  /** Connections refused because they came from no configured peer's address (a removed peer trying again, a stranger). */
+  get refusedConnections(): number {
+    return this.listener.refused;
+  }
+
   /** The port the BGP listener bound (tests listen on port 0). */
   get bgpPort(): number {
     return this.listener.port;
@@ -141,25 +148,48 @@ export class RouteDaemon implements NeighborSource {
   }
 
   /**
-   * Adds a neighbor at run time (the node agent, as tunnels come and go) and
-   * starts its session. `localAddressIpv6` is the next hop sent for IPv6
-   * routes over an IPv4 session.
+   * Adds a peer to the running daemon (an experiment's router being attached),
+   * with the same checks the configuration file gets, and starts its session.
+   * `localAddressIpv6` is the next hop sent for IPv6 routes over an IPv4
+   * session (the node agent's loopback-to-loopback sessions).
    */
   addPeer(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): void {
-    if (this.sessions.has(peer.name)) throw new UserError(`peer ${peer.name} already exists`, { hint: 'remove it first' });
+    if (this.sessions.has(peer.name)) throw new UserError(`peer ${peer.name} already exists`, { hint: 'remove it first, or choose another name' });
+    this.instance(peer.plane);
+    const twin = [...this.peers.values()].find((p) => p.plane === peer.plane && formatAddress(p.address) === formatAddress(peer.address));
+    if (twin) {
+      throw new UserError(`address ${formatAddress(peer.address)} is already used by peer ${twin.name} in plane ${peer.plane}`, { hint: 'one session per neighbor address and plane' });
+    }
     this.addSession(peer, options).start();
+    this.log.info({ peer: peer.name, plane: peer.plane, ...(peer.experiment !== undefined ? { experiment: peer.experiment } : {}) }, 'peer added');
   }
 
-  /** Removes a neighbor at run time: its session ends and the routes learned from it are withdrawn. */
-  removePeer(name: string): boolean {
+  /**
+   * Removes a peer at once (the control-plane kill switch of an experiment):
+   * its session ends with CEASE "peer de-configured", every route it sent
+   * leaves the instance's RIB (and with it every other peer and the kernel),
+   * and connections from its address are refused from now on.
+   */
+  removePeer(name: string): void {
     const session = this.sessions.get(name);
-    if (!session) return false;
-    session.stop();
+    const peer = this.peers.get(name);
+    if (!session || !peer) throw new UserError(`no peer named ${name}`, { hint: 'list them with: garagenet bgp neighbors' });
+    const instance = this.instance(peer.plane);
+    const routes = instance.peerCounters(name)?.accepted ?? 0;
+    session.stop({ notification: notifications.peerDeconfigured() });
+    // Not waiting for the FSM: whatever state the session was in, nothing of the peer stays.
+    instance.peerDown(name);
     this.sessions.delete(name);
-    const rest = (this.byAddress.get(session.address) ?? []).filter((s) => s !== session);
-    if (rest.length > 0) this.byAddress.set(session.address, rest);
-    else this.byAddress.delete(session.address);
-    return true;
+    this.peers.delete(name);
+    const key = formatAddress(peer.address);
+    const rest = (this.byAddress.get(key) ?? []).filter((s) => s !== session);
+    if (rest.length > 0) this.byAddress.set(key, rest);
+    else this.byAddress.delete(key);
+    this.options.audit?.({
+      plane: peer.plane, peer: name, prefix: '', direction: 'import', check: 'removed', reason: `peer removed, its ${routes} routes withdrawn`,
+      ...(peer.experiment !== undefined ? { experiment: peer.experiment } : {}),
+    });
+    this.log.warn({ peer: name, plane: peer.plane, routes }, 'peer removed');
   }
 
   /**
@@ -245,6 +275,7 @@ export class RouteDaemon implements NeighborSource {
       },
     });
     this.sessions.set(peer.name, session);
+    this.peers.set(peer.name, peer);
     const key = formatAddress(peer.address);
     this.byAddress.set(key, [...(this.byAddress.get(key) ?? []), session]);
     return session;

@@ -104,7 +104,11 @@ export class Routing {
   }
 
   removePeer(peer: string): void {
-    for (const plane of PLANES) this.daemon.removePeer(sessionName(peer, plane));
+    for (const plane of PLANES) this.removeSession(peer, plane);
+  }
+
+  private removeSession(peer: string, plane: Plane): void {
+    if (this.daemon.neighbor(sessionName(peer, plane))) this.daemon.removePeer(sessionName(peer, plane));
   }
 
   /**
@@ -114,7 +118,7 @@ export class Routing {
    */
   resetSessions(peer: Node, which: (state: string | undefined) => boolean): void {
     for (const plane of PLANES) {
-      if (which(this.neighbor(peer.name, plane)?.state)) this.daemon.removePeer(sessionName(peer.name, plane));
+      if (which(this.neighbor(peer.name, plane)?.state)) this.removeSession(peer.name, plane);
     }
     this.addPeer(peer);
   }

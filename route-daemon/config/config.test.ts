@@ -120,6 +120,30 @@ describe('parseConfig', () => {
   });
 });
 
+describe('experiment peers', () => {
+  const planes = '[plane production]\npools = 10.64.0.0/10\n[plane experimental]\npools = 10.128.0.0/10\n';
+
+  it('reads the experiment a researcher\'s router is attached for, with its community limit', () => {
+    const config = parseConfig(withRouter(`${planes}[peer exp]\nplane = experimental\nexperiment = alice-bgp\naddress = 10.128.0.2\nasn = 65010\nmax-communities = 4\n`), { file: 'x.conf' });
+    expect(config.peers[0]).toMatchObject({ name: 'exp', experiment: 'alice-bgp', maxCommunities: 4 });
+  });
+
+  it('takes the registry\'s per-minute update limit, but not together with the per-second one', () => {
+    const peer = `${planes}[peer exp]\nplane = experimental\naddress = 10.128.0.2\nasn = 65010\nmax-updates-per-minute = 30\n`;
+    expect(parseConfig(withRouter(peer), { file: 'x.conf' }).peers[0]?.maxUpdateRate).toBe(0.5);
+    expect(errorOf(withRouter(`${peer}max-update-rate = 5\n`))).toMatch(/:8: max-updates-per-minute: max-update-rate and max-updates-per-minute are both set \(keep one of the two\)/);
+  });
+
+  it('refuses an experiment attachment outside the experimental plane, and a bad experiment name', () => {
+    expect(errorOf(withRouter(`${planes}[peer exp]\nplane = production\nexperiment = alice-bgp\naddress = 10.64.0.2\nasn = 65010\n`))).toMatch(
+      /:8: plane: peer exp is attached for experiment alice-bgp but is in plane production \(.*set plane = experimental\)/,
+    );
+    expect(errorOf(withRouter(`${planes}[peer exp]\nplane = experimental\nexperiment = Alice_\naddress = 10.128.0.2\nasn = 65010\n`))).toMatch(
+      /:10: experiment: "Alice_" is not an experiment name/,
+    );
+  });
+});
+
 describe('loadConfig', () => {
   it('reads a file and names it when it cannot', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'routed-config-'));

@@ -28,6 +28,16 @@ import { ConfigError, parseIni, type IniEntry, type IniSection } from './ini.js'
  *   address = 10.64.0.2
  *   asn = 4200000002
  *   max-prefixes = 1000
+ *
+ *   [peer exp-alice]           # a researcher's router
+ *   plane = experimental
+ *   experiment = alice-bgp     # only the experiment's own routes, from its AS
+ *   address = 10.200.0.2
+ *   asn = 4200000100           # the experiment's ASN
+ *   max-prefixes = 100
+ *   max-as-path-length = 5
+ *   max-communities = 10
+ *   max-updates-per-minute = 60
  */
 
 export interface RouterConfig {
@@ -170,12 +180,31 @@ function readPeer(r: SectionReader): PeerConfig {
   const connectRetrySeconds = r.int('connect-retry', { min: 1, max: 3600 }) ?? 30;
   const maxPrefixes = r.int('max-prefixes', { min: 1, max: 10_000_000 });
   const maxAsPathLength = r.int('max-as-path-length', { min: 1, max: 255 });
+  const maxCommunities = r.int('max-communities', { min: 0, max: 10_000 });
+  const experiment = r.parse('experiment', (text) => {
+    // The registry's rule for names, so that the audit log can name the experiment.
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/.test(text)) throw new Error(`"${text}" is not an experiment name (1-32 of a-z, 0-9 and "-", not starting or ending with "-")`);
+    return text;
+  });
   const importLocalPref = r.int('local-pref', { min: 0, max: 0xffffffff });
-  const maxUpdateRate = r.int('max-update-rate', { min: 1, max: 10_000_000 });
+  const perSecond = r.int('max-update-rate', { min: 1, max: 10_000_000 });
+  // The registry states an experiment's limit per minute; slower than one a second is common there.
+  const perMinute = r.int('max-updates-per-minute', { min: 1, max: 600_000_000 });
+  if (perSecond !== undefined && perMinute !== undefined) {
+    throw new ConfigError('max-update-rate and max-updates-per-minute are both set', {
+      file: r.file, line: r.section.line, field: 'max-updates-per-minute', hint: 'keep one of the two',
+    });
+  }
+  const maxUpdateRate = perSecond ?? (perMinute !== undefined ? perMinute / 60 : undefined);
   const gracefulRestart = r.bool('graceful-restart') ?? true;
   const restartTimeSeconds = r.int('restart-time', { min: 1, max: 4095 }) ?? 120;
   const localAddress = r.parse('local-address', parseAddress);
   r.finish();
+  if (experiment !== undefined && plane !== 'experimental') {
+    throw new ConfigError(`peer ${r.section.name} is attached for experiment ${experiment} but is in plane ${plane}`, {
+      file: r.file, line: r.section.line, field: 'plane', hint: 'a researcher\'s router peers with the experimental plane only: set plane = experimental',
+    });
+  }
   if (localAddress && localAddress.family !== address.family) {
     throw new ConfigError('local-address is not of the same family as address', { file: r.file, line: r.section.line, field: 'local-address', hint: 'use an address of the family the session runs over' });
   }
@@ -183,6 +212,8 @@ function readPeer(r: SectionReader): PeerConfig {
     name: r.section.name, plane, address, asn, port, passive, holdTimeSeconds, connectRetrySeconds, gracefulRestart, restartTimeSeconds,
     ...(maxPrefixes !== undefined ? { maxPrefixes } : {}),
     ...(maxAsPathLength !== undefined ? { maxAsPathLength } : {}),
+    ...(maxCommunities !== undefined ? { maxCommunities } : {}),
+    ...(experiment !== undefined ? { experiment } : {}),
     ...(importLocalPref !== undefined ? { importLocalPref } : {}),
     ...(maxUpdateRate !== undefined ? { maxUpdateRate } : {}),
     ...(localAddress ? { localAddress } : {}),

@@ -24,6 +24,7 @@ export const notifications = {
   /** Our own failure to process a message: RFC 6608's "unspecified" FSM error, so that the peer retries later. */
   internalError: (): Notification => notification(ErrorCode.FiniteStateMachine, FsmSubcode.Unspecified),
   administrativeShutdown: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.AdministrativeShutdown),
+  peerDeconfigured: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.PeerDeconfigured),
   connectionRejected: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionRejected),
   collisionResolution: (): Notification => notification(ErrorCode.Cease, CeaseSubcode.ConnectionCollisionResolution),
   /** RFC 4486 §4: the data carries AFI (2), SAFI (1) and the configured limit (4). */

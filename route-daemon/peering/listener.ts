@@ -27,6 +27,7 @@ export function canonicalAddress(text: string): string {
 
 export class BgpListener {
   private readonly servers: Server[] = [];
+  private refusedCount = 0;
 
   constructor(private readonly peers: PeerDirectory, private readonly log: Logger) {}
 
@@ -47,6 +48,11 @@ export class BgpListener {
   }
 
   /** The port actually bound by the first listener (useful when configured as 0). */
+  /** Connections closed at once because no configured peer has the remote address. */
+  get refused(): number {
+    return this.refusedCount;
+  }
+
   get port(): number {
     const address = this.servers[0]?.address();
     return typeof address === 'object' && address ? address.port : 0;
@@ -58,6 +64,7 @@ export class BgpListener {
     const local = socket.localAddress ? canonicalAddress(socket.localAddress) : '';
     const session = remote ? this.peers.sessionFor(remote, local) : undefined;
     if (!session) {
+      this.refusedCount++;
       this.log.info({ remote }, 'closing a BGP connection from an address that is not a configured peer');
       socket.destroy();
       return;

@@ -3,6 +3,8 @@ import type { RouteAttributes } from '../routing/attributes.js';
 import { asPathLengthReason } from './as-path-length.js';
 import { asPathLoopReason } from './as-path-loop.js';
 import { bogonReason, type BogonLimits } from './bogon.js';
+import { communityCountReason } from './community-count.js';
+import { experimentOriginReason } from './experiment-origin.js';
 import { originAs, type RouteAuthorizations, type ValidationState } from './origin-validation.js';
 import { outsidePoolsReason } from './plane-pools.js';
 import { PrefixSet } from './prefix-set.js';
@@ -13,7 +15,7 @@ import { PrefixSet } from './prefix-set.js';
  * that objects names itself and says why, for counters, logs and the audit log.
  */
 
-export type ImportCheck = 'as-path-loop' | 'as-path-length' | 'bogon' | 'plane-pool' | 'origin-validation';
+export type ImportCheck = 'as-path-loop' | 'as-path-length' | 'community-count' | 'bogon' | 'plane-pool' | 'origin-validation' | 'experiment-origin';
 
 export interface Rejection {
   readonly check: ImportCheck;
@@ -43,19 +45,26 @@ export class ImportPolicy {
     return this.options.authorizations;
   }
 
-  checkPath(attributes: RouteAttributes, limits: { maxAsPathLength?: number }): Rejection | null {
+  checkPath(attributes: RouteAttributes, limits: { maxAsPathLength?: number; maxCommunities?: number }): Rejection | null {
     const loop = asPathLoopReason(attributes.asPath, this.options.localAsn);
     if (loop) return { check: 'as-path-loop', reason: loop };
     const length = asPathLengthReason(attributes.asPath, limits.maxAsPathLength);
-    return length ? { check: 'as-path-length', reason: length } : null;
+    if (length) return { check: 'as-path-length', reason: length };
+    const communities = communityCountReason(attributes, limits.maxCommunities);
+    return communities ? { check: 'community-count', reason: communities } : null;
   }
 
-  checkPrefix(prefix: Prefix, attributes: RouteAttributes): PrefixVerdict {
+  /** `experimentAsn`: the route comes from an experiment's router and must be the experiment's own (see experiment-origin). */
+  checkPrefix(prefix: Prefix, attributes: RouteAttributes, peer: { experimentAsn?: number } = {}): PrefixVerdict {
     const bogon = bogonReason(prefix, this.options.bogons);
     if (bogon) return { validation: 'not-found', rejection: { check: 'bogon', reason: bogon } };
     const outside = outsidePoolsReason(prefix, this.pools);
     if (outside) return { validation: 'not-found', rejection: { check: 'plane-pool', reason: outside } };
-    return this.validate(prefix, attributes);
+    const verdict = this.validate(prefix, attributes);
+    if (verdict.rejection || peer.experimentAsn === undefined) return verdict;
+    const origin = originAs(attributes.asPath, this.options.localAsn);
+    const reason = experimentOriginReason({ origin, validation: verdict.validation }, peer.experimentAsn);
+    return reason ? { validation: verdict.validation, rejection: { check: 'experiment-origin', reason } } : verdict;
   }
 
   /** Origin validation alone; invalid routes are rejected, with the authorizations that cover them. */

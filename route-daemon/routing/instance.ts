@@ -24,7 +24,14 @@ export interface PeerSettings {
   readonly maxPrefixes?: number;
   /** Longer AS paths are rejected at import. */
   readonly maxAsPathLength?: number;
-  /** Prefixes per second (announced plus withdrawn) the peer may send on average, with bursts of ten seconds' worth. */
+  /** Routes with more communities (standard and large together) are rejected at import. */
+  readonly maxCommunities?: number;
+  /**
+   * The peer is a researcher's router attached for this experiment: its routes
+   * must originate in its own AS (the experiment's) and be authorized for it.
+   */
+  readonly experiment?: string;
+  /** Prefixes per second (announced plus withdrawn; fractional for a per-minute limit) the peer may send on average, with bursts of ten seconds' worth (at least one). */
   readonly maxUpdateRate?: number;
   /** LOCAL_PREF given to routes from an eBGP peer (iBGP peers send their own). Default 100. */
   readonly importLocalPref?: number;

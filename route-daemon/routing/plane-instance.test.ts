@@ -143,6 +143,34 @@ describe('routing instance: import and best path', () => {
     }
   });
 
+  it('counts an experiment\'s prefix limit over all of its sessions, naming the experiment', () => {
+    const audit: PolicyEvent[] = [];
+    const rib = instance(audit);
+    const settings = { experiment: 'e1', maxPrefixes: 3 };
+    rib.peerUp(peer('e1-v4', 65001, '10.64.0.2', settings), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('e1-v6', 65001, '10.64.0.3', settings), { session: session(3), onExportReady: () => {} });
+    rib.peerUp(peer('plain', 65001, '10.64.0.4', { maxPrefixes: 3 }), { session: session(4), onExportReady: () => {} });
+    const two = (third: number) => ({ withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p(`10.65.${third}.0/24`), p(`10.65.${third + 1}.0/24`)] }] });
+    expect(rib.receive('e1-v4', two(0)).cease).toBeUndefined();
+    expect(rib.receive('plain', two(0)).cease).toBeUndefined();
+    expect(rib.receive('e1-v6', two(2)).cease).toEqual({ subcode: 1, family: 'ipv4-unicast', limit: 3, reason: '4 prefixes exceed the limit of 3 of experiment e1' });
+    expect(audit.filter((e) => e.check === 'max-prefix')).toEqual([
+      { plane: 'production', peer: 'e1-v6', prefix: '', direction: 'import', check: 'max-prefix', reason: '4 prefixes exceed the limit of 3 of experiment e1', experiment: 'e1' },
+    ]);
+  });
+
+  it('takes a per-minute limit slower than one a second, with a burst of at least one', () => {
+    vi.useFakeTimers();
+    try {
+      const rib = instance();
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { maxUpdateRate: 6 / 60 }), { session: session(2), onExportReady: () => {} });
+      const two = [p('10.70.0.0/24'), p('10.70.1.0/24')];
+      expect(rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: two }] })).toMatchObject({ accepted: 2, pauseMs: 10_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('finds the longest prefix containing an address, in its own family', () => {
     const rib = instance();
     rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });

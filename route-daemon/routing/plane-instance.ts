@@ -35,6 +35,8 @@ export interface PolicyEvent {
   readonly direction: 'import' | 'export';
   readonly check: string;
   readonly reason: string;
+  /** The experiment the peer is attached for, when it is a researcher's router. */
+  readonly experiment?: string;
 }
 
 export interface RoutingInstanceOptions {
@@ -49,7 +51,7 @@ export interface RoutingInstanceOptions {
   readonly stalePathSeconds?: number;
   /** Route flap damping (RFC 2439) of received routes, per peer and prefix; off when absent. */
   readonly damping?: DampingParameters;
-  /** Every rejected route and every ceased session, for the experiment audit log. */
+  /** Every rejected route and every ceased session, and an experiment peer's accepted routes, for the experiment audit log. */
   readonly audit?: (event: PolicyEvent) => void;
   readonly initialCapacity?: number;
   /** Best-route changes kept for the looking glass (default 1000; 0 keeps none). */
@@ -163,7 +165,7 @@ class Instance implements PlaneInstance {
     peer.onExportReady = options.onExportReady;
     peer.log = this.log.child({ peer: settings.name });
     const rate = settings.maxUpdateRate;
-    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: rate * 10 }) : undefined;
+    peer.rateLimit = rate ? new UpdateRateLimit({ perSecond: rate, burst: Math.max(1, rate * 10) }) : undefined;
     this.clearTimer(peer);
     if (peer.stale > 0) {
       // The peer came back from a graceful restart: its old routes wait for End-of-RIB, but not forever.
@@ -209,6 +211,7 @@ class Instance implements PlaneInstance {
     let lastFamily: Family = 4;
     const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
     let damped = 0;
+    const experimentRules = peer.settings.experiment !== undefined ? { experimentAsn: peer.settings.asn } : {};
     for (const prefix of update.withdrawn) {
       const flags = this.ribs[prefix.family].remove(prefix, peer.index);
       if (flags >= 0) this.damp(peer, { prefix, event: 'withdrawal' });
@@ -221,7 +224,7 @@ class Instance implements PlaneInstance {
       const attrId = pathRejection ? -1 : this.store.intern(attributes);
       for (const prefix of group.prefixes) {
         const rib = this.ribs[prefix.family];
-        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes);
+        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes, experimentRules);
         if (verdict.rejection) {
           // A rejected announcement still replaces what the peer sent before (an implicit withdrawal).
           this.forgetPath(peer, rib.remove(prefix, peer.index));
@@ -236,8 +239,14 @@ class Instance implements PlaneInstance {
         }
         this.store.retain(attrId);
         const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags });
-        if (previous < 0) peer.accepted++;
-        else if (previous & PATH_STALE) peer.stale--;
+        if (previous < 0) {
+          peer.accepted++;
+          // An experiment's log shows what got in, not only what was refused; its prefix limit keeps this small.
+          if (peer.settings.experiment !== undefined) {
+            const how = flags & PATH_SUPPRESSED ? ', held back by damping' : '';
+            this.audit(peer, { prefix: formatPrefix(prefix), direction: 'import', check: 'accepted', reason: `${verdict.validation}${how}` });
+          }
+        } else if (previous & PATH_STALE) peer.stale--;
         validation[verdict.validation]++;
         accepted++;
         lastFamily = prefix.family;
@@ -254,10 +263,10 @@ class Instance implements PlaneInstance {
     const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
     const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
     if (pauseMs > 0) this.count(peer, { 'import:throttled': 1 });
-    const overLimit = maxPrefixReason(peer.accepted, peer.settings.maxPrefixes);
+    const overLimit = this.maxPrefixReason(peer);
     if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
     this.count(peer, { 'cease:max-prefix': 1 });
-    this.options.audit?.({ plane: this.plane, peer: name, prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
+    this.audit(peer, { prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
     return {
       accepted, rejected, withdrawn,
@@ -422,6 +431,7 @@ class Instance implements PlaneInstance {
       routes: { ipv4: this.ribs[4].routeCount, ipv6: this.ribs[6].routeCount },
       paths: this.ribs[4].pathCount + this.ribs[6].pathCount,
       attributeSets: this.store.size,
+      bestRouteChanges: this.changes.recorded,
       decisions: this.decisions.snapshot(),
     };
   }
@@ -528,7 +538,7 @@ class Instance implements PlaneInstance {
     const state = this.damping.record(key, flap.event);
     if (state.suppressed && !wasSuppressed) {
       this.count(peer, { 'damping:suppressed': 1 });
-      this.options.audit?.({ plane: this.plane, peer: peer.settings.name, prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
+      this.audit(peer, { prefix: formatPrefix(flap.prefix), direction: 'import', check: 'damping', reason: state.reason });
     }
     return state.suppressed;
   }
@@ -556,6 +566,20 @@ class Instance implements PlaneInstance {
       ...(this.options.bogons ? { bogons: this.options.bogons } : {}),
       authorizations: new RouteAuthorizations(this.options.plane, authorizations),
     });
+  }
+
+  /**
+   * The prefix limit of a plain peer counts its own routes; an experiment's
+   * counts every session of that experiment (a router on IPv4 and IPv6, or
+   * several routers), so that more sessions do not multiply the limit.
+   */
+  private maxPrefixReason(peer: PeerState): string | null {
+    const { experiment, maxPrefixes } = peer.settings;
+    if (experiment === undefined) return maxPrefixReason(peer.accepted, maxPrefixes);
+    let accepted = 0;
+    for (const other of this.peers.values()) if (other.settings.experiment === experiment) accepted += other.accepted;
+    const reason = maxPrefixReason(accepted, maxPrefixes);
+    return reason && `${reason} of experiment ${experiment}`;
   }
 
   private upPeer(name: string): PeerState {
@@ -672,7 +696,12 @@ class Instance implements PlaneInstance {
     this.count(peer, { [`${event.direction}:rejected:${event.check}`]: 1 });
     const prefix = formatPrefix(event.prefix);
     peer.log.debug({ prefix, check: event.check }, event.reason);
-    this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, prefix });
+    this.audit(peer, { ...event, prefix });
+  }
+
+  private audit(peer: PeerState, event: Pick<PolicyEvent, 'prefix' | 'direction' | 'check' | 'reason'>): void {
+    const { experiment } = peer.settings;
+    this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, ...(experiment !== undefined ? { experiment } : {}) });
   }
 
   /** Adds to the peer's and the instance's decision counters. */

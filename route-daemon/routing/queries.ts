@@ -59,6 +59,8 @@ export interface InstanceCounters {
   readonly routes: { readonly ipv4: number; readonly ipv6: number };
   readonly paths: number;
   readonly attributeSets: number;
+  /** Best-route changes since start: a plane whose routes did not move keeps this still. */
+  readonly bestRouteChanges: number;
   readonly decisions: Record<string, number>;
 }
 
