@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { formatAddress } from '../common/prefix.js';
+import { formatAddress, type Address } from '../common/prefix.js';
 import type { PeerConfig, RouteDaemonConfig } from './config/config.js';
 import { createInstances } from './config/instances.js';
 import type { NeighborSource, NeighborState } from './control/neighbors.js';
@@ -150,16 +150,17 @@ export class RouteDaemon implements NeighborSource {
   /**
    * Adds a peer to the running daemon (an experiment's router being attached),
    * with the same checks the configuration file gets, and starts its session.
+   * `localAddressIpv6` is the next hop sent for IPv6 routes over an IPv4
+   * session (the node agent's loopback-to-loopback sessions).
    */
-  addPeer(peer: PeerConfig): void {
+  addPeer(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): void {
     if (this.sessions.has(peer.name)) throw new UserError(`peer ${peer.name} already exists`, { hint: 'remove it first, or choose another name' });
     this.instance(peer.plane);
     const twin = [...this.peers.values()].find((p) => p.plane === peer.plane && formatAddress(p.address) === formatAddress(peer.address));
     if (twin) {
       throw new UserError(`address ${formatAddress(peer.address)} is already used by peer ${twin.name} in plane ${peer.plane}`, { hint: 'one session per neighbor address and plane' });
     }
-    this.addSession(peer);
-    this.sessions.get(peer.name)!.start();
+    this.addSession(peer, options).start();
     this.log.info({ peer: peer.name, plane: peer.plane, ...(peer.experiment !== undefined ? { experiment: peer.experiment } : {}) }, 'peer added');
   }
 
@@ -240,7 +241,7 @@ export class RouteDaemon implements NeighborSource {
     for (const feed of this.feeds) void feed.start();
   }
 
-  private addSession(peer: PeerConfig): void {
+  private addSession(peer: PeerConfig, options: { localAddressIpv6?: Address } = {}): PeerSession {
     const { config } = this.options;
     // The plane is the peer's own: its session talks to that instance and no other.
     const instance = this.instance(peer.plane);
@@ -261,6 +262,7 @@ export class RouteDaemon implements NeighborSource {
       passive: peer.passive,
       port: peer.port,
       ...(peer.localAddress ? { localAddress: formatAddress(peer.localAddress) } : {}),
+      ...(options.localAddressIpv6 ? { localAddressIpv6: options.localAddressIpv6 } : {}),
       connectRetrySeconds: peer.connectRetrySeconds,
       log: this.log,
       observer: {
@@ -276,6 +278,7 @@ export class RouteDaemon implements NeighborSource {
     this.peers.set(peer.name, peer);
     const key = formatAddress(peer.address);
     this.byAddress.set(key, [...(this.byAddress.get(key) ?? []), session]);
+    return session;
   }
 
   /** The session an inbound connection belongs to: by the peer's address, and our address when it has one per plane. */

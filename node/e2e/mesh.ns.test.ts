@@ -1,0 +1,267 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../system/run.js';
+import type { Garage } from '../test-support/topology.js';
+import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from './mesh-lab.js';
+
+/**
+ * The whole node, end to end, as operators use it: four garages (the last one
+ * behind NAT) join with `garagenet join <string>`, then lab hosts reach each
+ * other across the mesh; a fifth joins later, while the registry was away.
+ */
+
+interface Joined {
+  garage: Garage;
+  name: string;
+  loopback: string;
+  lab: { v4: string; v6: string };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pings until one answer comes back; bounded by `timeoutMs`. */
+async function reaches(netns: string, address: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false);
+    if (ok) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+
+/** The interface the node would send `address` out of (`ip route get`, nothing is sent). */
+async function outInterface(netns: string, address: string): Promise<string> {
+  const routes = JSON.parse(await run('ip', ['-j', 'route', 'get', address], { netns })) as { dev: string }[];
+  return routes[0]!.dev;
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+interface StatusJson {
+  peers: { name: string; interface: string; bfd: string; bgp: Record<string, string>; handshakeAgeSeconds: number | null }[];
+}
+
+async function status(lab: MeshLab, garage: Garage): Promise<StatusJson> {
+  const result = await cli(garage.netns, ['status', '--json', '--state-dir', lab.stateDir(garage)]);
+  if (result.code !== 0) throw new Error(`status: ${result.stderr}`);
+  return JSON.parse(result.stdout) as StatusJson;
+}
+
+function identity(lab: MeshLab, garage: Garage): { node: { name: string; productionLoopbackV4: string }; allocations: { id: string; prefix: string }[] } {
+  return JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as ReturnType<typeof identity>;
+}
+
+async function joinGarage(lab: MeshLab, garage: Garage): Promise<Joined> {
+  const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage), '--lan', 'lan']);
+  expect(result.stderr.split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([]);
+  expect(result.code).toBe(0);
+  const id = identity(lab, garage);
+  expect(result.stdout).toContain(`node ${id.node.name} in mesh e2e`);
+  const prefix = (what: string): string => id.allocations.find((a) => a.id.endsWith(what))!.prefix;
+  expect(result.stdout).toContain(prefix('garage-v4'));
+  const labHost = await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') });
+  return { garage, name: id.node.name, loopback: id.node.productionLoopbackV4, lab: labHost };
+}
+
+describe('garagenet join, end to end', () => {
+  let lab: MeshLab;
+  const joined: Joined[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
+    lab = await buildMeshLab({ garages: 5, natted: [3] });
+  });
+
+  afterAll(async () => {
+    await lab?.teardown();
+  });
+
+  it('four garages, one behind NAT, each join with one command and reach each other\'s loopbacks', async () => {
+    for (const garage of lab.topology.garages.slice(0, 4)) {
+      joined.push(await joinGarage(lab, garage));
+      for (const other of joined.slice(0, -1)) {
+        expect(await reaches(garage.netns, other.loopback), `${garage.netns} -> ${other.name}`).toBe(true);
+      }
+    }
+  });
+
+  it('lab hosts reach each other across the mesh over IPv4 and IPv6, the NATed garage included', async () => {
+    for (const from of joined) {
+      for (const to of joined) {
+        if (from === to) continue;
+        expect(await reaches(from.garage.lab!.netns, to.lab.v4), `lab of ${from.name} -> ${to.lab.v4}`).toBe(true);
+        expect(await reaches(from.garage.lab!.netns, to.lab.v6), `lab of ${from.name} -> ${to.lab.v6}`).toBe(true);
+      }
+    }
+  });
+
+  it('status shows every peer with its tunnel, BFD and BGP state per plane', async () => {
+    const garage = joined[0]!.garage;
+    const allUp = (s: StatusJson): boolean => s.peers.every((p) => p.bgp.production === 'Established' && p.bgp.experimental === 'Established');
+    expect(await eventually(async () => allUp(await status(lab, garage)), 15_000)).toBe(true);
+    const shown = await status(lab, garage);
+    expect(shown.peers.map((p) => p.name).sort()).toEqual(joined.slice(1).map((j) => j.name).sort());
+    for (const peer of shown.peers) {
+      expect(peer.bgp).toEqual({ production: 'Established', experimental: 'Established' });
+      expect(peer.bfd).toBe('Up');
+      expect(peer.handshakeAgeSeconds).not.toBeNull();
+    }
+    const scrape = (port: number): Promise<string> =>
+      run(process.execPath, ['-e', `fetch('http://127.0.0.1:${port}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { netns: garage.netns });
+    expect(await scrape(9464)).toMatch(/^garagenet_tunnels 3$/m);
+    expect(await scrape(9465)).toMatch(/^# HELP /m);
+  });
+
+  it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {
+    const garage = joined[0]!.garage;
+    const before = readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8');
+    const again = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already joined: node \S+ of mesh e2e; nothing changed/);
+    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+
+    const other = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
+    const foreign = `gnjoin1.${Buffer.from(JSON.stringify({ ...other, r: '198.18.255.9:7443' })).toString('base64url')}`;
+    const refused = await cli(garage.netns, ['join', foreign, '--state-dir', lab.stateDir(garage)]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/already node \S+ of mesh e2e .* another mesh .*garagenet leave/);
+    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+  });
+
+  it('a wrong pin is refused before anything is sent or written', async () => {
+    const garage = lab.topology.garages[4]!;
+    const ticket = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
+    const wrongPin = `gnjoin1.${Buffer.from(JSON.stringify({ ...ticket, p: `sha256:${'A'.repeat(43)}` })).toString('base64url')}`;
+    const result = await cli(garage.netns, ['join', wrongPin, '--state-dir', lab.stateDir(garage)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/does not match the join string .* nothing was sent/);
+    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+    expect(existsSync(join(lab.stateDir(garage), 'wireguard.key'))).toBe(false);
+  });
+
+  it('a missing `wg` or a broken state file is one line naming it and the fix; nothing changes', async () => {
+    const garage = lab.topology.garages[4]!;
+    // A PATH with every tool but wg.
+    const tools = await mkdtemp(join(tmpdir(), `${lab.topology.id}-path-`));
+    for (const tool of ['ip', 'nft', 'wireguard-go', 'ping']) {
+      const found = (await run('sh', ['-c', `command -v ${tool}`])).trim();
+      await symlink(found, join(tools, tool));
+    }
+    const noWg = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)], { env: { PATH: tools } });
+    expect(noWg.code).toBe(1);
+    expect(noWg.stderr.trim().split('\n')).toEqual(['garagenet: missing `wg` (wireguard-tools) (apt-get install -y wireguard-tools)']);
+    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+
+    const broken = await mkdtemp(join(tmpdir(), `${lab.topology.id}-broken-`));
+    writeFileSync(join(broken, 'node.json'), '{"version": 1, "mesh": {');
+    const up = await cli(garage.netns, ['up', '--state-dir', broken]);
+    expect(up.code).toBe(1);
+    expect(up.stderr.trim().split('\n')).toHaveLength(1);
+    expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')} is damaged: .*\\(restore the file from a backup`));
+    expect(readFileSync(join(broken, 'node.json'), 'utf8')).toBe('{"version": 1, "mesh": {');
+  });
+
+  it('with the registry down traffic keeps flowing, and a new garage joins once it is back', async () => {
+    await lab.stopRegistry();
+    await sleep(1000);
+    expect(await reaches(joined[0]!.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
+    const shown = await cli(joined[0]!.garage.netns, ['status', '--state-dir', lab.stateDir(joined[0]!.garage)]);
+    expect(shown.stdout).toMatch(/unreachable .*running on the last known mesh/);
+    await lab.startRegistry();
+    const late = await joinGarage(lab, lab.topology.garages[4]!);
+    joined.push(late);
+    for (const other of joined.slice(0, 4)) {
+      expect(await reaches(other.garage.lab!.netns, late.lab.v4), `lab of ${other.name} -> ${late.name}`).toBe(true);
+    }
+  });
+
+  it('cutting the line between two garages moves their traffic through a third, and back when restored', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const direct = (await status(lab, a.garage)).peers.find((p) => p.name === b.name)!.interface;
+    expect(await outInterface(a.garage.netns, b.lab.v4)).toBe(direct);
+    const [x, y] = [a.garage.publicAddress, b.garage.publicAddress];
+    const cut = [
+      'table inet gn_pair {',
+      '  chain forward {',
+      '    type filter hook forward priority -20; policy accept;',
+      `    ip saddr ${x} ip daddr ${y} drop`,
+      `    ip saddr ${y} ip daddr ${x} drop`,
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    await run('nft', ['-f', '-'], { netns: lab.topology.internet, input: cut });
+    try {
+      expect(await eventually(async () => (await outInterface(a.garage.netns, b.lab.v4)) !== direct, 10_000)).toBe(true);
+      expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+      expect(await reaches(b.garage.lab!.netns, a.lab.v6)).toBe(true);
+    } finally {
+      await run('nft', ['delete', 'table', 'inet', 'gn_pair'], { netns: lab.topology.internet });
+    }
+    expect(await eventually(async () => (await outInterface(a.garage.netns, b.lab.v4)) === direct, 30_000)).toBe(true);
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+  });
+
+  it('a killed agent leaves traffic flowing, and `garagenet up` restores the node from its state directory', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const pid = Number(readFileSync(join(lab.stateDir(b.garage), 'agent.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await sleep(2000); // past BFD detection: the peers must not tear down what graceful restart keeps
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4, 3000)).toBe(true);
+    expect(await reaches(b.garage.lab!.netns, a.lab.v4, 3000)).toBe(true);
+    const up = await cli(b.garage.netns, ['up', '--state-dir', lab.stateDir(b.garage)]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toContain(`node ${b.name} in mesh e2e`);
+    expect(await eventually(async () => (await status(lab, b.garage)).peers.every((p) => p.bgp.production === 'Established'), 20_000)).toBe(true);
+    expect((await status(lab, b.garage)).peers.map((p) => p.name).sort()).toEqual(joined.filter((j) => j !== b).map((j) => j.name).sort());
+    expect(await reaches(b.garage.lab!.netns, a.lab.v6)).toBe(true);
+  });
+
+  it('rotate-key replaces the key and the peers follow; leave removes the node everywhere', async () => {
+    const [a, c] = [joined[0]!, joined[2]!];
+    const rotated = await cli(c.garage.netns, ['rotate-key', '--json', '--state-dir', lab.stateDir(c.garage)]);
+    expect(rotated.code).toBe(0);
+    const { publicKey } = JSON.parse(rotated.stdout) as { publicKey: string };
+    const tunnel = (await status(lab, a.garage)).peers.find((p) => p.name === c.name)!.interface;
+    expect(await eventually(async () => (await run('wg', ['show', tunnel, 'peers'])).trim() === publicKey, 10_000)).toBe(true);
+    expect(await reaches(a.garage.lab!.netns, c.lab.v4)).toBe(true);
+
+    const left = await cli(c.garage.netns, ['leave', '--state-dir', lab.stateDir(c.garage)]);
+    expect(left.code).toBe(0);
+    expect(left.stdout).toContain(`node ${c.name} left mesh e2e`);
+    expect(existsSync(join(lab.stateDir(c.garage), 'node.json'))).toBe(false);
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: c.garage.netns })) as { ifname: string }[];
+    expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
+    for (const other of joined.filter((j) => j !== c)) {
+      expect(await eventually(async () => !(await status(lab, other.garage)).peers.some((p) => p.name === c.name), 10_000), other.name).toBe(true);
+    }
+    expect(await reaches(a.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
+  });
+
+  it('down removes the node\'s tunnels, rules and loopbacks; up brings it back', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const down = await cli(a.garage.netns, ['down', '--state-dir', lab.stateDir(a.garage)]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toBe(`node ${a.name} is down\n`);
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: a.garage.netns })) as { ifname: string }[];
+    expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
+    expect(await run('ip', ['rule', 'show'], { netns: a.garage.netns })).not.toMatch(/lookup 64/);
+    expect(await run('ip', ['address', 'show', 'dev', 'lo'], { netns: a.garage.netns })).not.toContain(a.loopback);
+    const up = await cli(a.garage.netns, ['up', '--state-dir', lab.stateDir(a.garage)]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
+  });
+});
