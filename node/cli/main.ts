@@ -4,6 +4,7 @@ import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { nodeCommands } from './node-commands.js';
 import { planeCommand } from '../../native/cli/index.js';
 import { lookingGlassCommand } from '../../looking-glass/cli.js';
+import { demoCommand } from '../demo/cli.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   for (const command of nodeCommands()) program.addCommand(command);
   program.addCommand(planeCommand());
   program.addCommand(lookingGlassCommand());
+  program.addCommand(demoCommand());
   return program;
 }
 
