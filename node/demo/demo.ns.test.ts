@@ -77,95 +77,145 @@ function processesMentioning(id: string): number[] {
   return found;
 }
 
-describe('garagenet demo', () => {
-  let demo: ChildProcess | undefined;
-  let stdout = '';
-  let stderr = '';
-  let summary: Summary;
-  let id = '';
-  const agentTags: string[] = [];
+interface Launched {
+  child: ChildProcess;
+  output: { stdout: string; stderr: string };
+  summary: Summary;
+  id: string;
+  lookingGlassPid: number;
+  /** The agents' wireguard-go interface name starts (`gn<tag>`), read from their state directories. */
+  agentTags: string[];
+}
 
-  beforeAll(async () => {
+/** Runs the built `garagenet demo` with `args` and waits (bounded) for its summary. */
+async function launchDemo(args: string[], running: ChildProcess[]): Promise<Launched> {
+  const child = spawn(process.execPath, [CLI, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
+  const deadline = Date.now() + 150_000;
+  while (!output.stdout.includes('removes everything') && child.exitCode === null && Date.now() < deadline) await sleep(250);
+  if (!output.stdout.includes('removes everything')) throw new Error(`the demo did not come up: ${output.stderr}`);
+  const state = readDemoState()!;
+  const agentTags: string[] = [];
+  for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith(`${state.id}-g`))) {
+    const tag = /"interfaceTag": "([a-z0-9]+)"/.exec(readFileSync(join(tmpdir(), dir, 'node.json'), 'utf8'))?.[1];
+    if (tag) agentTags.push(`gn${tag}`);
+  }
+  return { child, output, summary: parseSummary(output.stdout), id: state.id, lookingGlassPid: state.lookingGlassPid!, agentTags };
+}
+
+async function expectNothingLeft(demo: Launched): Promise<void> {
+  expect(await namespacesWithPrefix(DEMO_PREFIX)).toEqual([]);
+  expect(await run('ip', ['-o', 'link', 'show'])).not.toContain(demo.id);
+  const sockets = existsSync(WIREGUARD_SOCKET_DIR) ? readdirSync(WIREGUARD_SOCKET_DIR) : [];
+  expect(sockets.filter((s) => s.startsWith(DEMO_PREFIX) || demo.agentTags.some((t) => s.startsWith(t)))).toEqual([]);
+  expect(readdirSync(tmpdir()).filter((d) => d.startsWith(DEMO_PREFIX))).toEqual([]);
+  expect(existsSync(DEMO_STATE_FILE)).toBe(false);
+  expect(isAlive(demo.lookingGlassPid)).toBe(false);
+  expect(processesMentioning(demo.id)).toEqual([]);
+}
+
+function exitOf(child: ChildProcess): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  return Promise.race([exited, sleep(60_000).then(() => 'timeout')]);
+}
+
+describe('garagenet demo', () => {
+  const running: ChildProcess[] = [];
+
+  beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
     const previous = readDemoState();
     if (previous && isAlive(previous.pid)) throw new Error(`a demo is already running (pid ${previous.pid}); the test would remove it`);
-    const port = await freePort();
-    demo = spawn(process.execPath, [CLI, 'demo', '--garages', '3', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    demo.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    demo.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + 170_000;
-    while (!stdout.includes('removes everything') && demo.exitCode === null && Date.now() < deadline) await sleep(250);
-    if (!stdout.includes('removes everything')) throw new Error(`the demo did not come up: ${stderr}`);
-    summary = parseSummary(stdout);
-    id = readDemoState()!.id;
-    for (const dir of readdirSync(tmpdir()).filter((d) => d.startsWith(`${id}-g`))) {
-      const tag = /"interfaceTag": "([a-z0-9]+)"/.exec(readFileSync(join(tmpdir(), dir, 'node.json'), 'utf8'))?.[1];
-      if (tag) agentTags.push(`gn${tag}`);
-    }
   });
 
   afterAll(async () => {
-    if (demo && demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await removeDemoLeftovers();
   });
 
-  it('prints progress, then a summary of 3 garages, the looking-glass URL and three commands', () => {
-    expect(stderr).toMatch(/garage 2: garagenet join \(behind NAT\)/);
-    expect(stdout).toMatch(/^garagenet demo: 3 garages, 3 tunnels, 6\/6 BGP sessions established$/m);
-    expect(summary.garages).toHaveLength(3);
-    expect(summary.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(summary.tryCommands).toHaveLength(3);
-    expect(agentTags).toHaveLength(3);
+  describe('three garages, until Ctrl-C', () => {
+    let demo: Launched;
+
+    beforeAll(async () => {
+      demo = await launchDemo(['--garages', '3', '--port', String(await freePort())], running);
+    });
+
+    it('prints progress, then a summary of 3 garages, the looking-glass URL and three commands', () => {
+      expect(demo.output.stderr).toMatch(/garage 2: garagenet join \(behind NAT\)/);
+      expect(demo.output.stdout).toMatch(/^garagenet demo: 3 garages, 3 tunnels, 6\/6 BGP sessions established$/m);
+      expect(demo.summary.garages).toHaveLength(3);
+      expect(demo.summary.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(demo.summary.tryCommands).toHaveLength(3);
+      expect(demo.agentTags).toHaveLength(3);
+    });
+
+    it('the looking glass shows every garage with its sessions, and the experiment, fed by the registry and the route daemons', async () => {
+      const { url } = demo.summary;
+      const names = demo.summary.garages.map((g) => g.node).sort();
+      const nodes = await getJson<{ nodes: { name: string; online: boolean }[] }>(`${url}/api/v1/nodes`);
+      expect(nodes.nodes.map((n) => n.name).sort()).toEqual(names);
+      expect(nodes.nodes.every((n) => n.online)).toBe(true);
+      for (const name of names) {
+        const sessions = await getJson<{ sessions: { plane: string; state: string; neighbor: string }[] }>(`${url}/api/v1/nodes/${name}/sessions`);
+        const established = sessions.sessions.filter((s) => s.state === 'established').map((s) => s.neighbor).sort();
+        const others = names.filter((n) => n !== name);
+        expect(established).toEqual(others.flatMap((n) => [`${n}.experimental`, `${n}.production`]).sort());
+      }
+      const experiments = await getJson<{ experiments: { name: string; state: string; attachedAt: string[] }[] }>(`${url}/api/v1/experiments`);
+      expect(experiments.experiments.map((e) => [e.name, e.state, e.attachedAt])).toEqual([['demo-experiment', 'active', [demo.summary.garages[0]!.node]]]);
+    });
+
+    it('a lab host reaches another garage\'s lab host across the mesh, over IPv4 and IPv6', async () => {
+      const [, second, third] = demo.summary.garages;
+      const labOf = (netns: string): string => netns.replace(/-g(\d+)$/, '-lab$1');
+      await run('ping', ['-n', '-c', '1', '-W', '2', third!.labV4], { netns: labOf(second!.netns) });
+      await run('ping', ['-n', '-c', '1', '-W', '2', second!.labV6], { netns: labOf(third!.netns) });
+    });
+
+    it('the three printed commands work as printed: ping, route lookup, stopping the experiment', async () => {
+      const [ping, lookup, stop] = demo.summary.tryCommands;
+      const pinged = await runPrinted(ping!);
+      expect(pinged.stdout).toMatch(/3 packets transmitted, 3 received/);
+      const looked = await runPrinted(lookup!);
+      expect(looked.code, looked.stderr).toBe(0);
+      const target = lookup!.split(' ').at(-1)!;
+      expect(looked.stdout).toMatch(new RegExp(`^${target.replace(/\.2$/, '.0').replaceAll('.', '\\.')}/24\\s+\\*>`, 'm'));
+      const stopped = await runPrinted(stop!);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(stopped.stdout.trim()).toBe('experiment demo-experiment stopped');
+      // The looking glass polls the registry every 2 s.
+      const states = async (): Promise<string[]> =>
+        (await getJson<{ experiments: { state: string }[] }>(`${demo.summary.url}/api/v1/experiments`)).experiments.map((e) => e.state);
+      const deadline = Date.now() + 15_000;
+      while ((await states())[0] !== 'stopped' && Date.now() < deadline) await sleep(500);
+      expect(await states()).toEqual(['stopped']);
+    });
+
+    it('Ctrl-C removes every namespace, interface, wireguard socket, process and file it made', async () => {
+      expect(isAlive(demo.lookingGlassPid)).toBe(true);
+      expect(await namespacesWithPrefix(demo.id)).not.toEqual([]);
+      demo.child.kill('SIGINT');
+      expect(await exitOf(demo.child)).toBe(0);
+      await expectNothingLeft(demo);
+    });
   });
 
-  it('the looking glass shows every garage with its sessions, fed by the registry and the route daemons', async () => {
-    const names = summary.garages.map((g) => g.node).sort();
-    const nodes = await getJson<{ nodes: { name: string; online: boolean }[] }>(`${summary.url}/api/v1/nodes`);
-    expect(nodes.nodes.map((n) => n.name).sort()).toEqual(names);
-    expect(nodes.nodes.every((n) => n.online)).toBe(true);
-    for (const name of names) {
-      const sessions = await getJson<{ sessions: { plane: string; state: string; neighbor: string }[] }>(`${summary.url}/api/v1/nodes/${name}/sessions`);
-      const established = sessions.sessions.filter((s) => s.state === 'established').map((s) => s.neighbor).sort();
-      const others = names.filter((n) => n !== name);
-      expect(established).toEqual(others.flatMap((n) => [`${n}.experimental`, `${n}.production`]).sort());
-    }
-  });
-
-  it('a lab host reaches another garage\'s lab host across the mesh, over IPv4 and IPv6', async () => {
-    const [, second, third] = summary.garages;
-    const labOf = (netns: string): string => netns.replace(/-g(\d+)$/, '-lab$1');
-    await run('ping', ['-n', '-c', '1', '-W', '2', third!.labV4], { netns: labOf(second!.netns) });
-    await run('ping', ['-n', '-c', '1', '-W', '2', second!.labV6], { netns: labOf(third!.netns) });
-  });
-
-  it('the three printed commands work as printed: ping, route lookup, stopping the experiment', async () => {
-    const [ping, lookup, stop] = summary.tryCommands.map((c) => c);
-    const pinged = await runPrinted(ping!);
-    expect(pinged.stdout).toMatch(/3 packets transmitted, 3 received/);
-    const looked = await runPrinted(lookup!);
-    expect(looked.code, looked.stderr).toBe(0);
-    const target = lookup!.split(' ').at(-1)!;
-    expect(looked.stdout).toMatch(new RegExp(`^${target.replace(/\.2$/, '.0').replaceAll('.', '\\.')}/24\\s+\\*>`, 'm'));
-    const stopped = await runPrinted(stop!);
-    expect(stopped.code, stopped.stderr).toBe(0);
-    expect(stopped.stdout.trim()).toBe('experiment demo-experiment stopped');
-  });
-
-  it('Ctrl-C removes every namespace, interface, wireguard socket, process and file it made', async () => {
-    const lookingGlassPid = readDemoState()!.lookingGlassPid!;
-    expect(isAlive(lookingGlassPid)).toBe(true);
-    expect(await namespacesWithPrefix(id)).not.toEqual([]);
-    const exited = new Promise<number | null>((resolve) => demo!.once('exit', (code) => resolve(code)));
-    demo!.kill('SIGINT');
-    const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout' as const)]);
-    expect(code).toBe(0);
-    expect(await namespacesWithPrefix(DEMO_PREFIX)).toEqual([]);
-    expect(await run('ip', ['-o', 'link', 'show'])).not.toContain(id);
-    const sockets = existsSync(WIREGUARD_SOCKET_DIR) ? readdirSync(WIREGUARD_SOCKET_DIR) : [];
-    expect(sockets.filter((s) => s.startsWith(DEMO_PREFIX) || agentTags.some((t) => s.startsWith(t)))).toEqual([]);
-    expect(readdirSync(tmpdir()).filter((d) => d.startsWith(DEMO_PREFIX))).toEqual([]);
-    expect(existsSync(DEMO_STATE_FILE)).toBe(false);
-    expect(isAlive(lookingGlassPid)).toBe(false);
-    expect(processesMentioning(id)).toEqual([]);
+  it('after a crash (SIGKILL), `garagenet demo --down` removes what the run left; --no-nat --no-experiment are honoured', async () => {
+    const demo = await launchDemo(['--garages', '2', '--no-nat', '--no-experiment', '--port', String(await freePort())], running);
+    expect(demo.output.stdout).toMatch(/^garagenet demo: 2 garages, 1 tunnels, 2\/2 BGP sessions established$/m);
+    expect(demo.output.stdout).not.toContain('(NAT)');
+    expect(demo.output.stdout).not.toContain('experiment');
+    demo.child.kill('SIGKILL');
+    expect(await exitOf(demo.child)).toBe('SIGKILL');
+    expect(await namespacesWithPrefix(demo.id)).not.toEqual([]);
+    expect(isAlive(demo.lookingGlassPid)).toBe(true);
+    const down = await runPrinted(`${process.execPath} ${CLI} demo --down`);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/^removed \d+ demo namespaces/m);
+    await expectNothingLeft(demo);
   });
 });

@@ -35,13 +35,26 @@ export async function writeDemoState(state: DemoState): Promise<void> {
   await writeFile(DEMO_STATE_FILE, `${JSON.stringify(state)}\n`, { mode: 0o600 });
 }
 
+/** True while `pid` runs; a zombie (killed, not yet reaped by its new parent) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  try {
+    // The state is the field after the parenthesized command name.
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** SIGKILL, then wait (bounded) until the process is gone, so callers may count on it. */
+async function killAndWait(pid: number): Promise<void> {
+  process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + 5000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** True if `pid` is a garagenet process (its command line names the CLI and `word`), so a reused pid is never killed. */
@@ -74,7 +87,7 @@ async function agentInterfaceTags(): Promise<string[]> {
  */
 export async function removeDemoLeftovers(): Promise<string[]> {
   const state = readDemoState();
-  if (state?.lookingGlassPid && isGaragenetProcess(state.lookingGlassPid, 'looking-glass')) process.kill(state.lookingGlassPid, 'SIGKILL');
+  if (state?.lookingGlassPid && isGaragenetProcess(state.lookingGlassPid, 'looking-glass')) await killAndWait(state.lookingGlassPid);
   const tags = await agentInterfaceTags();
   const namespaces = await namespacesWithPrefix(DEMO_PREFIX);
   await cleanupByPrefix(DEMO_PREFIX);
