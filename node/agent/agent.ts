@@ -10,7 +10,9 @@ import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
 import { PLANES } from '../../route-daemon/routing/instance.js';
 import { planTunnel, type SelfAddresses } from './peer-plan.js';
+import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, type AgentMetrics } from './metrics.js';
 import { probeLatency } from './probe.js';
+import { rotateKey } from './rotate-key.js';
 import { Routing } from './routing.js';
 import {
   loadCredential, loadIdentity, loadMeshCache, saveMeshCache, type Identity, type MeshCache, type StatePaths,
@@ -27,6 +29,7 @@ import { Tunnels } from './tunnels.js';
 const WATCH_RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 const KEEPALIVE_MS = 10_000;
 const PRESENCE_TTL_SECONDS = 30;
+const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 
 export function selfAddresses(identity: Identity): SelfAddresses {
   const n = identity.node;
@@ -42,11 +45,14 @@ export class Agent {
   private readonly self: SelfAddresses;
   private cache: MeshCache;
   private readonly peers = new Map<string, Node>();
+  /** Failed attempts so far, by peer, while a retry is pending. */
+  private readonly retries = new Map<string, number>();
   private readonly rt: Rtnetlink;
   private tunnels!: Tunnels;
   private routing: Routing | undefined;
   private health: TunnelHealth | undefined;
   private control: ControlSocket | undefined;
+  private metrics: AgentMetrics | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
   private watchFailures = 0;
@@ -57,7 +63,6 @@ export class Agent {
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly startedAt = Date.now();
-  reconcileErrors = 0;
 
   private constructor(readonly paths: StatePaths, readonly identity: Identity) {
     this.log = createLogger('agent').child({ node: identity.node.name });
@@ -83,19 +88,23 @@ export class Agent {
   private async bringUp(credential: string, onStop: (() => void) | undefined): Promise<void> {
     await setUpBasePlane(this.identity, this.rt);
     this.tunnels = await Tunnels.open(this.paths.dir, this.paths.privateKey, this.log);
+    const metricsAddress = this.identity.metrics ?? DEFAULT_METRICS_ADDRESS;
     this.routing = await Routing.start({
       identity: this.identity, self: this.self, authorizations: this.cache.authorizations, rt: this.rt, stateDir: this.paths.dir, log: this.log,
+      metrics: routeDaemonMetricsAddress(metricsAddress),
     });
     this.health = new TunnelHealth(this.self.productionLoopbackV4, (peer) => this.onTunnelDown(peer), (peer) => this.onTunnelUp(peer), this.log);
+    // Metrics are an aid, not a reason to stay down: a taken port is logged.
+    this.metrics = await startAgentMetrics(metricsAddress, { tunnels: this.tunnels, health: this.health }).catch((err: unknown) => {
+      this.log.warn({ address: metricsAddress, err: oneLine(err) }, 'metrics not served');
+      return undefined;
+    });
     // The last known mesh first: the data plane does not wait for the registry.
     await this.applyDeltas(diffPeers([], this.cache.peers));
     await this.tunnels.removeStrays(`gn${this.identity.interfaceTag}`);
     this.control = await startControlSocket(this.paths.socket, {
       status: (options) => this.status(options),
-      rotateKey: async () => {
-        const { rotateKey } = await import('./rotate-key.js');
-        return rotateKey(this);
-      },
+      rotateKey: () => rotateKey(this),
       stop: () => onStop?.(),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
@@ -173,10 +182,39 @@ export class Agent {
         }
         log.info({ change: delta.kind }, 'peer applied');
       } catch (err) {
-        this.reconcileErrors++;
-        log.error({ change: delta.kind, err: oneLine(err) }, 'cannot apply a peer change');
+        this.metrics?.reconcileError(delta.peer.name);
+        log.error({ change: delta.kind, err: oneLine(err) }, 'cannot apply a peer change; will try again');
+        this.retryLater(delta.peer.name);
       }
     }
+  }
+
+  /**
+   * A peer whose change failed (a busy machine, a wireguard-go that did not
+   * start) is brought to the wanted state again later, with backoff, until
+   * it works or the peer is gone. Only that peer is touched.
+   */
+  private retryLater(name: string): void {
+    const attempt = (this.retries.get(name) ?? 0) + 1;
+    this.retries.set(name, attempt);
+    const delay = RETRY_MS[Math.min(attempt - 1, RETRY_MS.length - 1)]!;
+    this.timers.push(setTimeout(() => {
+      void this.serialize(async () => {
+        if (this.stopping) return;
+        const peer = this.peers.get(name);
+        if (!peer) {
+          this.retries.delete(name);
+          return this.tunnels.remove(name);
+        }
+        await this.addPeer(peer);
+        this.retries.delete(name);
+        this.log.info({ peer: name, attempt }, 'peer change applied on retry');
+      }).catch((err: unknown) => {
+        this.metrics?.reconcileError(name);
+        this.log.error({ peer: name, attempt, err: oneLine(err) }, 'retry failed');
+        this.retryLater(name);
+      });
+    }, delay));
   }
 
   private async addPeer(peer: Node): Promise<void> {
@@ -261,6 +299,7 @@ export class Agent {
     this.watch?.cancel();
     await this.queue;
     await this.control?.close();
+    await this.metrics?.close();
     await this.health?.close();
     await this.routing?.stop({ graceful: options.keepDataPlane });
     if (!options.keepDataPlane) {

@@ -31,7 +31,9 @@ export class TunnelHealth {
     });
   }
 
+  /** Starts BFD with the peer unless it runs already. */
   async add(peer: string, address: string): Promise<void> {
+    if (this.peers.has(address)) return;
     this.peers.set(address, peer);
     await this.endpoint.addPeer(address, { localAddress: this.localAddress, timers: BFD_TIMERS });
   }
@@ -49,6 +51,15 @@ export class TunnelHealth {
       if (name !== undefined) byName.set(name, s);
     }
     return byName;
+  }
+
+  /** What node/metrics reads at scrape time. */
+  metricsView(): { sessions: Array<BfdPeerStatus & { tunnelPeer: string }>; droppedPackets: number } {
+    const sessions = this.endpoint.status().flatMap((s) => {
+      const tunnelPeer = this.peers.get(s.peer);
+      return tunnelPeer === undefined ? [] : [{ ...s, tunnelPeer }];
+    });
+    return { sessions, droppedPackets: this.endpoint.dropped };
   }
 
   async close(): Promise<void> {

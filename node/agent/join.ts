@@ -25,6 +25,8 @@ export interface JoinOptions {
   endpoint?: string;
   name?: string;
   lanInterface?: string;
+  /** Loopback ADDRESS:PORT for the agent's metrics. */
+  metrics?: string;
   progress: (line: string) => void;
 }
 
@@ -56,6 +58,9 @@ export async function register(paths: StatePaths, joinString: string, options: J
   }
   if (options.lanInterface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(options.lanInterface)) {
     throw new UserError(`--lan "${options.lanInterface}" is not an interface name`);
+  }
+  if (options.metrics !== undefined && !/^(127\.\d+\.\d+\.\d+|\[::1\]):\d{1,5}$/.test(options.metrics)) {
+    throw new UserError(`--metrics "${options.metrics}" is not a loopback ADDRESS:PORT`, { hint: 'metrics stay on the node: use 127.0.0.1:PORT' });
   }
   await requirePrerequisites();
   ensureStateDir(paths);
@@ -90,6 +95,7 @@ export async function register(paths: StatePaths, joinString: string, options: J
       interfaceTag: randomBytes(2).toString('hex'),
       basePort: basePortOf(endpoints[0]),
       ...(options.lanInterface ? { lanInterface: options.lanInterface } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     };
     await saveCredential(paths, response.credential);
     created.push(paths.credential);

@@ -37,6 +37,8 @@ export class Routing {
 
   static async start(options: {
     identity: Identity; self: SelfAddresses; authorizations: readonly Authorization[]; rt: Rtnetlink; stateDir: string; log: Logger;
+    /** Loopback ADDRESS:PORT for the daemon's Prometheus metrics. */
+    metrics?: string;
   }): Promise<Routing> {
     const { identity, self, log } = options;
     const mesh = identity.mesh;
@@ -50,7 +52,7 @@ export class Routing {
       damping: false,
       authorizations: [],
     });
-    const daemon = await RouteDaemon.start({
+    const start = (metrics: string | undefined): Promise<RouteDaemon> => RouteDaemon.start({
       config: {
         file: join(options.stateDir, 'node.json'),
         router: {
@@ -66,9 +68,16 @@ export class Routing {
         peers: [],
       },
       authorizations,
+      ...(metrics ? { metrics } : {}),
       // The daemon resynchronizes each plane's table through the native plane (FIB routes behind the host routes).
       forwarding: new KernelForwardingPlane(options.rt, { tables: PLANE_TABLES, protocol: ROUTE_DAEMON_PROTOCOL, metric: FIB_METRIC }),
       log,
+    });
+    // Metrics are an aid, not a reason to stay down: on a taken port the daemon runs without them.
+    const daemon = await start(options.metrics).catch((err: unknown) => {
+      if (!options.metrics) throw err;
+      log.warn({ address: options.metrics, err: oneLine(err) }, 'route daemon metrics not served');
+      return start(undefined);
     });
     const routing = new Routing(daemon, self, log);
     routing.announceOwn(identity);
@@ -86,8 +95,10 @@ export class Routing {
     }
   }
 
+  /** Adds the peer's sessions that do not exist yet (so a retry after a failure is harmless). */
   addPeer(peer: Node): void {
     for (const session of planSessions(this.self, peer)) {
+      if (this.daemon.neighbor(session.config.name)) continue;
       this.daemon.addPeer(session.config, { localAddressIpv6: parseAddress(session.localAddressIpv6) });
     }
   }

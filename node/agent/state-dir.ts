@@ -30,6 +30,8 @@ export interface Identity {
   basePort: number;
   /** Interface that gets the first address of the garage allocation, if the operator named one. */
   lanInterface?: string;
+  /** Loopback ADDRESS:PORT of the agent's Prometheus metrics (the route daemon's is the next port). */
+  metrics?: string;
 }
 
 export interface MeshCache {
@@ -128,7 +130,14 @@ export function loadIdentity(paths: StatePaths): Identity {
   if (lan !== undefined && !(typeof lan === 'string' && /^[A-Za-z0-9_.-]{1,15}$/.test(lan))) {
     throw new UserError(`${file}: field "lanInterface" is not an interface name`, { hint: REJOIN });
   }
-  return { version: 1, mesh, registry, node, allocations, interfaceTag, basePort, ...(lan ? { lanInterface: lan as string } : {}) };
+  const metrics = raw.metrics;
+  if (metrics !== undefined && !(typeof metrics === 'string' && /^(127\.\d+\.\d+\.\d+|\[::1\]):\d{1,5}$/.test(metrics))) {
+    throw new UserError(`${file}: field "metrics" is not a loopback ADDRESS:PORT`, { hint: 'write it like 127.0.0.1:9464' });
+  }
+  return {
+    version: 1, mesh, registry, node, allocations, interfaceTag, basePort,
+    ...(lan ? { lanInterface: lan as string } : {}), ...(metrics ? { metrics: metrics as string } : {}),
+  };
 }
 
 /** The last known mesh; an empty one if there is none yet. A damaged cache is an error: the operator must know. */

@@ -20,14 +20,15 @@ export function joinCommand(): Command {
     .option('--endpoint <host:port>', 'address peers dial ("none" behind NAT; default: the default route\'s source address, port 51820)')
     .option('--name <name>', 'node name (default: chosen by the registry)')
     .option('--lan <interface>', 'garage LAN interface: gets the first address of the garage allocation')
+    .option('--metrics <address:port>', 'where the agent serves Prometheus metrics (loopback; the route daemon uses the next port)', '127.0.0.1:9464')
     .option('--service', 'install and start a systemd unit instead of a background agent')
     .option('--json', 'print the result as JSON')
     .action(
-      action(async (joinString: string, o: { stateDir: string; endpoint?: string; name?: string; lan?: string; service?: boolean; json?: boolean }) => {
+      action(async (joinString: string, o: { stateDir: string; endpoint?: string; name?: string; lan?: string; metrics: string; service?: boolean; json?: boolean }) => {
         const paths = pathsFrom(o);
         const progress = (line: string): void => void process.stderr.write(`${line}\n`);
         const result = await register(paths, joinString, {
-          progress, ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.name ? { name: o.name } : {}), ...(o.lan ? { lanInterface: o.lan } : {}),
+          progress, ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.name ? { name: o.name } : {}), ...(o.lan ? { lanInterface: o.lan } : {}), metrics: o.metrics,
         });
         if (result.alreadyJoined) {
           const running = runningPid(paths) !== undefined;

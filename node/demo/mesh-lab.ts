@@ -46,10 +46,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI inside `netns` and collects its output (never throws on a non-zero exit). */
-export function cli(netns: string, args: string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(netns: string, args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvironment() });
+    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cliEnvironment(), ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
@@ -116,6 +118,10 @@ describe('garagenet join, end to end', () => {
       expect(peer.bfd).toBe('Up');
       expect(peer.handshakeAgeSeconds).not.toBeNull();
     }
+    const scrape = (port: number): Promise<string> =>
+      run(process.execPath, ['-e', `fetch('http://127.0.0.1:${port}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { netns: garage.netns });
+    expect(await scrape(9464)).toMatch(/^garagenet_tunnels 3$/m);
+    expect(await scrape(9465)).toMatch(/^# HELP /m);
   });
 
   it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {
@@ -144,6 +150,28 @@ describe('garagenet join, end to end', () => {
     expect(result.stderr).toMatch(/does not match the join string .* nothing was sent/);
     expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
     expect(existsSync(join(lab.stateDir(garage), 'wireguard.key'))).toBe(false);
+  });
+
+  it('a missing `wg` or a broken state file is one line naming it and the fix; nothing changes', async () => {
+    const garage = lab.topology.garages[4]!;
+    // A PATH with every tool but wg.
+    const tools = await mkdtemp(join(tmpdir(), `${lab.topology.id}-path-`));
+    for (const tool of ['ip', 'nft', 'wireguard-go', 'ping']) {
+      const found = (await run('sh', ['-c', `command -v ${tool}`])).trim();
+      await symlink(found, join(tools, tool));
+    }
+    const noWg = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)], { env: { PATH: tools } });
+    expect(noWg.code).toBe(1);
+    expect(noWg.stderr.trim().split('\n')).toEqual(['garagenet: missing `wg` (wireguard-tools) (apt-get install -y wireguard-tools)']);
+    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+
+    const broken = await mkdtemp(join(tmpdir(), `${lab.topology.id}-broken-`));
+    writeFileSync(join(broken, 'node.json'), '{"version": 1, "mesh": {');
+    const up = await cli(garage.netns, ['up', '--state-dir', broken]);
+    expect(up.code).toBe(1);
+    expect(up.stderr.trim().split('\n')).toHaveLength(1);
+    expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')} is damaged: .*\\(restore the file from a backup`));
+    expect(readFileSync(join(broken, 'node.json'), 'utf8')).toBe('{"version": 1, "mesh": {');
   });
 
   it('with the registry down traffic keeps flowing, and a new garage joins once it is back', async () => {
@@ -221,5 +249,19 @@ describe('garagenet join, end to end', () => {
       expect(await eventually(async () => !(await status(lab, other.garage)).peers.some((p) => p.name === c.name), 10_000), other.name).toBe(true);
     }
     expect(await reaches(a.garage.lab!.netns, joined[1]!.lab.v4)).toBe(true);
+  });
+
+  it('down removes the node\'s tunnels, rules and loopbacks; up brings it back', async () => {
+    const [a, b] = [joined[0]!, joined[1]!];
+    const down = await cli(a.garage.netns, ['down', '--state-dir', lab.stateDir(a.garage)]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toBe(`node ${a.name} is down\n`);
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: a.garage.netns })) as { ifname: string }[];
+    expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
+    expect(await run('ip', ['rule', 'show'], { netns: a.garage.netns })).not.toMatch(/lookup 64/);
+    expect(await run('ip', ['address', 'show', 'dev', 'lo'], { netns: a.garage.netns })).not.toContain(a.loopback);
+    const up = await cli(a.garage.netns, ['up', '--state-dir', lab.stateDir(a.garage)]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
   });
 });
