@@ -47,7 +47,9 @@ export interface RunningDemo {
 }
 
 export const EXPERIMENT_NAME = 'demo-experiment';
-const REGISTRY_METRICS_PORT = 9464;
+const REGISTRY_METRICS_PORT = 9400;
+/** Where `garagenet join` has each agent serve its metrics, inside its garage (the route daemon's are on the next port). */
+const AGENT_METRICS = '127.0.0.1:9464';
 /** The veth between the root namespace and the "internet", for the looking glass and the admin commands. */
 const UPLINK = { root: '198.18.254.1', internet: '198.18.254.2', length: 30 };
 
@@ -82,7 +84,7 @@ async function addUplink(lab: MeshLab): Promise<void> {
 
 async function joinGarage(lab: MeshLab, garage: Garage): Promise<DemoGarage> {
   const stateDir = lab.stateDir(garage);
-  const joined = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan'], { timeoutMs: 90_000 });
+  const joined = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan', '--metrics', AGENT_METRICS], { timeoutMs: 90_000 });
   if (joined.code !== 0) throw new Error(`garagenet join in ${garage.netns}: ${joined.stderr.trim().split('\n').pop()}`);
   const identity = readIdentity(stateDir);
   const prefix = (suffix: string): string => identity.allocations.find((a) => a.id.endsWith(suffix))!.prefix;
@@ -243,7 +245,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       tunnels: sessions.tunnels,
       sessions: { established: sessions.established, total: sessions.total },
       url: lg.url,
-      metrics: [`${lg.url}/metrics`, `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics`],
+      metrics: [
+        `${lg.url}/metrics (looking glass)`,
+        `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics (registry)`,
+        `ip netns exec ${first!.netns} curl -s http://${AGENT_METRICS}/metrics (agent of garage 0; route daemon on the next port; same in every garage)`,
+      ],
       experiment,
       tryCommands,
       stop,
@@ -261,7 +267,7 @@ export function describeDemo(demo: RunningDemo): string {
     lines.push(`  ${g.node.padEnd(16)} AS${g.asn}  ${g.publicAddress.padEnd(12)}${g.natted ? ' (NAT)' : '      '}  lab ${g.lab.v4} ${g.lab.v6}  [${g.netns}]`);
   }
   if (demo.experiment) lines.push(`  experiment ${demo.experiment.name}: AS${demo.experiment.asn} ${demo.experiment.prefixes.join(' ')} at ${demo.experiment.node}`);
-  lines.push(`looking glass: ${demo.url}`, `metrics: ${demo.metrics.join('  ')}`, 'try:');
+  lines.push(`looking glass: ${demo.url}`, 'metrics:', ...demo.metrics.map((m) => `  ${m}`), 'try:');
   for (const command of demo.tryCommands) lines.push(`  ${command}`);
   lines.push('Ctrl-C (or `garagenet demo --down`) removes everything.');
   return `${lines.join('\n')}\n`;
