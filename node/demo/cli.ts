@@ -37,7 +37,9 @@ async function down(progress: (line: string) => void): Promise<void> {
     process.kill(state.pid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
     while (isAlive(state.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    progress(`stopped the running demo (pid ${state.pid})`);
   }
   const removed = await removeDemoLeftovers();
-  progress(removed.length > 0 ? `removed ${removed.length} demo namespaces and their processes` : 'no demo left to remove');
+  if (removed.length > 0) progress(`removed ${removed.length} demo namespaces and their processes`);
+  else if (!state) progress('no demo left to remove');
 }

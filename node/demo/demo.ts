@@ -204,7 +204,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   let lookingGlass: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
     if (lookingGlass) await stopChild(lookingGlass);
-    await lab.teardown();
+    // Nothing of the demo outlives it (etcd's data included), so its processes are killed
+    // rather than stopped gracefully: the registry alone would wait out its clients' streams.
     await removeDemoLeftovers();
   };
   try {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run } from '../system/run.js';
 import { cleanupByPrefix, namespacesWithPrefix } from '../test-support/topology.js';
 import { WIREGUARD_SOCKET_DIR } from '../wireguard/userspace.js';
 
@@ -79,6 +80,12 @@ async function agentInterfaceTags(): Promise<string[]> {
   return tags;
 }
 
+/** The demo's interfaces in the root namespace (the uplink's end, `<id>-up`). */
+async function rootLinksWithPrefix(): Promise<string[]> {
+  const links = JSON.parse(await run('ip', ['-j', 'link', 'show'])) as { ifname: string }[];
+  return links.map((l) => l.ifname).filter((name) => name.startsWith(DEMO_PREFIX));
+}
+
 /**
  * Removes every trace of any demo run: the looking glass named in the state
  * file, every process in a demo namespace (agents, wireguard-go, registry,
@@ -91,6 +98,8 @@ export async function removeDemoLeftovers(): Promise<string[]> {
   const tags = await agentInterfaceTags();
   const namespaces = await namespacesWithPrefix(DEMO_PREFIX);
   await cleanupByPrefix(DEMO_PREFIX);
+  // A namespace goes away only when its last process has; the uplink's root end is removed at once.
+  for (const link of await rootLinksWithPrefix()) await run('ip', ['link', 'delete', link]).catch(() => undefined);
   const sockets = await readdir(WIREGUARD_SOCKET_DIR).catch(() => [] as string[]);
   for (const socket of sockets.filter((s) => tags.some((t) => s.startsWith(t)))) await rm(join(WIREGUARD_SOCKET_DIR, socket), { force: true });
   await rm(DEMO_STATE_FILE, { force: true });
