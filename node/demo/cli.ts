@@ -18,7 +18,9 @@ export function demoCommand(): Command {
       if (o.down) return down(progress);
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UserError(`--port "${o.port}" is not a TCP port`, { hint: 'use 1 to 65535' });
-      const demo = await startDemo({ garages: Number(o.garages), nat: o.nat, experiment: o.experiment, port, progress });
+      const garages = Number(o.garages);
+      if (!Number.isInteger(garages) || garages < 2 || garages > 50) throw new UserError(`--garages "${o.garages}" is not a number of garages`, { hint: 'use 2 to 50' });
+      const demo = await startDemo({ garages, nat: o.nat, experiment: o.experiment, port, progress });
       process.stdout.write(describeDemo(demo));
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());

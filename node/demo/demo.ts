@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
 import type { NodeStatus } from '../agent/status.js';
@@ -179,12 +180,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/** Fails at once, before anything is built, if the looking glass could not listen on `port`. */
+function checkPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new UserError(`port ${port} on 127.0.0.1 is taken (${err.code ?? err.message}): the looking glass needs it`, { hint: 'choose another with --port' })));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
 /** Builds the demo; on any failure removes what it made, then throws. */
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   if (process.getuid?.() !== 0) throw new UserError('garagenet demo needs root (it creates network namespaces)', { hint: 'run it with sudo' });
-  if (!Number.isInteger(options.garages) || options.garages < 2 || options.garages > 50) {
-    throw new UserError(`--garages ${options.garages} is not a number of garages`, { hint: 'use 2 to 50' });
-  }
+  await checkPortFree(options.port);
   const previous = readDemoState();
   if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
     throw new UserError(`a demo is already running (pid ${previous.pid})`, { hint: 'stop it with `garagenet demo --down`' });
