@@ -10,6 +10,7 @@ import type { Origin, RouteAttributes } from '../../route-daemon/routing/attribu
 import { createRoutingInstance, type PlaneInstance } from '../../route-daemon/routing/plane-instance.js';
 import { FamilyRib } from '../../route-daemon/routing/rib.js';
 import { DATA_DIR, FULL_TABLE, generateTable, type Table } from './table.js';
+import { emitFigures } from '../figures.js';
 
 /**
  * Loc-RIB ingest of the full synthetic IPv4 table (1,000,000 prefixes,
@@ -241,6 +242,13 @@ function main(): void {
   const instance = best.get('instance')!;
   process.stdout.write(`instance export: a new eBGP peer's whole Adj-RIB-Out (${instance.exportedPrefixes} prefixes) in ${instance.exportCpuSeconds?.toFixed(2)} CPU s\n`);
   process.stdout.write(`BIRD 2 reference (ANCHORS.md, whole daemon with decode, not measured here): ${BIRD.seconds} s, ${BIRD.rssMiB} MiB peak RSS\n`);
+  const label = FULL_TABLE.prefixes.toLocaleString('en');
+  emitFigures('bgp-rib-ingest', [
+    { figure: `Loc-RIB ingest ${label} prefixes, routing instance`, unit: 'cpu s', ours: instance.cpuSeconds, peer: 'two Maps (same run)', peerValue: base.cpuSeconds, better: 'lower' },
+    { figure: `Loc-RIB ingest ${label} prefixes, live memory`, unit: 'MiB', ours: instance.liveGrowthMiB, peer: 'two Maps (same run)', peerValue: base.liveGrowthMiB, better: 'lower' },
+    { figure: `Loc-RIB ingest ${label} prefixes, routing instance (CPU s; BIRD: wall s, one core)`, unit: 's', ours: instance.cpuSeconds, peer: 'BIRD 2 whole daemon (ANCHORS.md)', peerValue: BIRD.seconds, better: 'lower' },
+    { figure: `Loc-RIB ingest ${label} prefixes, peak RSS`, unit: 'MiB', ours: instance.peakRssMiB, peer: 'BIRD 2 whole daemon (ANCHORS.md)', peerValue: BIRD.rssMiB, better: 'lower' },
+  ]);
 }
 
 const variantAt = process.argv.indexOf('--variant');

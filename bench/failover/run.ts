@@ -27,6 +27,7 @@ import { buildTopology, type Topology } from '../../node/test-support/topology.j
 import { connectGarages, type Tunnel } from '../../node/test-support/tunnels.js';
 import { birdBfd, garagenetBfd, type Detector } from './detectors.js';
 import { measureRoutedFailover } from './routed.js';
+import { emitFigures, type Figure } from '../figures.js';
 
 interface CutResult {
   detectionMs: Map<string, number>;
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
   const withBird = !argv.includes('--no-bird');
   const routed = !argv.includes('--no-routed');
 
+  const figures: Figure[] = [];
   const topology = await buildTopology({ prefix: 'gnbf', garages: 2 });
   const tunnels: Tunnel[] = [];
   const detectors: Detector[] = [];
@@ -155,6 +157,9 @@ async function main(): Promise<void> {
       const ours = rows.find((r) => r.name === `garagenet BFD ${tx} ms x 3`);
       const bird = rows.find((r) => r.name === `BIRD 2 BFD ${tx} ms x 3`);
       if (ours && bird) out.push(`  ${tx} ms x 3: garagenet / BIRD = ${(median(ours.detection) / median(bird.detection)).toFixed(2)}`);
+      if (ours) {
+        figures.push({ figure: `BFD ${tx} ms x 3: cut -> both ends Down, median of ${cuts}`, unit: 'ms', ours: median(ours.detection), peer: bird ? bird.name : 'BIRD 2 BFD (not run: --no-bird)', peerValue: bird ? median(bird.detection) : null, better: 'lower' });
+      }
       // ANCHORS.md: BIRD 2 + BFD full failover (cut -> traffic on the backup path) 137 ms at 50 x 3, 253 ms at 100 x 3.
       const anchor = tx === 50 ? 137 : 253;
       if (ours) out.push(`  ${tx} ms x 3: garagenet detection / ANCHORS full failover with BIRD (${anchor} ms) = ${(median(ours.detection) / anchor).toFixed(2)}`);
@@ -163,7 +168,14 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
-  if (routed) process.stdout.write(`\n${formatRouted(await measureRoutedFailover({ cuts, timers: [50, 100] })).join('\n')}\n`);
+  if (routed) {
+    const results = await measureRoutedFailover({ cuts, timers: [50, 100] });
+    process.stdout.write(`\n${formatRouted(results).join('\n')}\n`);
+    for (const r of results) {
+      figures.push({ figure: `traffic failover, BFD ${r.txMs} ms x 3, median of ${cuts}`, unit: 'ms', ours: median(r.failoverMs), peer: 'BIRD 2+BGP+BFD (ANCHORS.md, not this run)', peerValue: ANCHOR_FAILOVER_MS[r.txMs] ?? null, better: 'lower' });
+    }
+  }
+  emitFigures('failover', figures);
 }
 
 /** ANCHORS.md: BIRD 2 + BFD, cut -> traffic on the backup path, median; 137 ms at 50 ms x 3, 253 ms at 100 ms x 3. */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_PER_SEND, Rtnetlink, type RouteChange } from '../../native/rtnetlink.js';
 import { shuffle } from '../../native/table-sync.js';
+import { emitFigures, type Figure } from '../figures.js';
 
 /**
  * Kernel FIB programming: N IPv4 routes into an empty, veth-routed table of a
@@ -248,6 +249,14 @@ async function main(): Promise<void> {
     console.log(
       `\naddon delete of ${orderSize}: address order ${fmt(order.sorted)} s, shuffled ${fmt(order.shuffled)} s (${fmt(order.sorted / order.shuffled)}x)`,
     );
+    emitFigures('fib', sizes.flatMap((size): Figure[] => {
+      const [ip, addon] = rows.filter((r) => r.size === size);
+      const label = size.toLocaleString('en');
+      return [
+        { figure: `FIB add ${label} routes`, unit: 's', ours: addon!.addSeconds, peer: 'ip -batch', peerValue: ip!.addSeconds, better: 'lower' },
+        { figure: `FIB delete ${label} routes (shuffled)`, unit: 's', ours: addon!.deleteSeconds, peer: 'ip -batch', peerValue: ip!.deleteSeconds, better: 'lower' },
+      ];
+    }));
   } finally {
     cleanUp();
   }

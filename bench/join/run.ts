@@ -7,7 +7,7 @@ import { run } from '../../node/system/run.js';
  * From `garagenet join <string>` to the first ping answered by another
  * garage's loopback (target: under 5 s on a small mesh). Garage 0 joins
  * first; then each other garage's join is timed while a pinger inside its
- * namespace tries the first garage's loopback every 50 ms.
+ * namespace tries the first garage's loopback every 50 ms (each try waits up to 0.2 s for its answer).
  *
  *   node dist/bench/join/run.js [--garages 3]   (root; `npm run build` first)
  */
@@ -17,7 +17,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 async function firstReply(netns: string, address: string, started: number, deadline: number): Promise<number | null> {
   while (Date.now() < deadline) {
-    const ok = await run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false);
+    const ok = await run('ping', ['-n', '-c', '1', '-W', '0.2', address], { netns }).then(() => true, () => false);
     if (ok) return Date.now() - started;
     await sleep(50);
   }

@@ -15,6 +15,7 @@ import { buildTopology, type Topology } from '../../node/test-support/topology.j
 import { connectGarages } from '../../node/test-support/tunnels.js';
 import { generateKeyFile } from '../../node/wireguard/keys.js';
 import { replacePeerKey, setInterfaceKey } from '../../node/wireguard/wg.js';
+import { emitFigures } from '../figures.js';
 
 type Order = 'rotating node first' | 'peer first';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     const b = totals.get('peer first') ?? 0;
     lines.push('', `total lost: rotating node first ${a}, peer first ${b}`);
     process.stdout.write(`${lines.join('\n')}\n`);
+    // ours: the order ANCHORS.md recommends (the peer learns the new key first); the peer figure: the opposite order, same run.
+    emitFigures('key-rotation', [{ figure: 'key rotation, peer learns the key first: probes lost, 4 step gaps', unit: 'packets', ours: b, peer: 'rotating node first (same run)', peerValue: a, better: 'lower' }]);
   } finally {
     await topology.teardown();
   }

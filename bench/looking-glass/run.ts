@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../common/log.js';
 import { createLookingGlass } from '../../looking-glass/server/server.js';
 import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from '../../looking-glass/sources/in-process/sample-mesh.js';
+import { emitFigures, type Figure } from '../figures.js';
 
 /**
  * Looking-glass latency under a bounded wrk load on loopback, with one node
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   const lookup = results.find((r) => r.name.startsWith('lookup, one node, random'))!;
   console.log(`\nlookup p99 ${lookup.p99.toFixed(2)} ms: ${lookup.p99 < TARGET_P99_MS ? 'meets' : 'misses'} the ${TARGET_P99_MS} ms target`);
+  emitFigures('looking-glass', results.slice(1).map((r): Figure => ({
+    figure: `looking glass p99, ${r.name}, ${ROUTES.toLocaleString('en')} routes`, unit: 'ms', ours: r.p99, peer: results[0]!.name, peerValue: results[0]!.p99, better: 'lower',
+  })));
 }
 
 await main();

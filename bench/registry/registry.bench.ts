@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../../common/cli.js';
+import { emitFigures } from '../figures.js';
 import { RegistryClient } from '../../registry/client.js';
 import { freePort } from '../../registry/etcdProcess.js';
 import { wgPublicKey } from '../../registry/localRegistry.js';
@@ -338,6 +339,12 @@ async function main(): Promise<void> {
       ['registry+etcd CPU while streaming', `${f(watch.cpu, 2)} cores`, `${ANCHOR.serverCpu} core (server)`, '-'],
     ]));
     process.stdout.write(`\n(delay = arrival minus the moment the admin call that made the change was sent; that write took ${f(watch.writeP50)} ms p50;\n machine load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores)\n`);
+    emitFigures('registry', [
+      { figure: `joins/s, ${JOINERS} joiners, gRPC+TLS end to end`, unit: 'joins/s', ours: joins.grpc, peer: 'bare etcd txn/s (same etcd)', peerValue: bare, better: 'higher' },
+      { figure: `joins/s, ${JOINERS} joiners, in-process on etcd`, unit: 'joins/s', ours: joins.direct, peer: 'bare etcd txn/s (same etcd)', peerValue: bare, better: 'higher' },
+      { figure: `watch delay p50, ${WATCHERS} gRPC streams`, unit: 'ms', ours: watch.p50, peer: 'one etcd watch, in-process fan-out', peerValue: watch.inProcessP50, better: 'lower' },
+      { figure: `watch delay p99, ${WATCHERS} gRPC streams`, unit: 'ms', ours: watch.p99, peer: 'one etcd watch, in-process fan-out', peerValue: watch.inProcessP99, better: 'lower' },
+    ]);
   } finally {
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { run } from '../../node/system/run.js';
 import { buildTopology } from '../../node/test-support/topology.js';
 import { connectGarages } from '../../node/test-support/tunnels.js';
+import { emitFigures } from '../figures.js';
 
 interface Result {
   mbits: number;
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     lines.push(`ratio wireguard-go / bare line: ${(wg.mbits / bare.mbits).toFixed(3)}`);
     lines.push(`ratio wireguard-go / ANCHORS wireguard-go lab-to-lab (513 Mbit/s): ${(wg.mbits / 513).toFixed(2)}`);
     process.stdout.write(`${lines.join('\n')}\n`);
+    emitFigures('wireguard-throughput', [{ figure: `iperf3 TCP garage to garage, ${seconds} s`, unit: 'Mbit/s', ours: wg.mbits, peer: 'bare veth line (ceiling)', peerValue: bare.mbits, better: 'higher' }]);
     await tunnel.close();
   } finally {
     await topology.teardown();

@@ -8,7 +8,6 @@ import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
-import { PLANES } from '../../route-daemon/routing/instance.js';
 import { planTunnel, type SelfAddresses } from './peer-plan.js';
 import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, type AgentMetrics } from './metrics.js';
 import { probeLatency } from './probe.js';
@@ -238,17 +237,18 @@ export class Agent {
    */
   private onTunnelDown(name: string): void {
     const peer = this.peers.get(name);
-    const routing = this.routing;
-    if (!peer || !routing) return;
-    if (PLANES.some((plane) => routing.neighbor(name, plane)?.state === 'Established')) routing.resetPeer(peer);
+    if (!peer || !this.routing) return;
+    this.routing.resetSessions(peer, (state) => state === 'Established');
   }
 
-  /** The tunnel is back: sessions that are not up try again now rather than at their next retry. */
+  /**
+   * The tunnel is back: sessions waiting to connect try now rather than at
+   * their next retry; sessions up or in the middle of their OPEN exchange are left alone.
+   */
   private onTunnelUp(name: string): void {
     const peer = this.peers.get(name);
     if (!peer || !this.routing) return;
-    const routing = this.routing;
-    if (PLANES.some((plane) => routing.neighbor(name, plane)?.state !== 'Established')) routing.resetPeer(peer);
+    this.routing.resetSessions(peer, (state) => state === 'Idle' || state === 'Connect' || state === 'Active');
   }
 
   async status(options: { latency: boolean } = { latency: true }): Promise<NodeStatus> {

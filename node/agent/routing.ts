@@ -107,9 +107,15 @@ export class Routing {
     for (const plane of PLANES) this.daemon.removePeer(sessionName(peer, plane));
   }
 
-  /** A tunnel failed (BFD): its sessions go down at once, then try again from scratch. */
-  resetPeer(peer: Node): void {
-    this.removePeer(peer.name);
+  /**
+   * Restarts the peer's sessions that `which` selects, from scratch: on a
+   * failed tunnel the Established ones (down at once), when it is back the
+   * ones still trying (connect now). Sessions not selected are left alone.
+   */
+  resetSessions(peer: Node, which: (state: string | undefined) => boolean): void {
+    for (const plane of PLANES) {
+      if (which(this.neighbor(peer.name, plane)?.state)) this.daemon.removePeer(sessionName(peer.name, plane));
+    }
     this.addPeer(peer);
   }
 

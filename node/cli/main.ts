@@ -1,10 +1,10 @@
 import { Command } from 'commander';
+import { planeCommand } from '../../native/cli/index.js';
 import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
-import { nodeCommands } from './node-commands.js';
-import { planeCommand } from '../../native/cli/index.js';
 import { lookingGlassCommand } from '../../looking-glass/cli.js';
 import { demoCommand } from '../demo/cli.js';
+import { nodeCommands } from './node-commands.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -17,12 +17,12 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `garagenet: ${s}` : s) });
+  program.addCommand(planeCommand());
   program.addCommand(registryCommand());
   program.addCommand(bgpCommand());
-  for (const command of nodeCommands()) program.addCommand(command);
-  program.addCommand(planeCommand());
   program.addCommand(lookingGlassCommand());
   program.addCommand(demoCommand());
+  for (const command of nodeCommands()) program.addCommand(command);
   return program;
 }
 
