@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildMeshLab, cli, numberLabHost, type MeshLab } from '../../node/e2e/mesh-lab.js';
+import { buildMeshLab, cli, numberLabHost, type MeshLab } from '../../node/demo/mesh-lab.js';
 import { spawnInNetns, type NetnsChild } from '../../node/test-support/netns-process.js';
 import { run } from '../../node/system/run.js';
 import type { Garage } from '../../node/test-support/topology.js';

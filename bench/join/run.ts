@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildMeshLab, cli } from '../../node/e2e/mesh-lab.js';
+import { buildMeshLab, cli } from '../../node/demo/mesh-lab.js';
 import { run } from '../../node/system/run.js';
 
 /**

@@ -3,6 +3,7 @@ import { planeCommand } from '../../native/cli/index.js';
 import { registryCommand } from '../../registry/cli/index.js';
 import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { lookingGlassCommand } from '../../looking-glass/cli.js';
+import { demoCommand } from '../demo/cli.js';
 import { nodeCommands } from './node-commands.js';
 
 /**
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(registryCommand());
   program.addCommand(bgpCommand());
   program.addCommand(lookingGlassCommand());
+  program.addCommand(demoCommand());
   for (const command of nodeCommands()) program.addCommand(command);
   return program;
 }

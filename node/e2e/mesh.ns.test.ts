@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
-import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from './mesh-lab.js';
+import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from '../demo/mesh-lab.js';
 
 /**
  * The whole node, end to end, as operators use it: four garages (the last one

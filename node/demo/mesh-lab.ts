@@ -74,13 +74,25 @@ export interface MeshLab {
   teardown(): Promise<void>;
 }
 
-export async function buildMeshLab(options: { garages: number; natted?: number[] }): Promise<MeshLab> {
-  const topology = await buildTopology({ prefix: 'gne', garages: options.garages, natted: options.natted ?? [], labs: true });
+export interface MeshLabOptions {
+  garages: number;
+  natted?: number[];
+  /** Start of every namespace, interface and temporary directory name (see buildTopology). */
+  prefix?: string;
+  /** The mesh's name, given to `registry init`. */
+  meshName?: string;
+  /** Where the registry serves Prometheus metrics, inside the internet namespace (none if absent). */
+  registryMetricsPort?: number;
+}
+
+export async function buildMeshLab(options: MeshLabOptions): Promise<MeshLab> {
+  const topology = await buildTopology({ prefix: options.prefix ?? 'gne', garages: options.garages, natted: options.natted ?? [], labs: true });
   // Temporary directories carry the topology id, so its teardown removes them even after a crash.
   const registryDir = await mkdtemp(join(tmpdir(), `${topology.id}-registry-`));
   const stateDirs = new Map<number, string>();
   for (const garage of topology.garages) stateDirs.set(garage.index, await mkdtemp(join(tmpdir(), `${topology.id}-g${garage.index}-`)));
   let registry: ChildProcess | undefined;
+  const metrics = options.registryMetricsPort ? ['--metrics', `${REGISTRY_ADDRESS}:${options.registryMetricsPort}`] : [];
   const admin = async (args: string[]): Promise<string> => {
     const result = await cli(topology.internet, ['registry', '--state', join(registryDir, 'state'), ...args]);
     if (result.code !== 0) throw new Error(`registry ${args.join(' ')}: ${result.stderr.trim()}`);
@@ -96,7 +108,7 @@ export async function buildMeshLab(options: { garages: number; natted?: number[]
       return out.joinString;
     },
     async startRegistry(): Promise<void> {
-      const child = spawn('ip', ['netns', 'exec', topology.internet, process.execPath, CLI, 'registry', '--state', join(registryDir, 'state'), 'serve'], {
+      const child = spawn('ip', ['netns', 'exec', topology.internet, process.execPath, CLI, 'registry', '--state', join(registryDir, 'state'), 'serve', ...metrics], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       registry = child;
@@ -146,7 +158,7 @@ export async function buildMeshLab(options: { garages: number; natted?: number[]
   };
   try {
     await run('ip', ['address', 'add', `${REGISTRY_ADDRESS}/32`, 'dev', 'lo'], { netns: topology.internet });
-    await admin(['init', '--name', 'e2e', '--address', `${REGISTRY_ADDRESS}:${REGISTRY_PORT}`]);
+    await admin(['init', '--name', options.meshName ?? 'e2e', '--address', `${REGISTRY_ADDRESS}:${REGISTRY_PORT}`]);
     await lab.startRegistry();
     await admin(['org', 'add', 'garages']);
   } catch (err) {
