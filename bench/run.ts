@@ -40,6 +40,8 @@ const BENCHES: readonly Bench[] = [
   { name: 'wireguard-throughput', script: 'wireguard-throughput/run.js', quick: ['--seconds', '3'], full: ['--seconds', '10'], needsRoot: true, minutes: [3, 5] },
   { name: 'failover', script: 'failover/run.js', quick: ['--cuts', '2'], full: ['--cuts', '5'], needsRoot: true, minutes: [6, 15] },
   { name: 'key-rotation', script: 'key-rotation/run.js', quick: [], full: [], needsRoot: true, minutes: [4, 4] },
+  { name: 'join', script: 'join/run.js', quick: ['--garages', '3'], full: ['--garages', '5'], needsRoot: true, minutes: [5, 10] },
+  { name: 'agent-failover', script: 'agent-failover/run.js', quick: ['--cuts', '2'], full: ['--cuts', '5'], needsRoot: true, minutes: [6, 15] },
 ];
 
 interface Outcome {
