@@ -12,7 +12,11 @@ import { planTunnel, type SelfAddresses } from './peer-plan.js';
 import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, type AgentMetrics } from './metrics.js';
 import { probeLatency } from './probe.js';
 import { rotateKey } from './rotate-key.js';
-import { Routing } from './routing.js';
+import { PLANE_TABLES, Routing } from './routing.js';
+import { applyIsolation } from '../../native/isolation/plane-isolation.js';
+import { Attachments } from '../experiments/attachments.js';
+import { experimentRequest } from '../experiments/requests.js';
+import { isolationConfig } from './base-plane.js';
 import {
   loadCredential, loadIdentity, loadMeshCache, saveMeshCache, type Identity, type MeshCache, type StatePaths,
 } from './state-dir.js';
@@ -61,6 +65,7 @@ export class Agent {
   /** Reconciliation steps run one after another, in stream order. */
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
+  private experiments!: Attachments;
   private readonly startedAt = Date.now();
 
   private constructor(readonly paths: StatePaths, readonly identity: Identity) {
@@ -88,9 +93,18 @@ export class Agent {
     await setUpBasePlane(this.identity, this.rt);
     this.tunnels = await Tunnels.open(this.paths.dir, this.paths.privateKey, this.log);
     const metricsAddress = this.identity.metrics ?? DEFAULT_METRICS_ADDRESS;
+    this.experiments = new Attachments({
+      registry: () => this.registry,
+      daemon: () => this.routing!.daemon,
+      node: { name: this.identity.node.name, asn: this.identity.node.asn },
+      experimentalTable: PLANE_TABLES.experimental,
+      isolate: (attachments, killed) => applyIsolation(this.rt, isolationConfig(this.identity, attachments, killed)),
+      log: this.log,
+    });
     this.routing = await Routing.start({
       identity: this.identity, self: this.self, authorizations: this.cache.authorizations, rt: this.rt, stateDir: this.paths.dir, log: this.log,
       metrics: routeDaemonMetricsAddress(metricsAddress),
+      audit: (event) => this.experiments.audit(event),
     });
     this.health = new TunnelHealth(this.self.productionLoopbackV4, (peer) => this.onTunnelDown(peer), (peer) => this.onTunnelUp(peer), this.log);
     // Metrics are an aid, not a reason to stay down: a taken port is logged.
@@ -105,11 +119,15 @@ export class Agent {
       status: (options) => this.status(options),
       rotateKey: () => rotateKey(this),
       stop: () => onStop?.(),
+      experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     this.startWatch();
     this.keepAlive();
     this.timers.push(setInterval(() => this.keepAlive(), KEEPALIVE_MS));
+    this.timers.push(setInterval(() => {
+      void this.serialize(() => this.experiments.checkExpiry()).catch((err: unknown) => this.log.warn({ err: oneLine(err) }, 'experiment expiry check failed'));
+    }, KEEPALIVE_MS));
     await writeFile(this.paths.pid, `${process.pid}\n`);
     this.log.info({ peers: this.peers.size }, 'node up');
   }
@@ -165,6 +183,11 @@ export class Agent {
     this.cache = outcome.cache;
     if (outcome.removedSelf) this.log.error('this node was removed from the registry; run `garagenet leave --local` to clean up');
     if (outcome.authorizationsChanged) this.routing?.updateAuthorizations(outcome.cache.authorizations);
+    for (const change of response.changes) {
+      const experiment = change.experiment;
+      if (!experiment) continue;
+      await this.experiments.onRegistry(experiment).catch((err: unknown) => this.log.error({ experiment: experiment.name, err: oneLine(err) }, 'cannot stop the experiment'));
+    }
     await this.applyDeltas(outcome.deltas);
     await saveMeshCache(this.paths, this.cache).catch((err) => this.log.error({ err: oneLine(err) }, 'cannot save the mesh state'));
   }
@@ -299,6 +322,7 @@ export class Agent {
     this.watch?.cancel();
     await this.queue;
     await this.control?.close();
+    if (!options.keepDataPlane) await this.experiments?.stopAll();
     await this.metrics?.close();
     await this.health?.close();
     await this.routing?.stop({ graceful: options.keepDataPlane });

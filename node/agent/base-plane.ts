@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { formatAddress, hostAddress, parsePrefix } from '../../common/prefix.js';
+import type { Attachment, IsolationConfig } from '../../native/isolation/config.js';
 import { applyIsolation } from '../../native/isolation/plane-isolation.js';
 import { removeRuleset } from '../../native/isolation/nftables.js';
 import { ISOLATION_PROTOCOL } from '../../native/owners.js';
@@ -57,14 +58,20 @@ export async function setUpBasePlane(identity: Identity, rt: Rtnetlink): Promise
       await ipAdd(address.includes(':') ? ['-6', 'address', 'add', address, 'dev', identity.lanInterface, 'nodad'] : ['address', 'add', address, 'dev', identity.lanInterface]);
     }
   }
+  await applyIsolation(rt, isolationConfig(identity, [], []));
+}
+
+/** The node's plane isolation, with the experiment routers attached to it and the experiments cut. */
+export function isolationConfig(identity: Identity, attachments: readonly Attachment[], killed: readonly string[]): IsolationConfig {
   const mesh = identity.mesh;
-  await applyIsolation(rt, {
+  return {
     productionTable: PLANE_TABLES.production,
     experimentalTable: PLANE_TABLES.experimental,
     productionPools: [mesh.productionV4, mesh.productionV6],
     experimentalPools: [mesh.experimentalV4, mesh.experimentalV6],
-    attachments: [],
-  });
+    attachments,
+    killed,
+  };
 }
 
 /** Removes everything setUpBasePlane made (tunnels go first, elsewhere). */

@@ -13,6 +13,8 @@ export interface ControlHandlers {
   status(options: { latency: boolean }): Promise<NodeStatus>;
   rotateKey(): Promise<{ publicKey: string; peers: number }>;
   stop(): void;
+  /** Experiment verbs: `attach`, `stop`, `status`, with their parameters from the query string. */
+  experiment(verb: string, params: URLSearchParams): Promise<unknown>;
 }
 
 export interface ControlSocket {
@@ -32,7 +34,8 @@ export async function startControlSocket(path: string, handlers: ControlHandlers
       route === 'GET /status' ? handlers.status({ latency: url.searchParams.get('latency') !== 'no' })
         : route === 'POST /rotate-key' ? handlers.rotateKey()
           : route === 'POST /stop' ? Promise.resolve(handlers.stop()).then(() => ({ stopping: true }))
-            : undefined;
+            : route.startsWith('POST /experiment/') ? handlers.experiment(url.pathname.slice('/experiment/'.length), url.searchParams)
+              : undefined;
     if (!work) return reply(404, { error: `no such request: ${route}` });
     work.then((body) => reply(200, body ?? {}), (err: unknown) => reply(500, { error: oneLine(err) }));
   });

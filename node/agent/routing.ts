@@ -10,6 +10,7 @@ import { RouteDaemon } from '../../route-daemon/daemon.js';
 import type { NeighborStatus } from '../../route-daemon/peering/status.js';
 import type { RouteAuthorization } from '../../route-daemon/policy/origin-validation.js';
 import { PLANES, type Plane } from '../../route-daemon/routing/instance.js';
+import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
 import type { Authorization, Node } from '../../registry/model.js';
 import { planSessions, sessionName, type SelfAddresses } from './peer-plan.js';
 import type { Identity } from './state-dir.js';
@@ -39,6 +40,8 @@ export class Routing {
     identity: Identity; self: SelfAddresses; authorizations: readonly Authorization[]; rt: Rtnetlink; stateDir: string; log: Logger;
     /** Loopback ADDRESS:PORT for the daemon's Prometheus metrics. */
     metrics?: string;
+    /** Policy decisions about experiment routers, for the registry's audit log. */
+    audit?: (event: PolicyEvent) => void;
   }): Promise<Routing> {
     const { identity, self, log } = options;
     const mesh = identity.mesh;
@@ -69,6 +72,7 @@ export class Routing {
       },
       authorizations,
       ...(metrics ? { metrics } : {}),
+      ...(options.audit ? { audit: options.audit } : {}),
       // The daemon resynchronizes each plane's table through the native plane (FIB routes behind the host routes).
       forwarding: new KernelForwardingPlane(options.rt, { tables: PLANE_TABLES, protocol: ROUTE_DAEMON_PROTOCOL, metric: FIB_METRIC }),
       log,

@@ -5,6 +5,7 @@ import { bgpCommand } from '../../route-daemon/cli/index.js';
 import { lookingGlassCommand } from '../../looking-glass/cli.js';
 import { demoCommand } from '../demo/cli.js';
 import { nodeCommands } from './node-commands.js';
+import { experimentCommand } from './experiment.js';
 
 /**
  * The `garagenet` command. Each verb (or group of verbs) lives in its own
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(lookingGlassCommand());
   program.addCommand(demoCommand());
   for (const command of nodeCommands()) program.addCommand(command);
+  program.addCommand(experimentCommand());
   return program;
 }
 
