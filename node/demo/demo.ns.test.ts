@@ -184,9 +184,26 @@ describe('garagenet demo', () => {
       expect(looked.code, looked.stderr).toBe(0);
       const target = lookup!.split(' ').at(-1)!;
       expect(looked.stdout).toMatch(new RegExp(`^${target.replace(/\.2$/, '.0').replaceAll('.', '\\.')}/24\\s+\\*>`, 'm'));
+      // The researcher's BIRD (attached to garage 0 by the demo) announces the experiment's space: another garage learns it.
+      const allocation = /experiment demo-experiment: AS(\d+) (\S+)/.exec(demo.output.stdout);
+      expect(allocation, demo.output.stdout).not.toBeNull();
+      const [, asn, prefix] = allocation!;
+      const otherState = readdirSync(tmpdir()).find((d) => d.startsWith(`${demo.id}-g1-`));
+      expect(otherState).toBeDefined();
+      const experimentalRoute = async (): Promise<{ code: number; stdout: string }> =>
+        runPrinted(`${process.execPath} ${CLI} bgp --socket unix:${join(tmpdir(), otherState!, 'routed.sock')} routes ${prefix} --plane experimental --exact`);
+      let before = await experimentalRoute();
+      for (const deadline = Date.now() + 30_000; before.code !== 0 && Date.now() < deadline; before = await experimentalRoute()) await sleep(500);
+      expect(before.code, before.stdout).toBe(0);
+      expect(before.stdout).toContain(prefix!);
+      expect(before.stdout).toContain(asn!);
       const stopped = await runPrinted(stop!);
       expect(stopped.code, stopped.stderr).toBe(0);
-      expect(stopped.stdout.trim()).toBe('experiment demo-experiment stopped');
+      expect(stopped.stdout.trim()).toBe("experiment demo-experiment stopped; its router is cut off");
+      let after = await experimentalRoute();
+      for (const deadline = Date.now() + 15_000; after.code === 0 && Date.now() < deadline; after = await experimentalRoute()) await sleep(500);
+      expect(after.code, after.stdout).not.toBe(0);
+      expect(after.stdout).toContain(`no route for ${prefix!}`);
       // The looking glass polls the registry every 2 s.
       const states = async (): Promise<string[]> =>
         (await getJson<{ experiments: { state: string }[] }>(`${demo.summary.url}/api/v1/experiments`)).experiments.map((e) => e.state);

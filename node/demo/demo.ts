@@ -7,6 +7,7 @@ import type { NodeStatus } from '../agent/status.js';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { DEMO_PREFIX, isAlive, readDemoState, removeDemoLeftovers, writeDemoState } from './leftovers.js';
+import { attachResearcher } from './researcher.js';
 import { buildMeshLab, cli, CLI, numberLabHost, REGISTRY_ADDRESS, REGISTRY_PORT, type MeshLab } from './mesh-lab.js';
 
 /**
@@ -42,7 +43,7 @@ export interface RunningDemo {
   sessions: { established: number; total: number };
   url: string;
   metrics: string[];
-  experiment: { name: string; asn: number; prefixes: string[]; node: string } | undefined;
+  experiment: { name: string; asn: number; prefixes: string[]; node: string; researcherNetns?: string; routerAddress?: string } | undefined;
   tryCommands: string[];
   stop(): Promise<void>;
 }
@@ -234,6 +235,11 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     }
     progress('waiting for every tunnel and BGP session');
     const sessions = await waitForSessions(garages, 60_000);
+    if (experiment) {
+      const researcher = await attachResearcher({ topologyId: lab.topology.id, experiment, garage: garages[0]! });
+      experiment = { ...experiment, researcherNetns: researcher.netns, routerAddress: researcher.plan.theirAddress };
+      progress(`experiment ${experiment.name}: BIRD 2 in ${researcher.netns} at ${researcher.plan.theirAddress} attached to ${experiment.node} (garagenet experiment attach)`);
+    }
     progress('starting the looking glass');
     const lg = await startLookingGlass(lab, garages, options.port);
     lookingGlass = lg.child;
@@ -247,7 +253,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       `ip netns exec ${first!.labNetns} ping -c 3 ${far.lab.v4}`,
       `${garagenet} bgp --socket unix:${join(first!.stateDir, 'routed.sock')} routes ${far.lab.v4}`,
       experiment
-        ? `${garagenet} registry --state ${join(lab.registryDir, 'state')} experiment stop ${experiment.name}`
+        ? `ip netns exec ${first!.netns} ${garagenet} experiment stop ${experiment.name} --state-dir ${first!.stateDir}`
         : `ip netns exec ${first!.netns} ${garagenet} status --state-dir ${first!.stateDir}`,
     ];
     return {
@@ -276,7 +282,10 @@ export function describeDemo(demo: RunningDemo): string {
   for (const g of demo.garages) {
     lines.push(`  ${g.node.padEnd(16)} AS${g.asn}  ${g.publicAddress.padEnd(12)}${g.natted ? ' (NAT)' : '      '}  lab ${g.lab.v4} ${g.lab.v6}  [${g.netns}]`);
   }
-  if (demo.experiment) lines.push(`  experiment ${demo.experiment.name}: AS${demo.experiment.asn} ${demo.experiment.prefixes.join(' ')} at ${demo.experiment.node}`);
+  if (demo.experiment) {
+    const e = demo.experiment;
+    lines.push(`  experiment ${e.name}: AS${e.asn} ${e.prefixes.join(' ')} at ${e.node}${e.researcherNetns ? `, BIRD 2 at ${e.routerAddress} [${e.researcherNetns}]` : ''}`);
+  }
   lines.push(`looking glass: ${demo.url}`, 'metrics:', ...demo.metrics.map((m) => `  ${m}`), 'try:');
   for (const command of demo.tryCommands) lines.push(`  ${command}`);
   lines.push('Ctrl-C (or `garagenet demo --down`) removes everything.');
