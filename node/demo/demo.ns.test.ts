@@ -204,6 +204,11 @@ describe('garagenet demo', () => {
       for (const deadline = Date.now() + 15_000; after.code === 0 && Date.now() < deadline; after = await experimentalRoute()) await sleep(500);
       expect(after.code, after.stdout).not.toBe(0);
       expect(after.stdout).toContain(`no route for ${prefix!}`);
+      // A node may not change the registry's record; the administrator does, and the looking glass follows.
+      const registryDir = readdirSync(tmpdir()).find((d) => d.startsWith(`${demo.id}-registry-`));
+      expect(registryDir).toBeDefined();
+      const marked = await runPrinted(`ip netns exec ${demo.id}-inet ${process.execPath} ${CLI} registry --state ${join(tmpdir(), registryDir!, 'state')} experiment stop demo-experiment`);
+      expect(marked.code, marked.stderr).toBe(0);
       // The looking glass polls the registry every 2 s.
       const states = async (): Promise<string[]> =>
         (await getJson<{ experiments: { state: string }[] }>(`${demo.summary.url}/api/v1/experiments`)).experiments.map((e) => e.state);

@@ -32,7 +32,8 @@ export interface ExperimentStatus {
   session: string;
   accepted: number;
   rejected: number;
-  audit: AuditEntry[];
+  /** The registry's last entries; null when this credential may not read them. */
+  audit: AuditEntry[] | null;
 }
 
 const UPDATES_PER_MINUTE_DEFAULT = 60;
@@ -57,7 +58,8 @@ export class Attachments {
   }
 
   private async experiment(name: string): Promise<Experiment> {
-    const found = (await this.deps.registry().listExperiments()).find((e) => e.name === name);
+    // The public view: a node may not list experiments through the administrator's calls.
+    const found = (await this.deps.registry().publicView()).experiments.find((e) => e.name === name);
     if (!found) throw new UserError(`no experiment named ${name} in the registry`, { hint: 'create it with `garagenet registry experiment create`' });
     return found;
   }
@@ -97,7 +99,7 @@ export class Attachments {
    * the attachment drops everything and its link goes, and the registry
    * records the experiment as stopped (unless it told us so itself).
    */
-  async stop(name: string, options: { reason: string; updateRegistry: boolean }): Promise<{ attached: boolean }> {
+  async stop(name: string, options: { reason: string; updateRegistry: boolean }): Promise<{ attached: boolean; registry: string }> {
     const plan = this.attached.get(name);
     if (plan) {
       const daemon = this.deps.daemon();
@@ -108,12 +110,12 @@ export class Attachments {
       this.attached.delete(name);
       this.deps.log.warn({ experiment: name, reason: options.reason }, 'experiment stopped');
     }
-    if (options.updateRegistry) {
-      const experiment = await this.experiment(name);
-      if (experiment.state !== 'stopped') await this.deps.registry().setExperimentState(name, 'stopped');
-    }
     await this.deps.registry().appendAuditLog({ experiment: name, event: 'stopped', detail: options.reason }).catch(() => undefined);
-    return { attached: plan !== undefined };
+    const experiment = await this.experiment(name);
+    if (!options.updateRegistry || experiment.state === 'stopped') return { attached: plan !== undefined, registry: experiment.state };
+    // Only an administrator may change an experiment's state: a node's refusal leaves the cut in place and says so.
+    const state = await this.deps.registry().setExperimentState(name, 'stopped').then((e) => e.state, () => experiment.state);
+    return { attached: plan !== undefined, registry: state };
   }
 
   /** The registry says an experiment is over (stopped or expired): stop it here too. */
@@ -126,7 +128,7 @@ export class Attachments {
   /** Expiry needs no registry event: each attached experiment is checked against its end time. */
   async checkExpiry(): Promise<void> {
     if (this.attached.size === 0) return;
-    for (const e of await this.deps.registry().listExperiments()) await this.onRegistry(e);
+    for (const e of (await this.deps.registry().publicView()).experiments) await this.onRegistry(e);
   }
 
   async status(name: string): Promise<ExperimentStatus> {
@@ -140,7 +142,8 @@ export class Attachments {
       session: plan ? daemon.neighbor(plan.peerName)?.state ?? 'none' : 'none',
       accepted: counters?.accepted ?? 0,
       rejected: this.rejected.get(name) ?? 0,
-      audit: (await this.deps.registry().listAuditLog(name)).slice(-20),
+      // Reading the log takes an administrator credential; a node credential gets none.
+      audit: await this.deps.registry().listAuditLog(name).then((entries) => entries.slice(-20), () => null),
     };
   }
 
