@@ -197,6 +197,11 @@ describe('garagenet demo', () => {
       expect(before.code, before.stdout).toBe(0);
       expect(before.stdout).toContain(prefix!);
       expect(before.stdout).toContain(asn!);
+      const stateDir = stop!.split(' ').at(-1)!;
+      const status = await runPrinted(`ip netns exec ${demo.summary.garages[0]!.netns} ${process.execPath} ${CLI} experiment status demo-experiment --json --state-dir ${stateDir}`);
+      expect(status.code, status.stderr).toBe(0);
+      const s = JSON.parse(status.stdout) as { experiment: { state: string; asn: number }; session: string; accepted: number; rejected: number; attachment: { interface: string; theirAsn: number } };
+      expect([s.experiment.state, s.session, s.accepted, s.rejected, s.attachment.theirAsn]).toEqual(['active', 'Established', 1, 0, Number(asn)]);
       const stopped = await runPrinted(stop!);
       expect(stopped.code, stopped.stderr).toBe(0);
       expect(stopped.stdout.trim()).toBe("experiment demo-experiment stopped; its router is cut off");
@@ -204,6 +209,9 @@ describe('garagenet demo', () => {
       for (const deadline = Date.now() + 15_000; after.code === 0 && Date.now() < deadline; after = await experimentalRoute()) await sleep(500);
       expect(after.code, after.stdout).not.toBe(0);
       expect(after.stdout).toContain(`no route for ${prefix!}`);
+      // The attachment's link is gone from garage 0 with it.
+      const links = await run('ip', ['-j', 'link', 'show'], { netns: demo.summary.garages[0]!.netns });
+      expect((JSON.parse(links) as { ifname: string }[]).map((l) => l.ifname)).not.toContain(s.attachment.interface);
       // A node may not change the registry's record; the administrator does, and the looking glass follows.
       const registryDir = readdirSync(tmpdir()).find((d) => d.startsWith(`${demo.id}-registry-`));
       expect(registryDir).toBeDefined();
