@@ -9,6 +9,7 @@ import { namespacesWithPrefix } from '../test-support/topology.js';
 import { WIREGUARD_SOCKET_DIR } from '../wireguard/userspace.js';
 import { DEMO_PREFIX, DEMO_STATE_FILE, isAlive, readDemoState, removeDemoLeftovers } from './leftovers.js';
 import { CLI, ROOT } from './mesh-lab.js';
+import { attachResearcher } from './researcher.js';
 
 /**
  * `garagenet demo` as a newcomer runs it: the built CLI as a child process,
@@ -223,6 +224,29 @@ describe('garagenet demo', () => {
       const deadline = Date.now() + 15_000;
       while ((await states())[0] !== 'stopped' && Date.now() < deadline) await sleep(500);
       expect(await states()).toEqual(['stopped']);
+    });
+
+    it('an experiment the registry stops is cut by the agent by itself (the watch stream): its route leaves the other garages', async () => {
+      const [first, second] = demo.summary.garages;
+      const stateOf = (start: string): string => join(tmpdir(), readdirSync(tmpdir()).find((d) => d.startsWith(start))!);
+      const registry = `ip netns exec ${demo.id}-inet ${process.execPath} ${CLI} registry --state ${join(stateOf(`${demo.id}-registry-`), 'state')} experiment`;
+      const created = await runPrinted(`${registry} create demo-watch --owner garages --node ${first!.node} --duration 1d --json`);
+      expect(created.code, created.stderr).toBe(0);
+      const experiment = JSON.parse(created.stdout) as { name: string; prefixes: string[] };
+      const researcher = await attachResearcher({ topologyId: demo.id, suffix: 'exp2', experiment, garage: { netns: first!.netns, stateDir: stateOf(`${demo.id}-g0-`) } });
+      const prefix = researcher.plan.allocation;
+      const route = (): Promise<{ code: number; stdout: string }> =>
+        runPrinted(`${process.execPath} ${CLI} bgp --socket unix:${join(stateOf(`${demo.id}-g1-`), 'routed.sock')} routes ${prefix} --plane experimental --exact`);
+      let before = await route();
+      for (const deadline = Date.now() + 30_000; before.code !== 0 && Date.now() < deadline; before = await route()) await sleep(500);
+      expect(before.code, `${second!.node}: ${before.stdout}`).toBe(0);
+      const stopped = await runPrinted(`${registry} stop demo-watch`);
+      expect(stopped.code, stopped.stderr).toBe(0);
+      let after = await route();
+      for (const deadline = Date.now() + 20_000; after.code === 0 && Date.now() < deadline; after = await route()) await sleep(500);
+      expect(after.stdout).toContain(`no route for ${prefix}`);
+      const links = await run('ip', ['-j', 'link', 'show'], { netns: first!.netns });
+      expect((JSON.parse(links) as { ifname: string }[]).map((l) => l.ifname)).not.toContain(researcher.plan.interface);
     });
 
     it('Ctrl-C removes every namespace, interface, wireguard socket, process and file it made', async () => {

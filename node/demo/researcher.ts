@@ -20,8 +20,10 @@ export interface Researcher {
 
 export async function attachResearcher(options: {
   topologyId: string; experiment: { name: string; prefixes: string[] }; garage: { netns: string; stateDir: string };
+  /** Ends the namespace's name (`<topology>-<suffix>`); "exp" unless given. */
+  suffix?: string;
 }): Promise<Researcher> {
-  const netns = `${options.topologyId}-exp`;
+  const netns = `${options.topologyId}-${options.suffix ?? 'exp'}`;
   await run('ip', ['netns', 'add', netns]);
   await run('ip', ['link', 'set', 'lo', 'up'], { netns });
   const v4 = options.experiment.prefixes.find((p) => !p.includes(':'))!;
