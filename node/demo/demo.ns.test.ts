@@ -247,6 +247,12 @@ describe('garagenet demo', () => {
       expect(after.stdout).toContain(`no route for ${prefix}`);
       const links = await run('ip', ['-j', 'link', 'show'], { netns: first!.netns });
       expect((JSON.parse(links) as { ifname: string }[]).map((l) => l.ifname)).not.toContain(researcher.plan.interface);
+      // The agent recorded the attachment, the accepted route and the cut in the experiment's audit log.
+      const log = await runPrinted(`${registry} log demo-watch --json`);
+      expect(log.code, log.stderr).toBe(0);
+      const events = (JSON.parse(log.stdout) as { node: string; event: string; detail: string }[]).filter((e) => e.node === first!.node);
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['attached', 'import.accepted', 'session.removed', 'stopped']));
+      expect(events.find((e) => e.event === 'import.accepted')!.detail).toContain(prefix);
     });
 
     it('Ctrl-C removes every namespace, interface, wireguard socket, process and file it made', async () => {
