@@ -181,7 +181,9 @@ function stat(value, label) {
 function drawMap() {
   replace($('map-body'),
     meshMap(state.mesh, { selected: state.selected, onSelect: (name) => { state.selected = name; $('session-node').value = name; drawMap(); showSessions(); } }),
-    state.mesh.links.length === 0 ? h('p', { class: 'muted center' }, 'no tunnel reports from the garages yet') : null);
+    state.mesh.links.length === 0 ? h('p', { class: 'muted center' }, 'no tunnel reports from the garages yet')
+      : state.mesh.links.every((l) => l.knownFrom === 'sessions') ? h('p', { class: 'muted center' }, 'tunnels known from BGP sessions: the garages report no latency or loss yet')
+        : null);
 }
 
 async function showSessions() {
