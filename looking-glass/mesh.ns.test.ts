@@ -180,6 +180,9 @@ describe('the looking-glass page on the real demo mesh of three garages', () => 
     expect(registered!.attachedAt).toHaveLength(1);
     expect(nodes.map((n) => n.name)).toContain(registered!.attachedAt[0]);
     expect(experiment).toContain(registered!.attachedAt[0]);
+    // The route daemons keep no change log: the page says so instead of showing a quiet mesh.
+    await expect.poll(() => page.locator('#changes-body').innerText()).toMatch(/^no route-change log from /);
+    for (const n of nodes) expect(await page.locator('#changes-body').innerText()).toContain(n.name);
     await page.locator('#map').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'desktop-top.png') });
     await page.screenshot({ path: join(SHOTS, 'desktop.png'), fullPage: true });

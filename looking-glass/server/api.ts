@@ -223,13 +223,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     handle: async ({ query }, ctx) => {
       const snap = ctx.cache.snapshot();
       if (query.node) knownNode(snap, query.node as string);
-      const changes = [...snap.nodes.entries()]
-        .filter(([name]) => !query.node || name === query.node)
+      const inScope = [...snap.nodes.entries()].filter(([name]) => !query.node || name === query.node);
+      // A node whose route daemon keeps no change log (or did not answer) is named, so an empty list is not read as a quiet mesh.
+      const withoutChangeLog = inScope.filter(([, n]) => n.changes === undefined).map(([name]) => name);
+      const changes = inScope
         .flatMap(([, n]) => n.changes ?? [])
         .filter((c) => !query.plane || c.plane === query.plane)
         .sort((a, b) => b.time.localeCompare(a.time))
         .slice(0, (query.limit as number | undefined) ?? DEFAULT_LIMIT);
-      return { ...ages(snap), changes: changes.map(publicChange) };
+      return { ...ages(snap), changes: changes.map(publicChange), withoutChangeLog };
     },
   },
   {
