@@ -6,6 +6,7 @@ import { RegistryClient } from '../../registry/client.js';
 import type { Node, WatchResponse } from '../../registry/model.js';
 import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
+import { EndpointReporter } from './endpoint.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
 import { planTunnel, type SelfAddresses } from './peer-plan.js';
@@ -54,6 +55,7 @@ export class Agent {
   private metrics: AgentMetrics | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
+  private endpointReporter: EndpointReporter | undefined;
   private watchFailures = 0;
   private connected = false;
   private lastError: string | null = null;
@@ -108,6 +110,10 @@ export class Agent {
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     this.startWatch();
+    const client = this.client;
+    this.endpointReporter = await EndpointReporter.start({
+      registered: this.identity.node.endpoints[0], port: this.identity.basePort, report: (endpoints) => client.updateEndpoints(endpoints), log: this.log,
+    });
     this.keepAlive();
     this.timers.push(setInterval(() => this.keepAlive(), KEEPALIVE_MS));
     await writeFile(this.paths.pid, `${process.pid}\n`);
@@ -297,6 +303,7 @@ export class Agent {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.watch?.cancel();
+    await this.endpointReporter?.close();
     await this.queue;
     await this.control?.close();
     await this.metrics?.close();
