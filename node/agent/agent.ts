@@ -110,9 +110,10 @@ export class Agent {
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     this.startWatch();
-    const client = this.client;
     this.endpointReporter = await EndpointReporter.start({
-      registered: this.identity.node.endpoints[0], port: this.identity.basePort, report: (endpoints) => client.updateEndpoints(endpoints), log: this.log,
+      registered: this.identity.node.endpoints[0], port: this.identity.basePort, log: this.log,
+      report: (endpoints) => this.registry.updateEndpoints(endpoints),
+      addressMoved: () => this.reconnectRegistry(credential),
     });
     this.keepAlive();
     this.timers.push(setInterval(() => this.keepAlive(), KEEPALIVE_MS));
@@ -140,8 +141,21 @@ export class Agent {
     return result;
   }
 
+  /**
+   * Our outgoing address moved: the registry connection still sits on the old
+   * source address and would only time out, so it is opened afresh, watch too.
+   */
+  private reconnectRegistry(credential: string): void {
+    if (this.stopping || !this.client) return;
+    this.client.close();
+    this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
+    this.startWatch();
+  }
+
   private startWatch(): void {
     if (this.stopping || !this.client) return;
+    // A retry pending from a failed watch and a reconnect must not leave two streams.
+    this.watch?.cancel();
     this.watch = this.client.watch(
       this.cache.revision,
       (response) => {

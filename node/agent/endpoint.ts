@@ -55,6 +55,8 @@ export interface EndpointReporterOptions {
   registered: string | undefined;
   port: number;
   report: (endpoints: string[]) => Promise<unknown>;
+  /** The outgoing address changed (connections from the old one are dead), before any report. */
+  addressMoved: () => void;
   log: Logger;
 }
 
@@ -110,7 +112,10 @@ export class EndpointReporter {
     if (!this.monitor) this.startMonitor();
     const current = await detectEndpointHost();
     const moved = endpointAfterMove(this.pending ?? this.registered, { previousLocal: this.local, currentLocal: current, port: this.options.port });
-    if (current !== undefined) this.local = current;
+    if (current !== undefined && current !== this.local) {
+      this.local = current;
+      this.options.addressMoved();
+    }
     const wanted = moved ?? this.pending;
     if (wanted === undefined || this.closed) return;
     const log = this.options.log.child({ endpoint: wanted, previous: this.registered });
