@@ -89,6 +89,7 @@ export class EndpointReporter {
     return new EndpointReporter(options, await detectEndpointHost());
   }
 
+  /** An agent killed outright leaves the monitor behind until its next event, when the closed pipe ends it. */
   private startMonitor(): void {
     const child = spawn('ip', ['-o', 'monitor', 'address', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
     this.monitor = child;
