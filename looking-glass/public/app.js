@@ -181,7 +181,9 @@ function stat(value, label) {
 function drawMap() {
   replace($('map-body'),
     meshMap(state.mesh, { selected: state.selected, onSelect: (name) => { state.selected = name; $('session-node').value = name; drawMap(); showSessions(); } }),
-    state.mesh.links.length === 0 ? h('p', { class: 'muted center' }, 'no tunnel reports from the garages yet') : null);
+    state.mesh.links.length === 0 ? h('p', { class: 'muted center' }, 'no tunnel reports from the garages yet')
+      : state.mesh.links.every((l) => l.knownFrom === 'sessions') ? h('p', { class: 'muted center' }, 'tunnels known from BGP sessions: the garages report no latency or loss yet')
+        : null);
 }
 
 async function showSessions() {
@@ -274,15 +276,17 @@ async function probe() {
 
 async function loadChanges() {
   try {
-    const { changes } = await api('/api/v1/changes?limit=12');
-    replace($('changes-body'), table(['when', 'node', 'plane', 'change', 'prefix', 'AS path'], changes.map((c) =>
+    const { changes, withoutChangeLog } = await api('/api/v1/changes?limit=12');
+    const missing = withoutChangeLog.length > 0 ? `no route-change log from ${withoutChangeLog.join(', ')}` : null;
+    replace($('changes-body'), changes.length === 0 && missing ? h('p', { class: 'muted' }, missing) : [table(['when', 'node', 'plane', 'change', 'prefix', 'AS path'], changes.map((c) =>
       h('tr', {},
         h('td', { class: 'muted when', title: c.time }, `${ago(c.time)} ago`),
         h('td', {}, c.node),
         h('td', {}, c.plane),
         h('td', {}, badge(c.kind, c.kind === 'announce' ? 'up' : 'down')),
         h('td', { class: 'mono' }, c.prefix),
-        h('td', { class: 'mono' }, c.asPath ? c.asPath.map((asn) => `AS${asn}`).join(' ') : '—'))), { empty: 'no recent changes' }));
+        h('td', { class: 'mono' }, c.asPath ? c.asPath.map((asn) => `AS${asn}`).join(' ') : '—'))), { empty: 'no recent changes' }),
+      missing ? h('p', { class: 'muted' }, missing) : null]);
   } catch (err) {
     replace($('changes-body'), failure(err));
   }

@@ -1,7 +1,8 @@
 import { svg } from './dom.js';
 
 // The mesh as a graph: garages on a circle, one line per tunnel, colored by
-// state (up, lossy, down) with its latency; offline garages greyed out.
+// state (up, lossy, down) with its latency; offline garages greyed out. A
+// tunnel no agent reports on is drawn from the BGP sessions across it.
 
 const SIZE = 600;
 const RADIUS = 215;
@@ -16,7 +17,10 @@ export function meshMap(mesh, { selected, onSelect }) {
     const a = pos.get(l.a);
     const b = pos.get(l.b);
     const state = l.state !== 'up' ? l.state : l.loss >= 0.01 ? 'lossy' : 'up';
-    const label = l.state === 'up' ? `${l.latencyMs ?? '?'} ms${l.loss > 0 ? ` · ${(l.loss * 100).toFixed(1)}% loss` : ''}` : l.state;
+    // A link known only from BGP sessions has no measured latency or loss to show.
+    const label = l.state !== 'up' ? l.state
+      : l.knownFrom === 'sessions' ? 'BGP up'
+        : `${l.latencyMs ?? '?'} ms${l.loss > 0 ? ` · ${(l.loss * 100).toFixed(1)}% loss` : ''}`;
     // Long chords all cross the middle of the circle: label them nearer one end.
     const t = Math.hypot(a.x - b.x, a.y - b.y) > RADIUS * 1.2 ? 0.3 : 0.5;
     const mx = a.x + (b.x - a.x) * t;

@@ -280,6 +280,10 @@ describe('routes', () => {
     expect(all.json.changes.some((c: any) => c.kind === 'withdraw')).toBe(true);
     const exp = await get('/api/v1/changes?plane=experimental&node=aalto-garage');
     expect(exp.json.changes).toEqual([expect.objectContaining({ prefix: '10.200.1.0/24', kind: 'announce', neighbor: 'anycast-study-r1' })]);
+    expect(exp.json.withoutChangeLog).toEqual([]);
+    // An offline node gave no log: it is named, not taken for a quiet one.
+    const offline = await get('/api/v1/changes?node=freiburg-garage');
+    expect(offline.json).toMatchObject({ changes: [], withoutChangeLog: ['freiburg-garage'] });
   });
 });
 

@@ -2,10 +2,11 @@ import { formatAddress, formatPrefix, type Address, type Prefix } from '../../co
 import type { MeshCache, MeshSnapshot } from '../sources/cache.js';
 import { mapSettled, withTimeout } from '../sources/map-limit.js';
 import { NotOfferedError, type NodeSource, type RouteFilter } from '../sources/source.js';
-import type { MeshNode, Plane, TunnelStatus } from '../sources/types.js';
+import type { MeshNode, Plane } from '../sources/types.js';
 import { buildAsGraph } from './as-path-graph.js';
 import type { CommunityDictionary } from './communities.js';
 import { HttpError } from './http-error.js';
+import { meshLinks } from './mesh-links.js';
 import type { ProbeGate } from './probe-gate.js';
 import {
   publicAllocation,
@@ -60,7 +61,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
           const fresh = snap.nodes.get(n.name)?.sessions !== undefined;
           return { name: n.name, organization: n.organization, asn: n.asn, location: n.location, online: n.online, reporting: fresh, loopbacks: n.loopbacks };
         }),
-        links: mergeTunnels(snap),
+        links: meshLinks(snap),
       };
     },
   },
@@ -222,13 +223,15 @@ export const ENDPOINTS: readonly Endpoint[] = [
     handle: async ({ query }, ctx) => {
       const snap = ctx.cache.snapshot();
       if (query.node) knownNode(snap, query.node as string);
-      const changes = [...snap.nodes.entries()]
-        .filter(([name]) => !query.node || name === query.node)
+      const inScope = [...snap.nodes.entries()].filter(([name]) => !query.node || name === query.node);
+      // A node whose route daemon keeps no change log (or did not answer) is named, so an empty list is not read as a quiet mesh.
+      const withoutChangeLog = inScope.filter(([, n]) => n.changes === undefined).map(([name]) => name);
+      const changes = inScope
         .flatMap(([, n]) => n.changes ?? [])
         .filter((c) => !query.plane || c.plane === query.plane)
         .sort((a, b) => b.time.localeCompare(a.time))
         .slice(0, (query.limit as number | undefined) ?? DEFAULT_LIMIT);
-      return { ...ages(snap), changes: changes.map(publicChange) };
+      return { ...ages(snap), changes: changes.map(publicChange), withoutChangeLog };
     },
   },
   {
@@ -379,33 +382,3 @@ function formatTarget(target: Address | Prefix): string {
   return 'length' in target ? formatPrefix(target) : formatAddress(target);
 }
 
-interface Link {
-  a: string;
-  b: string;
-  state: TunnelStatus['state'];
-  latencyMs?: number;
-  loss: number;
-  reportedBy: string[];
-}
-
-/** One link per pair of nodes, from both ends' reports: down if either end says so, the worse loss, the mean latency. */
-function mergeTunnels(snap: MeshSnapshot): Link[] {
-  const links = new Map<string, Link & { latencies: number[] }>();
-  const rank = { up: 0, connecting: 1, down: 2 } as const;
-  for (const [name, node] of snap.nodes) {
-    for (const t of node.tunnels ?? []) {
-      const [a, b] = name < t.peer ? [name, t.peer] : [t.peer, name];
-      const key = `${a}|${b}`;
-      const link = links.get(key) ?? { a, b, state: 'up' as const, loss: 0, reportedBy: [], latencies: [] };
-      if (rank[t.state] > rank[link.state]) link.state = t.state;
-      link.loss = Math.max(link.loss, t.loss);
-      if (t.latencyMs !== undefined && t.state === 'up') link.latencies.push(t.latencyMs);
-      link.reportedBy.push(name);
-      links.set(key, link);
-    }
-  }
-  return [...links.values()].map(({ latencies, ...link }) => ({
-    ...link,
-    ...(latencies.length > 0 && link.state === 'up' ? { latencyMs: Math.round((latencies.reduce((x, y) => x + y, 0) / latencies.length) * 10) / 10 } : {}),
-  }));
-}

@@ -6,6 +6,7 @@ import { RegistryClient } from '../../registry/client.js';
 import type { Node, WatchResponse } from '../../registry/model.js';
 import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
+import { EndpointReporter } from './endpoint.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
 import { planTunnel, type SelfAddresses } from './peer-plan.js';
@@ -58,6 +59,7 @@ export class Agent {
   private metrics: AgentMetrics | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
+  private endpointReporter: EndpointReporter | undefined;
   private watchFailures = 0;
   private connected = false;
   private lastError: string | null = null;
@@ -123,6 +125,11 @@ export class Agent {
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     this.startWatch();
+    this.endpointReporter = await EndpointReporter.start({
+      registered: this.identity.node.endpoints[0], port: this.identity.basePort, log: this.log,
+      report: (endpoints) => this.registry.updateEndpoints(endpoints),
+      addressMoved: () => this.reconnectRegistry(credential),
+    });
     this.keepAlive();
     this.timers.push(setInterval(() => this.keepAlive(), KEEPALIVE_MS));
     this.timers.push(setInterval(() => {
@@ -152,8 +159,21 @@ export class Agent {
     return result;
   }
 
+  /**
+   * Our outgoing address moved: the registry connection still sits on the old
+   * source address and would only time out, so it is opened afresh, watch too.
+   */
+  private reconnectRegistry(credential: string): void {
+    if (this.stopping || !this.client) return;
+    this.client.close();
+    this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
+    this.startWatch();
+  }
+
   private startWatch(): void {
     if (this.stopping || !this.client) return;
+    // A retry pending from a failed watch and a reconnect must not leave two streams.
+    this.watch?.cancel();
     this.watch = this.client.watch(
       this.cache.revision,
       (response) => {
@@ -320,6 +340,7 @@ export class Agent {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.watch?.cancel();
+    await this.endpointReporter?.close();
     await this.queue;
     await this.control?.close();
     if (!options.keepDataPlane) await this.experiments?.stopAll();
