@@ -240,6 +240,9 @@ describe('garagenet demo', () => {
       let before = await route();
       for (const deadline = Date.now() + 30_000; before.code !== 0 && Date.now() < deadline; before = await route()) await sleep(500);
       expect(before.code, `${second!.node}: ${before.stdout}`).toBe(0);
+      // While attached, the attachment only sends from its allocation.
+      const ruleset = await run('nft', ['list', 'ruleset'], { netns: first!.netns });
+      expect(ruleset).toMatch(new RegExp(`iifname "${researcher.plan.interface}" ip saddr != \\{? ?${prefix.replaceAll('.', '\\.')}.*drop`));
       const stopped = await runPrinted(`${registry} stop demo-watch`);
       expect(stopped.code, stopped.stderr).toBe(0);
       let after = await route();
