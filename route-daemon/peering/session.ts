@@ -445,10 +445,10 @@ export class PeerSession implements ConnectionOwner {
     for (;;) {
       const batch = this.options.instance.drainExport(this.name, { maxPrefixes: EXPORT_BATCH_PREFIXES });
       if (!batch) return;
-      let flowing = true;
       const messages = encodeExport(batch, { families: this.families, codec: this.codec });
       this.status.sent.update += messages.length;
-      for (const message of messages) flowing = connection.write(message);
+      // One write per batch: a write per UPDATE cost a quarter of the churn run in syscalls and write requests.
+      const flowing = connection.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages));
       if (!flowing) {
         this.waitingForDrain = true;
         connection.socket?.once('drain', () => {

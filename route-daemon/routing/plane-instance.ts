@@ -15,6 +15,7 @@ import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource } from './decision.js';
 import { exportAttributes } from './export-attributes.js';
+import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
@@ -72,6 +73,14 @@ const FAMILY_NAME: Record<Family, AddressFamily> = { 4: 'ipv4-unicast', 6: 'ipv6
 const VALIDATION_CODE: Record<ValidationState, number> = { 'not-found': 0, valid: 1, invalid: 2 };
 const VALIDATION_NAME: readonly ValidationState[] = ['not-found', 'valid', 'invalid'];
 const DEFAULT_EXPORT_BATCH = 2048;
+/**
+ * How many pending Adj-RIB-Out changes are settled at once and grouped by
+ * attribute set before the session takes them in batches: eight times the
+ * old per-batch grouping, yet small enough to bound one drain's pause and the
+ * outboxes' memory (131,072 peaked ~40 MiB higher over ten peers in one
+ * churn bench run).
+ */
+const EXPORT_GROUPING_WINDOW = 32_768;
 const SCAN_PER_PAGE = 65_536;
 /** How often suppressed routes are checked for reuse. */
 const REUSE_CHECK_MS = 10_000;
@@ -88,6 +97,8 @@ interface PeerState {
   signalled: boolean;
   readonly consumers: Map<Family, number>;
   readonly initialWalk: Set<Family>;
+  /** Drained Adj-RIB-Out changes waiting for the session. */
+  outbox: ExportOutbox;
   accepted: number;
   advertised: number;
   stale: number;
@@ -150,7 +161,7 @@ class Instance implements PlaneInstance {
       const index = this.peersByIndex.length || 1;
       peer = {
         index, settings, session: undefined, source: this.localSource, ebgp: true, up: false, onExportReady: () => {}, signalled: false,
-        consumers: new Map(), initialWalk: new Set(), accepted: 0, advertised: 0, stale: 0,
+        consumers: new Map(), initialWalk: new Set(), outbox: new ExportOutbox(), accepted: 0, advertised: 0, stale: 0,
         decisions: new DecisionCounters(), timer: undefined, rateLimit: undefined, log: this.log,
       };
       this.peers.set(settings.name, peer);
@@ -187,6 +198,8 @@ class Instance implements PlaneInstance {
     for (const [family, consumer] of peer.consumers) this.ribs[family].removeConsumer(consumer);
     peer.consumers.clear();
     peer.initialWalk.clear();
+    // Its slots may be freed now that the consumer is gone; the next session starts from a full walk anyway.
+    peer.outbox = new ExportOutbox();
     peer.advertised = 0;
     this.clearTimer(peer);
     const restart = options.graceful ? peer.session?.gracefulRestart : undefined;
@@ -286,27 +299,25 @@ class Instance implements PlaneInstance {
     const peer = this.peers.get(name);
     if (!peer?.up || !peer.session) return null;
     peer.signalled = false;
-    const max = options.maxPrefixes ?? DEFAULT_EXPORT_BATCH;
-    const withdrawn: Prefix[] = [];
-    const groups = new Map<number, Prefix[]>();
-    const endOfRib: AddressFamily[] = [];
+    if (peer.outbox.empty) this.fillOutbox(peer, peer.session);
+    return peer.outbox.take(options.maxPrefixes ?? DEFAULT_EXPORT_BATCH);
+  }
+
+  /** Settles up to EXPORT_GROUPING_WINDOW pending changes of the peer's Adj-RIB-Out into its outbox, grouped by attribute set. */
+  private fillOutbox(peer: PeerState, session: NegotiatedSession): void {
     let emitted = 0;
     for (const [family, consumer] of peer.consumers) {
-      if (emitted >= max) break;
+      if (emitted >= EXPORT_GROUPING_WINDOW) break;
       const rib = this.ribs[family];
       const outgoing = new Map<number, number>();
-      const nextHopSelf = nextHopFor(peer.session, family);
+      const nextHopSelf = nextHopFor(session, family);
+      const source: OutboxSource = { family, attributes: (id) => this.store.get(id), prefixOf: (slot) => rib.index.prefixOf(slot) };
       const result = rib.drain(consumer, {
-        max: max - emitted,
+        max: EXPORT_GROUPING_WINDOW - emitted,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, outgoing, nextHopSelf }),
         emit: (slot, { previous, next }) => {
-          const prefix = rib.index.prefixOf(slot);
-          if (next < 0) withdrawn.push(prefix);
-          else {
-            const list = groups.get(next);
-            if (list) list.push(prefix);
-            else groups.set(next, [prefix]);
-          }
+          if (next < 0) peer.outbox.withdraw(rib.index.prefixOf(slot));
+          else peer.outbox.announce(next, slot, source);
           if (previous < 0 && next >= 0) peer.advertised++;
           if (previous >= 0 && next < 0) peer.advertised--;
           emitted++;
@@ -314,11 +325,8 @@ class Instance implements PlaneInstance {
         },
       });
       for (const id of outgoing.values()) this.store.release(id);
-      if (result.walkFinished && peer.initialWalk.delete(family)) endOfRib.push(FAMILY_NAME[family]);
+      if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
     }
-    if (emitted === 0 && endOfRib.length === 0) return null;
-    const announced = [...groups].map(([id, prefixes]) => ({ attributes: this.store.get(id), prefixes }));
-    return { withdrawn, announced, endOfRib };
   }
 
   refresh(name: string, family?: AddressFamily): void {
