@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { oneLine } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/log.js';
 import { Rtnetlink } from '../../native/rtnetlink.js';
@@ -20,9 +20,10 @@ import { experimentRequest } from '../experiments/requests.js';
 import { isolationConfig } from './base-plane.js';
 import {
   loadCredential, loadIdentity, loadMeshCache, saveMeshCache, type Identity, type MeshCache, type StatePaths,
-} from './state-dir.js';
+} from '../state/layout.js';
 import type { NodeStatus, PeerStatus } from './status.js';
 import { Tunnels } from './tunnels.js';
+import { writeFileAtomic } from '../system/atomic-file.js';
 
 /**
  * The node agent: brings the node up from its state directory (so it works
@@ -135,7 +136,7 @@ export class Agent {
     this.timers.push(setInterval(() => {
       void this.serialize(() => this.experiments.checkExpiry()).catch((err: unknown) => this.log.warn({ err: oneLine(err) }, 'experiment expiry check failed'));
     }, KEEPALIVE_MS));
-    await writeFile(this.paths.pid, `${process.pid}\n`);
+    await writeFileAtomic(this.paths.pid, `${process.pid}\n`);
     this.log.info({ peers: this.peers.size }, 'node up');
   }
 

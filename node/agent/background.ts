@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { UserError } from '../../common/errors.js';
 import { askAgent } from './control-socket.js';
-import type { StatePaths } from './state-dir.js';
+import type { StatePaths } from '../state/layout.js';
 import type { NodeStatus } from './status.js';
 
 /**

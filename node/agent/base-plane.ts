@@ -7,7 +7,7 @@ import { ISOLATION_PROTOCOL } from '../../native/owners.js';
 import type { Rtnetlink } from '../../native/rtnetlink.js';
 import { CommandError, run } from '../system/run.js';
 import { PLANE_TABLES } from './routing.js';
-import type { Identity } from './state-dir.js';
+import type { Identity } from '../state/layout.js';
 
 /**
  * What a node has before any tunnel: forwarding on, its loopbacks on a dummy

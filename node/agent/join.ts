@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { UserError } from '../../common/errors.js';
+import { oneLine, UserError } from '../../common/errors.js';
 import { fetchPinnedCert, RegistryCallError, RegistryClient } from '../../registry/client.js';
 import { decodeJoinString } from '../../registry/joinString.js';
 import type { JoinResponse } from '../../registry/model.js';
 import { certPin } from '../../registry/tls.js';
-import { generateKeyFile } from '../wireguard/keys.js';
 import { detectEndpointHost } from './endpoint.js';
 import { requirePrerequisites } from './prerequisites.js';
 import {
-  ensureStateDir, isJoined, loadIdentity, saveCredential, saveIdentity, saveMeshCache, type Identity, type StatePaths,
-} from './state-dir.js';
+  createKeyFile, credentialFile, identityFile, isJoined, loadIdentity, meshFile, type Identity, type StatePaths,
+} from '../state/layout.js';
+import { ensureStateDir, stageStateFile, type StagedFile } from '../state/state-file.js';
 
 /**
  * Registration, the first half of `garagenet join`: check the machine, make
@@ -32,8 +32,19 @@ export interface JoinOptions {
 
 export type JoinResult = { alreadyJoined: true; identity: Identity } | { alreadyJoined: false; identity: Identity; response: JoinResponse };
 
-function sameRegistry(identity: Identity, registry: string, pin: string): boolean {
-  return identity.registry.address === registry && certPin(identity.registry.certPem) === pin;
+/** A join string given to a node that joined already: the same mesh changes nothing, any other is refused. */
+function checkSameMesh(identity: Identity, ticket: { registry: string; pin: string }): void {
+  const where = `this node is already node ${identity.node.name} of mesh ${identity.mesh.name} (registry ${identity.registry.address})`;
+  if (identity.registry.address !== ticket.registry) {
+    throw new UserError(`${where}; the join string is for another mesh (registry ${ticket.registry}); nothing changed`, {
+      hint: 'run `garagenet leave` first to move this node to another mesh',
+    });
+  }
+  if (certPin(identity.registry.certPem) !== ticket.pin) {
+    throw new UserError(`${where}; the join string names that registry with another certificate pin (${ticket.pin}); nothing changed`, {
+      hint: 'check the join string with the registry administrator; this node keeps the certificate it joined with',
+    });
+  }
 }
 
 function basePortOf(endpoint: string | undefined): number {
@@ -48,12 +59,7 @@ export async function register(paths: StatePaths, joinString: string, options: J
   const ticket = decodeJoinString(joinString);
   if (isJoined(paths)) {
     const identity = loadIdentity(paths);
-    if (!sameRegistry(identity, ticket.registry, ticket.pin)) {
-      throw new UserError(
-        `this node is already node ${identity.node.name} of mesh ${identity.mesh.name} (registry ${identity.registry.address}); the join string is for another mesh (registry ${ticket.registry})`,
-        { hint: 'run `garagenet leave` first to move this node to another mesh' },
-      );
-    }
+    checkSameMesh(identity, ticket);
     return { alreadyJoined: true, identity };
   }
   if (options.lanInterface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(options.lanInterface)) {
@@ -63,22 +69,21 @@ export async function register(paths: StatePaths, joinString: string, options: J
     throw new UserError(`--metrics "${options.metrics}" is not a loopback ADDRESS:PORT`, { hint: 'metrics stay on the node: use 127.0.0.1:PORT' });
   }
   await requirePrerequisites();
-  ensureStateDir(paths);
+  await ensureStateDir(paths.dir);
 
   options.progress(`checking the registry at ${ticket.registry} against the pin in the join string`);
   // The pin is checked before the secret leaves this machine.
   const certPem = await fetchPinnedCert(ticket.registry, ticket.pin);
   const client = new RegistryClient(ticket.registry, { certPem });
-  const created: string[] = [];
   try {
-    const { publicKey } = await generateKeyFile(paths.privateKey);
-    created.push(paths.privateKey);
+    const { publicKey } = await createKeyFile(paths.privateKey);
     let endpoint = options.endpoint;
     if (endpoint === undefined) {
       const host = await detectEndpointHost();
       endpoint = host === undefined ? 'none' : `${host}:${DEFAULT_BASE_PORT}`;
     }
     const endpoints = endpoint === 'none' ? [] : [endpoint];
+    const basePort = basePortOf(endpoints[0]);
     options.progress(`registering (endpoint ${endpoints[0] ?? 'none: behind NAT'})`);
     const response = await client.join({ invitation: ticket.invitation, secret: ticket.secret, publicKey, endpoints, ...(options.name ? { name: options.name } : {}) }).catch((err: unknown) => {
       if (err instanceof RegistryCallError) {
@@ -93,22 +98,51 @@ export async function register(paths: StatePaths, joinString: string, options: J
       node: response.node,
       allocations: response.allocations,
       interfaceTag: randomBytes(2).toString('hex'),
-      basePort: basePortOf(endpoints[0]),
+      basePort,
       ...(options.lanInterface ? { lanInterface: options.lanInterface } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
     };
-    await saveCredential(paths, response.credential);
-    created.push(paths.credential);
-    // Revision 0: the agent's first watch brings a snapshot of every peer.
-    await saveMeshCache(paths, { revision: 0, peers: [], authorizations: response.authorizations });
-    created.push(paths.mesh);
-    // Written last: its presence means "joined".
-    await saveIdentity(paths, identity);
+    await writeJoinedState(paths, identity, response).catch(async (err: unknown) => {
+      // Registered but not written (a full disk): undo the registration so that no node without a home is left in the mesh.
+      client.setCredential(response.credential);
+      const undone = await client.leave().then(() => 'the registration was undone', (e: unknown) => `the registry still lists ${response.node.name} (${oneLine(e)})`);
+      const cause = err instanceof UserError ? err : new UserError(oneLine(err));
+      throw new UserError(`${cause.message}; ${undone}`, { hint: `${cause.hint ? `${cause.hint}; ` : ''}then join with a new join string` });
+    });
     return { alreadyJoined: false, identity, response };
   } catch (err) {
-    for (const file of created) await rm(file, { force: true });
+    await rm(paths.privateKey, { force: true });
     throw err;
   } finally {
     client.close();
+  }
+}
+
+/**
+ * All three files are written beside their final names first, then renamed
+ * in one go, node.json last (its presence means "joined"): a full disk
+ * fails before any of them exists.
+ */
+async function writeJoinedState(paths: StatePaths, identity: Identity, response: JoinResponse): Promise<void> {
+  const staged: StagedFile[] = [];
+  try {
+    staged.push(await stageStateFile(paths.dir, credentialFile, response.credential));
+    // Revision 0: the agent's first watch brings a snapshot of every peer.
+    staged.push(await stageStateFile(paths.dir, meshFile, { revision: 0, peers: [], authorizations: response.authorizations }));
+    staged.push(await stageStateFile(paths.dir, identityFile, identity));
+  } catch (err) {
+    for (const file of staged) await file.abort();
+    throw err;
+  }
+  const committed: string[] = [];
+  try {
+    for (const file of staged) {
+      await file.commit();
+      committed.push(file.path);
+    }
+  } catch (err) {
+    for (const file of staged) await file.abort();
+    for (const path of committed) await rm(path, { force: true });
+    throw err;
   }
 }

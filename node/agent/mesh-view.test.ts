@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Authorization, Node, WatchResponse } from '../../registry/model.js';
 import { applyWatch, diffPeers } from './mesh-view.js';
-import type { MeshCache } from './state-dir.js';
+import type { MeshCache } from '../state/layout.js';
 
 const KEY_A = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 const KEY_B = 'HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=';

@@ -1,5 +1,5 @@
 import type { Authorization, Node, WatchResponse } from '../../registry/model.js';
-import type { MeshCache } from './state-dir.js';
+import type { MeshCache } from '../state/layout.js';
 
 /**
  * The mesh as this node sees it, kept from the registry's watch stream, and

@@ -13,7 +13,7 @@ import { PLANES, type Plane } from '../../route-daemon/routing/instance.js';
 import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
 import type { Authorization, Node } from '../../registry/model.js';
 import { planSessions, sessionName, type SelfAddresses } from './peer-plan.js';
-import type { Identity } from './state-dir.js';
+import type { Identity } from '../state/layout.js';
 
 /**
  * The node's route daemon, run inside the agent: one instance per plane, two

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { UserError } from '../../common/errors.js';
 import { run } from '../system/run.js';
 import { startInBackground } from './background.js';
-import type { StatePaths } from './state-dir.js';
+import type { StatePaths } from '../state/layout.js';
 
 /** `join --service`: a systemd unit that runs `garagenet up --foreground`, enabled and started. */
 

@@ -1,7 +1,7 @@
 import { createLogger } from '../../common/log.js';
 import { Rtnetlink } from '../../native/rtnetlink.js';
 import { tearDownBasePlane } from './base-plane.js';
-import type { Identity, StatePaths } from './state-dir.js';
+import type { Identity, StatePaths } from '../state/layout.js';
 import { Tunnels } from './tunnels.js';
 
 /** Removes what a node made in the kernel when no agent is running (after a crash, on `leave`). */

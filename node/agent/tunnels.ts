@@ -1,6 +1,6 @@
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { tunnelsFile } from '../state/records.js';
+import { tunnelsFile } from '../state/layout.js';
 import { readStateFile, writeStateFile } from '../state/state-file.js';
 import { run } from '../system/run.js';
 import { reconcileTunnels } from '../tunnels/apply.js';
@@ -54,7 +54,7 @@ export class Tunnels {
   /** The tunnels an earlier run left that still work are adopted as they are. */
   static async open(stateDir: string, privateKeyFile: string, log: Logger): Promise<Tunnels> {
     const tunnels = new Tunnels(stateDir, privateKeyFile, log);
-    tunnels.current = await keepPresentTunnels((await readStateFile(stateDir, tunnelsFile)) ?? []);
+    tunnels.current = await keepPresentTunnels(readStateFile(stateDir, tunnelsFile) ?? []);
     return tunnels;
   }
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { action } from '../../common/cli.js';
 import { stopAgent } from '../agent/background.js';
-import { loadIdentity } from '../agent/state-dir.js';
+import { loadIdentity } from '../state/layout.js';
 import { tearDownNode } from '../agent/teardown.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';
 

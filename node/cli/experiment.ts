@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { action, formatTable, printJson } from '../../common/cli.js';
 import { askAgent } from '../agent/control-socket.js';
-import { loadIdentity } from '../agent/state-dir.js';
+import { loadIdentity } from '../state/layout.js';
 import { describeAttachment, type AttachmentPlan } from '../experiments/attachment-plan.js';
 import type { ExperimentStatus } from '../experiments/attachments.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';

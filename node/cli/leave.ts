@@ -4,7 +4,7 @@ import { action } from '../../common/cli.js';
 import { oneLine, UserError } from '../../common/errors.js';
 import { RegistryClient } from '../../registry/client.js';
 import { runningPid, stopAgent } from '../agent/background.js';
-import { loadCredential, loadIdentity } from '../agent/state-dir.js';
+import { loadCredential, loadIdentity } from '../state/layout.js';
 import { tearDownNode } from '../agent/teardown.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';
 
@@ -35,7 +35,7 @@ export function leaveCommand(): Command {
         }
         if (runningPid(paths) !== undefined) await stopAgent(paths);
         else await tearDownNode(paths, identity);
-        for (const file of [paths.identity, paths.mesh, paths.credential, paths.privateKey, paths.nextPrivateKey, paths.socket, paths.pid]) {
+        for (const file of [paths.identity, paths.mesh, paths.credential, paths.tunnels, paths.privateKey, paths.nextPrivateKey, paths.socket, paths.pid]) {
           await rm(file, { force: true });
         }
         process.stdout.write(`node ${identity.node.name} left mesh ${identity.mesh.name}\n`);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { askAgent } from '../agent/control-socket.js';
-import { loadIdentity } from '../agent/state-dir.js';
+import { loadIdentity } from '../state/layout.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';
 
 /** `garagenet rotate-key`: a new WireGuard key, make-before-break, through the running agent. */

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { DEFAULT_NODE_STATE_DIR, statePaths, type StatePaths } from '../agent/state-dir.js';
+import { DEFAULT_NODE_STATE_DIR, statePaths, type StatePaths } from '../state/layout.js';
 
 /** `--state-dir DIR`, shared by every node verb. */
 export function stateDirOption(): Option {

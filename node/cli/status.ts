@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { askAgent } from '../agent/control-socket.js';
-import { loadIdentity } from '../agent/state-dir.js';
+import { loadIdentity } from '../state/layout.js';
 import type { NodeStatus } from '../agent/status.js';
 import { describeNode, peerTable } from './node-output.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';

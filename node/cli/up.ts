@@ -4,7 +4,7 @@ import { oneLine } from '../../common/errors.js';
 import { Agent } from '../agent/agent.js';
 import { runningPid, startInBackground } from '../agent/background.js';
 import { requirePrerequisites } from '../agent/prerequisites.js';
-import { loadIdentity } from '../agent/state-dir.js';
+import { loadIdentity } from '../state/layout.js';
 import { describeNode, peerTable } from './node-output.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';
 import { waitForPeers } from './wait-for-peers.js';

@@ -1,5 +1,5 @@
 import { askAgent } from '../agent/control-socket.js';
-import type { StatePaths } from '../agent/state-dir.js';
+import type { StatePaths } from '../state/layout.js';
 import type { NodeStatus } from '../agent/status.js';
 import { isPeerUp } from './node-output.js';
 

@@ -170,7 +170,7 @@ describe('garagenet join, end to end', () => {
     const up = await cli(garage.netns, ['up', '--state-dir', broken]);
     expect(up.code).toBe(1);
     expect(up.stderr.trim().split('\n')).toHaveLength(1);
-    expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')} is damaged: .*\\(restore the file from a backup`));
+    expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')}: is not valid JSON .*\\(restore the file from a backup`));
     expect(readFileSync(join(broken, 'node.json'), 'utf8')).toBe('{"version": 1, "mesh": {');
   });
 

@@ -9,7 +9,7 @@ import { generateKeyFile } from '../wireguard/keys.js';
 import { findWireguardGo, socketPath } from '../wireguard/userspace.js';
 import { setInterfaceKey } from '../wireguard/wg.js';
 import { readStateFile, writeStateFile } from '../state/state-file.js';
-import { tunnelsFile } from '../state/records.js';
+import { tunnelsFile } from '../state/layout.js';
 import { deleteTunnelInterface } from '../wireguard/tunnel-interface.js';
 import { reconcileTunnels } from './apply.js';
 import { keepPresentTunnels } from './present.js';
