@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, symlink } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,31 @@ async function reaches(netns: string, address: string, timeoutMs = 15_000): Prom
 async function outInterface(netns: string, address: string): Promise<string> {
   const routes = JSON.parse(await run('ip', ['-j', 'route', 'get', address], { netns })) as { dev: string }[];
   return routes[0]!.dev;
+}
+
+/** The state directory's files but the agent's log, byte for byte: what a refused command must leave as it found. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (name !== 'agent.log' && statSync(path).isFile()) files[name] = readFileSync(path).toString('base64');
+  }
+  return files;
+}
+
+/** Fills the file system under `dir` to the last block (a real full disk). */
+async function fillDisk(dir: string): Promise<void> {
+  await run('sh', ['-c', `head -c 64M /dev/zero > ${join(dir, 'filler')} 2>/dev/null; true`]);
+  const free = Number((await run('df', ['--output=avail', '-B1', dir])).trim().split('\n')[1]);
+  expect(free).toBe(0);
+}
+
+function joinTicket(joinString: string): Record<string, string> {
+  return JSON.parse(Buffer.from(joinString.slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
+}
+
+function joinString(ticket: Record<string, string>): string {
+  return `gnjoin1.${Buffer.from(JSON.stringify(ticket)).toString('base64url')}`;
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -82,10 +107,17 @@ describe('garagenet join, end to end', () => {
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
     lab = await buildMeshLab({ garages: 5, natted: [3] });
+    // The late garage keeps its state on a small tmpfs of its own, so that the test can fill its disk.
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', `${lab.topology.id}-g4`, lab.stateDir(lab.topology.garages[4]!)]);
   });
 
   afterAll(async () => {
-    await lab?.teardown();
+    if (!lab) return;
+    const late = lab.stateDir(lab.topology.garages[4]!);
+    // Down first, so its wireguard-go processes remove their sockets; then the tmpfs goes before the lab removes the directory.
+    if (existsSync(join(late, 'node.json'))) await cli(lab.topology.garages[4]!.netns, ['down', '--state-dir', late]).catch(() => undefined);
+    await run('umount', ['--lazy', late]).catch(() => undefined);
+    await lab.teardown();
   });
 
   it('four garages, one behind NAT, each join with one command and reach each other\'s loopbacks', async () => {
@@ -126,30 +158,53 @@ describe('garagenet join, end to end', () => {
 
   it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {
     const garage = joined[0]!.garage;
-    const before = readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8');
-    const again = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)]);
+    const dir = lab.stateDir(garage);
+    const before = snapshot(dir);
+    const again = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', dir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already joined: node \S+ of mesh e2e; nothing changed/);
-    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+    expect(snapshot(dir)).toEqual(before);
 
-    const other = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
-    const foreign = `gnjoin1.${Buffer.from(JSON.stringify({ ...other, r: '198.18.255.9:7443' })).toString('base64url')}`;
-    const refused = await cli(garage.netns, ['join', foreign, '--state-dir', lab.stateDir(garage)]);
+    const ticket = joinTicket(await lab.invite());
+    const refused = await cli(garage.netns, ['join', joinString({ ...ticket, r: '198.18.255.9:7443' }), '--state-dir', dir]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
-    expect(refused.stderr).toMatch(/already node \S+ of mesh e2e .* another mesh .*garagenet leave/);
-    expect(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')).toBe(before);
+    expect(refused.stderr).toMatch(/^garagenet: this node is already node \S+ of mesh e2e .* another mesh .*nothing changed \(run `garagenet leave` first/);
+    expect(snapshot(dir)).toEqual(before);
+
+    // The same registry address with another pin: not "another mesh", and not trusted either.
+    const repinned = await cli(garage.netns, ['join', joinString({ ...ticket, p: `sha256:${'A'.repeat(43)}` }), '--state-dir', dir]);
+    expect(repinned.code).toBe(1);
+    expect(repinned.stderr.trim().split('\n')).toHaveLength(1);
+    expect(repinned.stderr).toMatch(/^garagenet: this node is already node \S+ of mesh e2e .*names that registry with another certificate pin .*nothing changed \(check the join string/);
+    expect(snapshot(dir)).toEqual(before);
   });
 
   it('a wrong pin is refused before anything is sent or written', async () => {
     const garage = lab.topology.garages[4]!;
-    const ticket = JSON.parse(Buffer.from((await lab.invite()).slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
-    const wrongPin = `gnjoin1.${Buffer.from(JSON.stringify({ ...ticket, p: `sha256:${'A'.repeat(43)}` })).toString('base64url')}`;
+    const wrongPin = joinString({ ...joinTicket(await lab.invite()), p: `sha256:${'A'.repeat(43)}` });
     const result = await cli(garage.netns, ['join', wrongPin, '--state-dir', lab.stateDir(garage)]);
     expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('garagenet:'))).toHaveLength(1);
     expect(result.stderr).toMatch(/does not match the join string .* nothing was sent/);
-    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
-    expect(existsSync(join(lab.stateDir(garage), 'wireguard.key'))).toBe(false);
+    expect(snapshot(lab.stateDir(garage))).toEqual({});
+  });
+
+  it('a join on a full disk says "disk full" with the file, and leaves the directory as it was', async () => {
+    const garage = lab.topology.garages[4]!;
+    const dir = lab.stateDir(garage);
+    await fillDisk(dir);
+    try {
+      const before = snapshot(dir);
+      const full = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', dir]);
+      expect(full.code).toBe(1);
+      expect(full.stderr.trim().split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([
+        `garagenet: disk full: cannot write ${join(dir, 'wireguard.key')} (free some space on the file system that holds it; nothing was changed)`,
+      ]);
+      expect(snapshot(dir)).toEqual(before);
+    } finally {
+      await rm(join(dir, 'filler'));
+    }
   });
 
   it('a missing `wg` or a broken state file is one line naming it and the fix; nothing changes', async () => {
@@ -163,7 +218,8 @@ describe('garagenet join, end to end', () => {
     const noWg = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)], { env: { PATH: tools } });
     expect(noWg.code).toBe(1);
     expect(noWg.stderr.trim().split('\n')).toEqual(['garagenet: missing `wg` (wireguard-tools) (apt-get install -y wireguard-tools)']);
-    expect(existsSync(join(lab.stateDir(garage), 'node.json'))).toBe(false);
+    expect(snapshot(lab.stateDir(garage))).toEqual({});
+    await rm(tools, { recursive: true });
 
     const broken = await mkdtemp(join(tmpdir(), `${lab.topology.id}-broken-`));
     writeFileSync(join(broken, 'node.json'), '{"version": 1, "mesh": {');
@@ -172,6 +228,7 @@ describe('garagenet join, end to end', () => {
     expect(up.stderr.trim().split('\n')).toHaveLength(1);
     expect(up.stderr).toMatch(new RegExp(`^garagenet: ${join(broken, 'node.json')}: is not valid JSON .*\\(restore the file from a backup`));
     expect(readFileSync(join(broken, 'node.json'), 'utf8')).toBe('{"version": 1, "mesh": {');
+    await rm(broken, { recursive: true });
   });
 
   it('with the registry down traffic keeps flowing, and a new garage joins once it is back', async () => {
@@ -232,6 +289,22 @@ describe('garagenet join, end to end', () => {
 
   it('rotate-key replaces the key and the peers follow; leave removes the node everywhere', async () => {
     const [a, c] = [joined[0]!, joined[2]!];
+    const late = joined[4]!;
+    const lateDir = lab.stateDir(late.garage);
+    await fillDisk(lateDir);
+    try {
+      const before = snapshot(lateDir);
+      const full = await cli(late.garage.netns, ['rotate-key', '--state-dir', lateDir]);
+      expect(full.code).toBe(1);
+      expect(full.stderr.trim().split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([
+        `garagenet: the agent refused /rotate-key: disk full: cannot write ${join(lateDir, 'wireguard.next.key')} (free some space on the file system that holds it; nothing was changed)`,
+      ]);
+      expect(snapshot(lateDir)).toEqual(before);
+    } finally {
+      await rm(join(lateDir, 'filler'));
+    }
+    expect(await reaches(a.garage.lab!.netns, late.lab.v4)).toBe(true);
+
     const rotated = await cli(c.garage.netns, ['rotate-key', '--json', '--state-dir', lab.stateDir(c.garage)]);
     expect(rotated.code).toBe(0);
     const { publicKey } = JSON.parse(rotated.stdout) as { publicKey: string };
@@ -260,6 +333,21 @@ describe('garagenet join, end to end', () => {
     expect(links.filter((l) => l.ifname.startsWith('gn'))).toEqual([]);
     expect(await run('ip', ['rule', 'show'], { netns: a.garage.netns })).not.toMatch(/lookup 64/);
     expect(await run('ip', ['address', 'show', 'dev', 'lo'], { netns: a.garage.netns })).not.toContain(a.loopback);
+
+    // A field broken by hand: one line naming the file, the field and the fix; nothing changes.
+    const dir = lab.stateDir(a.garage);
+    const good = readFileSync(join(dir, 'node.json'), 'utf8');
+    writeFileSync(join(dir, 'node.json'), good.replace(/"basePort": \d+/, '"basePort": 70000'));
+    const before = snapshot(dir);
+    const refused = await cli(a.garage.netns, ['up', '--state-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `garagenet: ${join(dir, 'node.json')}: basePort: expected an integer in 1..65535 (restore the file from a backup, or run \`garagenet leave --local\` and join again with a new join string)`,
+    ]);
+    expect(snapshot(dir)).toEqual(before);
+    expect(JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: a.garage.netns })).filter((l: { ifname: string }) => l.ifname.startsWith('gn'))).toEqual([]);
+    writeFileSync(join(dir, 'node.json'), good);
+
     const up = await cli(a.garage.netns, ['up', '--state-dir', lab.stateDir(a.garage)]);
     expect(up.code, up.stderr).toBe(0);
     expect(await reaches(a.garage.lab!.netns, b.lab.v4)).toBe(true);
