@@ -25,6 +25,7 @@ debian_packages=(
   bird2 gobgpd                                  # real BGP peers for interop tests and benchmarks
   iperf3 wrk time                               # throughput and load figures (time: ip -batch CPU and memory in bench/fib)
   chromium                                      # the looking-glass browser test
+  systemd                                       # systemd-analyze verify: the unit of `garagenet join --service`
 )
 node_major() { command -v node >/dev/null && node -p 'process.versions.node.split(".")[0]' || echo 0; }
 # Debian 12 ships Node.js 18; garagenet needs 20 or newer, which the npm registry

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { startInBackground, runningPid } from '../agent/background.js';
 import { register } from '../agent/join.js';
-import { installService } from '../agent/service.js';
+import { installService, requireSystemd } from '../agent/service.js';
 import { describeNode, peerTable } from './node-output.js';
 import { pathsFrom, stateDirOption } from './state-dir-option.js';
 import { waitForPeers } from './wait-for-peers.js';
@@ -27,6 +27,7 @@ export function joinCommand(): Command {
       action(async (joinString: string, o: { stateDir: string; endpoint?: string; name?: string; lan?: string; metrics: string; service?: boolean; json?: boolean }) => {
         const paths = pathsFrom(o);
         const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+        if (o.service) requireSystemd();
         const result = await register(paths, joinString, {
           progress, ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.name ? { name: o.name } : {}), ...(o.lan ? { lanInterface: o.lan } : {}), metrics: o.metrics,
         });
