@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMeshLab, cli, numberLabHost, type MeshLab } from '../../node/demo/mesh-lab.js';
@@ -12,12 +13,20 @@ import { emitFigures } from '../figures.js';
  * host 1; the line between garages 0 and 1 is cut (drop rule in the internet
  * namespace) and later restored. The largest arrival gap is the time traffic
  * was lost: BFD (150 ms x 4) takes the direct sessions down and BGP moves
- * the routes through garage 2; on restore the direct path returns.
+ * the routes through garage 2; on restore the direct path returns. A second
+ * flow, garage 0 to garage 1's own loopback, runs side by side: traffic to
+ * a peer's loopback must fail over like traffic to its LAN.
  *
- *   node dist/bench/agent-failover/run.js [--cuts 3]   (root; `npm run build` first)
+ *   node dist/bench/agent-failover/run.js [--cuts 3] [--trace]   (root; `npm run build` first)
+ *
+ * --trace prints the kernel route changes (`ip -ts monitor route` in garages
+ * 0 and 1) and the WireGuard handshake messages on the line between them
+ * (tcpdump in the internet namespace) around each gap, to see what traffic
+ * waited for.
  */
 
 const cuts = Number(process.argv[process.argv.indexOf('--cuts') + 1] || 3);
+const trace = process.argv.includes('--trace');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** ANCHORS.md, BIRD 2 + BGP + BFD on three garages: a cut costs 253 ms at BFD 100 ms x 3 (the closest timers it gives); a restore ~4 ms. */
 const ANCHOR_CUT_MS = 253;
@@ -56,12 +65,63 @@ async function settle(lab: MeshLab): Promise<void> {
   throw new Error('the mesh did not settle in 30 s');
 }
 
-async function gap(receiver: NetnsChild): Promise<number> {
+interface Gap {
+  ms: number;
+  startMs: number;
+  endMs: number;
+}
+
+async function gap(receiver: NetnsChild): Promise<Gap> {
   const mark = receiver.lines.length;
   receiver.send('report');
   const report = await receiver.waitFor((l) => l.event === 'report' && receiver.lines.indexOf(l) >= mark, 5000);
   receiver.send('reset');
-  return report.maxGapMs as number;
+  // A flow that never came back has no arrival to end its gap: the gap runs from its last arrival to now.
+  const tail = (report.atMs as number) - (report.lastArrivalMs as number);
+  if (tail > (report.maxGapMs as number)) return { ms: tail, startMs: report.lastArrivalMs as number, endMs: report.atMs as number };
+  return { ms: report.maxGapMs as number, startMs: report.gapStartMs as number, endMs: report.gapEndMs as number };
+}
+
+/** `ip -ts monitor route` in a namespace: each line with its time in ms. */
+function monitorRoutes(netns: string): { events: { atMs: number; line: string }[]; child: ChildProcess } {
+  const child = spawn('ip', ['netns', 'exec', netns, 'ip', '-ts', 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const events: { atMs: number; line: string }[] = [];
+  let rest = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const m = /^\[(\S+)\](.*)$/.exec(line);
+      if (m) events.push({ atMs: Date.parse(`${m[1]}Z`), line: m[2]!.trim() });
+    }
+  });
+  return { events, child };
+}
+
+/** WireGuard handshake messages (type 1 initiation, 2 response, 3 cookie) crossing the internet namespace, by time. */
+function monitorHandshakes(netns: string): { events: { atMs: number; line: string }[]; child: ChildProcess } {
+  const filter = 'udp and (udp[8] = 1 or udp[8] = 2 or udp[8] = 3) and udp[9] = 0 and udp[10] = 0 and udp[11] = 0';
+  const child = spawn('ip', ['netns', 'exec', netns, 'tcpdump', '-l', '-n', '-tt', '-i', 'any', filter], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const events: { atMs: number; line: string }[] = [];
+  let rest = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const m = /^(\d+\.\d+) (.*)$/.exec(line);
+      if (m) events.push({ atMs: Number(m[1]) * 1000, line: `wireguard ${m[2]!.replace(/^\S+\s+\S+\s+/, '')}` });
+    }
+  });
+  return { events, child };
+}
+
+/** The gap and what the monitors saw from `fromMs` (the cut or the restore) to just after the gap, in ms after `fromMs`. */
+function around(name: string, g: Gap, fromMs: number, monitors: Map<string, { events: { atMs: number; line: string }[] }>): string {
+  const at = (ms: number): string => `${(ms - fromMs).toFixed(0).padStart(6)} ms`;
+  const out = [`  ${name}: gap ${g.ms.toFixed(0)} ms, from ${at(g.startMs)} to ${at(g.endMs)}`];
+  const events = [...monitors].flatMap(([where, m]) => m.events.filter((e) => e.atMs > fromMs - 50 && e.atMs < g.endMs + 300).map((e) => ({ ...e, where })));
+  for (const e of events.sort((x, y) => x.atMs - y.atMs)) out.push(`    ${at(e.atMs)}  ${e.where.padEnd(4)} ${e.line}`);
+  return out.join('\n');
 }
 
 const lab = await buildMeshLab({ garages: 3 });
@@ -69,12 +129,16 @@ try {
   const labs = await joinAll(lab);
   await settle(lab);
   const [a, b] = lab.topology.garages as [Garage, Garage, Garage];
+  const loopbackOf = (g: Garage): string => (JSON.parse(readFileSync(join(lab.stateDir(g), 'node.json'), 'utf8')) as { node: { productionLoopbackV4: string } }).node.productionLoopbackV4;
   const probe = 'node/test-support/udp-probe-main.ts';
   const receiver = await spawnInNetns(b.lab!.netns, probe, { args: ['40001', labs[0]!.v4, '40000', '1000', '1'], tempPrefix: lab.topology.id });
   const sender = await spawnInNetns(a.lab!.netns, probe, { args: ['40000', labs[1]!.v4, '40001', '1', '1000000'], tempPrefix: lab.topology.id });
-  await receiver.waitFor((l) => l.event === 'ready', 10_000);
-  await sender.waitFor((l) => l.event === 'ready', 10_000);
+  const loopReceiver = await spawnInNetns(b.netns, probe, { args: ['40003', loopbackOf(a), '40002', '1000', '1'], tempPrefix: lab.topology.id });
+  const loopSender = await spawnInNetns(a.netns, probe, { args: ['40002', loopbackOf(b), '40003', '1', '1000000'], tempPrefix: lab.topology.id });
+  for (const p of [receiver, sender, loopReceiver, loopSender]) await p.waitFor((l) => l.event === 'ready', 10_000);
   sender.send('start');
+  loopSender.send('start');
+  const monitors = new Map(trace ? [['g0', monitorRoutes(a.netns)], ['g1', monitorRoutes(b.netns)], ['line', monitorHandshakes(lab.topology.internet)]] : []);
   const rule = (verb: 'add' | 'delete'): Promise<string> =>
     verb === 'add'
       ? run('nft', ['-f', '-'], {
@@ -83,29 +147,55 @@ try {
       })
       : run('nft', ['delete', 'table', 'inet', 'gn_pair'], { netns: lab.topology.internet });
   const rows: string[] = [];
+  // The noise floor of this machine, without any change: quiet, then while `garagenet status` is polled
+  // (what settle() does; it spawns a Node.js process per garage every 500 ms on the shared cores).
+  await gap(receiver);
+  await sleep(4000);
+  const quiet = await gap(receiver);
+  const pollUntil = Date.now() + 4000;
+  while (Date.now() < pollUntil) await Promise.all(lab.topology.garages.map((g) => allEstablished(lab, g)));
+  const polled = await gap(receiver);
+  rows.push(`no change: largest gap ${quiet.ms.toFixed(0)} ms over 4 s quiet, ${polled.ms.toFixed(0)} ms over 4 s of \`garagenet status\` polling`);
   const cutGaps: number[] = [];
   const restoreGaps: number[] = [];
+  const loopCutGaps: number[] = [];
+  const loopRestoreGaps: number[] = [];
   for (let i = 0; i < cuts; i++) {
     await sleep(1000);
     await gap(receiver);
+    await gap(loopReceiver);
+    const cutAt = Date.now();
     await rule('add');
     await sleep(4000);
     const cutGap = await gap(receiver);
+    const loopCutGap = await gap(loopReceiver);
+    const restoredAt = Date.now();
     await rule('delete');
-    await settle(lab);
-    await sleep(1000);
+    // Nothing else runs in the window: BFD and BGP bring the direct path back well within it.
+    await sleep(4000);
     const restoreGap = await gap(receiver);
-    cutGaps.push(cutGap);
-    restoreGaps.push(restoreGap);
-    rows.push(`cut ${i + 1}: traffic lost ${cutGap.toFixed(0)} ms when the line was cut, ${restoreGap.toFixed(0)} ms when it came back`);
+    const loopRestoreGap = await gap(loopReceiver);
+    await settle(lab);
+    cutGaps.push(cutGap.ms);
+    restoreGaps.push(restoreGap.ms);
+    loopCutGaps.push(loopCutGap.ms);
+    loopRestoreGaps.push(loopRestoreGap.ms);
+    rows.push(`cut ${i + 1}: lab -> lab lost ${cutGap.ms.toFixed(0)} ms when the line was cut, ${restoreGap.ms.toFixed(0)} ms when it came back; ` +
+      `garage -> peer loopback ${loopCutGap.ms.toFixed(0)} ms and ${loopRestoreGap.ms.toFixed(0)} ms`);
+    if (trace) {
+      rows.push(around('cut, lab -> lab', cutGap, cutAt, monitors), around('restore, lab -> lab', restoreGap, restoredAt, monitors));
+      rows.push(`  loopback: cut gap ${loopCutGap.ms.toFixed(0)} ms from ${(loopCutGap.startMs - cutAt).toFixed(0)} ms; restore gap ${loopRestoreGap.ms.toFixed(0)} ms from ${(loopRestoreGap.startMs - restoredAt).toFixed(0)} ms`);
+    }
   }
-  sender.send('stop');
-  await sender.stop();
-  await receiver.stop();
-  process.stdout.write(`agent failover, 3 garages, UDP every 1 ms lab0 -> lab1, BFD 150 ms x 4\n${rows.join('\n')}\n`);
+  for (const m of monitors.values()) m.child.kill();
+  for (const s of [sender, loopSender]) s.send('stop');
+  for (const p of [sender, receiver, loopSender, loopReceiver]) await p.stop();
+  process.stdout.write(`agent failover, 3 garages, UDP every 1 ms lab0 -> lab1 and garage0 -> garage1's loopback, BFD 150 ms x 4\n${rows.join('\n')}\n`);
   emitFigures('agent-failover', [
     { figure: `agent: traffic lost when the line is cut, BFD 150 ms x 4, median of ${cuts}`, unit: 'ms', ours: median(cutGaps), peer: 'BIRD 2+BGP+BFD 100 ms x 3 (ANCHORS.md, not this run; other timers)', peerValue: ANCHOR_CUT_MS, better: 'lower' },
     { figure: `agent: traffic lost when the line comes back, median of ${cuts}`, unit: 'ms', ours: median(restoreGaps), peer: 'BIRD 2+BGP+BFD (ANCHORS.md, not this run)', peerValue: ANCHOR_RESTORE_MS, better: 'lower' },
+    { figure: `agent: traffic to the peer's loopback lost when the line is cut, median of ${cuts}`, unit: 'ms', ours: median(loopCutGaps), peer: 'BIRD 2+BGP+BFD 100 ms x 3 (ANCHORS.md, not this run; other timers)', peerValue: ANCHOR_CUT_MS, better: 'lower' },
+    { figure: `agent: traffic to the peer's loopback lost when the line comes back, median of ${cuts}`, unit: 'ms', ours: median(loopRestoreGaps), peer: 'BIRD 2+BGP+BFD (ANCHORS.md, not this run)', peerValue: ANCHOR_RESTORE_MS, better: 'lower' },
   ]);
 } finally {
   await lab.teardown();

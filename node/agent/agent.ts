@@ -282,6 +282,7 @@ export class Agent {
   private onTunnelDown(name: string): void {
     const peer = this.peers.get(name);
     if (!peer || !this.routing) return;
+    this.tunnels.setHealthy(name, false).catch((err: unknown) => this.log.error({ peer: name, err: oneLine(err) }, 'cannot move the host routes off the failed tunnel'));
     this.routing.resetSessions(peer, (state) => state === 'Established');
   }
 
@@ -292,6 +293,7 @@ export class Agent {
   private onTunnelUp(name: string): void {
     const peer = this.peers.get(name);
     if (!peer || !this.routing) return;
+    this.tunnels.setHealthy(name, true).catch((err: unknown) => this.log.error({ peer: name, err: oneLine(err) }, 'cannot put the host routes back on the tunnel'));
     this.routing.resetSessions(peer, (state) => state === 'Idle' || state === 'Connect' || state === 'Active');
   }
 

@@ -7,6 +7,7 @@ import { ISOLATION_PROTOCOL } from '../../native/owners.js';
 import type { Rtnetlink } from '../../native/rtnetlink.js';
 import { CommandError, run } from '../system/run.js';
 import { PLANE_TABLES } from './routing.js';
+import { AGENT_ROUTE_PROTOCOL, SESSION_TABLE } from './tunnels.js';
 import type { Identity } from '../state/layout.js';
 
 /**
@@ -17,6 +18,21 @@ import type { Identity } from '../state/layout.js';
 
 /** The loopbacks live on `lo`: it takes any address, and kernels without the dummy module have it too. */
 const LOOPBACK_INTERFACE = 'lo';
+
+/**
+ * BGP (TCP 179, either end) and BFD (UDP 3784) look up the session table
+ * first, ahead of plane isolation (priority 1010 and on): sessions between
+ * loopbacks stay on the peer's own tunnel whatever the data routes say.
+ */
+const SESSION_RULES: readonly { priority: number; match: string[] }[] = [
+  { priority: 1000, match: ['ipproto', 'tcp', 'dport', '179'] },
+  { priority: 1001, match: ['ipproto', 'tcp', 'sport', '179'] },
+  { priority: 1002, match: ['ipproto', 'udp', 'dport', '3784'] },
+];
+
+function sessionRule(verb: 'add' | 'del', rule: { priority: number; match: string[] }): string[] {
+  return ['-4', 'rule', verb, 'priority', String(rule.priority), ...rule.match, 'lookup', String(SESSION_TABLE), 'proto', String(AGENT_ROUTE_PROTOCOL)];
+}
 
 function loopbackAddresses(identity: Identity): string[] {
   const n = identity.node;
@@ -59,6 +75,7 @@ export async function setUpBasePlane(identity: Identity, rt: Rtnetlink): Promise
     }
   }
   await applyIsolation(rt, isolationConfig(identity, [], []));
+  for (const rule of SESSION_RULES) await ipAdd(sessionRule('add', rule));
 }
 
 /** The node's plane isolation, with the experiment routers attached to it and the experiments cut. */
@@ -83,7 +100,8 @@ export async function tearDownBasePlane(identity: Identity, rt: Rtnetlink): Prom
   for (const rule of await rt.listRules()) {
     if (rule.protocol === ISOLATION_PROTOCOL) await rt.deleteRule({ ...rule, action: rule.action === 'unreachable' ? 'unreachable' : 'lookup' });
   }
-  for (const table of Object.values(PLANE_TABLES)) {
+  for (const rule of SESSION_RULES) await ip(sessionRule('del', rule)).catch(() => undefined);
+  for (const table of [...Object.values(PLANE_TABLES), SESSION_TABLE]) {
     for (const family of ['-4', '-6']) await ip([family, 'route', 'flush', 'table', String(table)]).catch(() => undefined);
   }
   await removeRuleset().catch(() => undefined);

@@ -19,14 +19,27 @@ import { PLANE_TABLES } from './routing.js';
  * one peer's change at a time, and the host routes to that peer's loopbacks.
  */
 
-/** Owner tag of the agent's host routes (the route daemon has 201, the isolation 202). */
+/** Owner tag of the agent's host routes and rules (the route daemon has 201, the isolation 202). */
 export const AGENT_ROUTE_PROTOCOL = 203;
 /**
- * Host routes to a peer's loopbacks win over any BGP route for the same
- * address (metric 100): the kernel resolves BGP next hops through them, and
- * IPv6 would otherwise give them its default metric 1024.
+ * The table that BGP and BFD traffic uses (policy rules by port, base-plane.ts):
+ * host routes to each peer's loopbacks through that peer's own tunnel only,
+ * so a session between two loopbacks never runs through a third garage.
+ */
+export const SESSION_TABLE = 63;
+/**
+ * Host routes to a peer's loopbacks in the plane tables. While the tunnel is
+ * healthy one of them is ahead of any BGP route for the address (metric 100);
+ * when BFD says the tunnel failed it goes, and traffic to the peer's loopback
+ * follows BGP through another garage like traffic to the peer's LAN does.
  */
 const HOST_ROUTE_METRIC = 1;
+/**
+ * ...and one stays behind BGP all the time: the kernel resolves BGP next hops
+ * (the peer's loopback) only through a link route, and traffic has a way when
+ * BGP knows no other. (IPv6 would otherwise give host routes metric 1024.)
+ */
+const FALLBACK_HOST_ROUTE_METRIC = 200;
 
 function spec(plan: TunnelPlan): TunnelSpec {
   return {
@@ -48,6 +61,8 @@ async function linkNames(): Promise<string[]> {
 export class Tunnels {
   private current: TunnelSpec[] = [];
   private readonly plansByPeer = new Map<string, TunnelPlan>();
+  /** Peers whose tunnel BFD found failed: their loopbacks are reached the way BGP says. */
+  private readonly failed = new Set<string>();
 
   private constructor(private readonly stateDir: string, private privateKeyFile: string, private readonly log: Logger) {}
 
@@ -71,8 +86,21 @@ export class Tunnels {
     await this.setHostRoutes(plan);
   }
 
+  /**
+   * BFD's verdict on the peer's tunnel: a failed tunnel stops carrying the
+   * traffic to the peer's loopbacks (the sessions and BFD keep using it, to
+   * see it come back); a healthy one carries it again.
+   */
+  async setHealthy(peer: string, healthy: boolean): Promise<void> {
+    if (healthy) this.failed.delete(peer);
+    else this.failed.add(peer);
+    const plan = this.plansByPeer.get(peer);
+    if (plan) await this.setHostRoutes(plan);
+  }
+
   async remove(peer: string): Promise<void> {
     this.plansByPeer.delete(peer);
+    this.failed.delete(peer);
     await this.reconcile(this.current.filter((t) => t.peer !== peer), peer);
   }
 
@@ -119,12 +147,17 @@ export class Tunnels {
   }
 
   private async setHostRoutes(plan: TunnelPlan): Promise<void> {
+    const healthy = !this.failed.has(plan.peer);
     for (const route of plan.hostRoutes) {
       const family = route.prefix.includes(':') ? '-6' : '-4';
-      await run('ip', [
-        family, 'route', 'replace', route.prefix, 'dev', plan.interfaceName, 'table', String(PLANE_TABLES[route.plane]),
-        'src', route.source, 'proto', String(AGENT_ROUTE_PROTOCOL), 'metric', String(HOST_ROUTE_METRIC),
+      const hostRoute = (verb: 'replace' | 'delete', table: number, metric: number): Promise<string> => run('ip', [
+        family, 'route', verb, route.prefix, 'dev', plan.interfaceName, 'table', String(table),
+        'src', route.source, 'proto', String(AGENT_ROUTE_PROTOCOL), 'metric', String(metric),
       ]);
+      await hostRoute('replace', SESSION_TABLE, HOST_ROUTE_METRIC);
+      await hostRoute('replace', PLANE_TABLES[route.plane], FALLBACK_HOST_ROUTE_METRIC);
+      if (healthy) await hostRoute('replace', PLANE_TABLES[route.plane], HOST_ROUTE_METRIC);
+      else await hostRoute('delete', PLANE_TABLES[route.plane], HOST_ROUTE_METRIC).catch(() => undefined);
     }
   }
 }
