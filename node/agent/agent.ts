@@ -280,10 +280,10 @@ export class Agent {
    * stale under graceful restart, and the kernel keeps forwarding on them.
    */
   private onTunnelDown(name: string): void {
-    const peer = this.peers.get(name);
-    if (!peer || !this.routing) return;
+    if (!this.peers.has(name) || !this.routing) return;
     this.tunnels.setHealthy(name, false).catch((err: unknown) => this.log.error({ peer: name, err: oneLine(err) }, 'cannot move the host routes off the failed tunnel'));
-    this.routing.resetSessions(peer, (state) => state === 'Established');
+    // Held down until BFD sees the tunnel again: a session retrying meanwhile comes back before the data path and flaps.
+    this.routing.removeSessions(name, (state) => state === 'Established');
   }
 
   /**
@@ -291,10 +291,14 @@ export class Agent {
    * their next retry; sessions up or in the middle of their OPEN exchange are left alone.
    */
   private onTunnelUp(name: string): void {
-    const peer = this.peers.get(name);
-    if (!peer || !this.routing) return;
-    this.tunnels.setHealthy(name, true).catch((err: unknown) => this.log.error({ peer: name, err: oneLine(err) }, 'cannot put the host routes back on the tunnel'));
-    this.routing.resetSessions(peer, (state) => state === 'Idle' || state === 'Connect' || state === 'Active');
+    if (!this.peers.has(name) || !this.routing) return;
+    // Host routes first: the kernel resolves the peer's BGP next hops through them.
+    void this.tunnels.setHealthy(name, true)
+      .catch((err: unknown) => this.log.error({ peer: name, err: oneLine(err) }, 'cannot put the host routes back on the tunnel'))
+      .then(() => {
+        const current = this.peers.get(name);
+        if (!this.stopping && current) this.routing?.resetSessions(current, (state) => state === 'Idle' || state === 'Connect' || state === 'Active');
+      });
   }
 
   async status(options: { latency: boolean } = { latency: true }): Promise<NodeStatus> {

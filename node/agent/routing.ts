@@ -121,10 +121,15 @@ export class Routing {
    * ones still trying (connect now). Sessions not selected are left alone.
    */
   resetSessions(peer: Node, which: (state: string | undefined) => boolean): void {
-    for (const plane of PLANES) {
-      if (which(this.neighbor(peer.name, plane)?.state)) this.removeSession(peer.name, plane);
-    }
+    this.removeSessions(peer.name, which);
     this.addPeer(peer);
+  }
+
+  /** Stops the peer's sessions that `which` selects, until addPeer or resetSessions brings them back. */
+  removeSessions(peer: string, which: (state: string | undefined) => boolean): void {
+    for (const plane of PLANES) {
+      if (which(this.neighbor(peer, plane)?.state)) this.removeSession(peer, plane);
+    }
   }
 
   updateAuthorizations(authorizations: readonly Authorization[]): void {

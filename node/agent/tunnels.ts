@@ -146,18 +146,21 @@ export class Tunnels {
     if (failed) throw new UserError(`tunnel to ${failed.peer} (${failed.change}): ${failed.message}`);
   }
 
+  /** One `ip -batch` per call (the family follows from each prefix): BFD's verdict reaches the kernel in one step. */
   private async setHostRoutes(plan: TunnelPlan): Promise<void> {
     const healthy = !this.failed.has(plan.peer);
-    for (const route of plan.hostRoutes) {
-      const family = route.prefix.includes(':') ? '-6' : '-4';
-      const hostRoute = (verb: 'replace' | 'delete', table: number, metric: number): Promise<string> => run('ip', [
-        family, 'route', verb, route.prefix, 'dev', plan.interfaceName, 'table', String(table),
-        'src', route.source, 'proto', String(AGENT_ROUTE_PROTOCOL), 'metric', String(metric),
-      ]);
-      await hostRoute('replace', SESSION_TABLE, HOST_ROUTE_METRIC);
-      await hostRoute('replace', PLANE_TABLES[route.plane], FALLBACK_HOST_ROUTE_METRIC);
-      if (healthy) await hostRoute('replace', PLANE_TABLES[route.plane], HOST_ROUTE_METRIC);
-      else await hostRoute('delete', PLANE_TABLES[route.plane], HOST_ROUTE_METRIC).catch(() => undefined);
+    const line = (verb: 'replace' | 'delete', route: TunnelPlan['hostRoutes'][number], table: number, metric: number): string =>
+      `route ${verb} ${route.prefix} dev ${plan.interfaceName} table ${table} src ${route.source} proto ${AGENT_ROUTE_PROTOCOL} metric ${metric}`;
+    const replace = plan.hostRoutes.flatMap((r) => [
+      line('replace', r, SESSION_TABLE, HOST_ROUTE_METRIC),
+      line('replace', r, PLANE_TABLES[r.plane], FALLBACK_HOST_ROUTE_METRIC),
+      ...(healthy ? [line('replace', r, PLANE_TABLES[r.plane], HOST_ROUTE_METRIC)] : []),
+    ]);
+    await run('ip', ['-batch', '-'], { input: `${replace.join('\n')}\n` });
+    if (!healthy) {
+      // -force: a route that is gone already is fine.
+      const remove = plan.hostRoutes.map((r) => line('delete', r, PLANE_TABLES[r.plane], HOST_ROUTE_METRIC));
+      await run('ip', ['-force', '-batch', '-'], { input: `${remove.join('\n')}\n` }).catch(() => undefined);
     }
   }
 }
