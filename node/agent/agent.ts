@@ -6,6 +6,7 @@ import { RegistryClient } from '../../registry/client.js';
 import type { Node, WatchResponse } from '../../registry/model.js';
 import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
+import { startAgentApi, type AgentApi } from './api/start.js';
 import { EndpointReporter } from './endpoint.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
@@ -56,6 +57,7 @@ export class Agent {
   private routing: Routing | undefined;
   private health: TunnelHealth | undefined;
   private control: ControlSocket | undefined;
+  private api: AgentApi | undefined;
   private metrics: AgentMetrics | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
@@ -122,6 +124,10 @@ export class Agent {
       rotateKey: () => rotateKey(this),
       stop: () => onStop?.(),
       experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
+    });
+    this.api = await startAgentApi({
+      stateDir: this.paths.dir, identity: this.identity, daemon: this.routing.daemon, rt: this.rt, log: this.log,
+      peers: () => this.peerList(), status: () => this.status({ latency: false }),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     this.startWatch();
@@ -343,6 +349,7 @@ export class Agent {
     await this.endpointReporter?.close();
     await this.queue;
     await this.control?.close();
+    await this.api?.close();
     if (!options.keepDataPlane) await this.experiments?.stopAll();
     await this.metrics?.close();
     await this.health?.close();
