@@ -144,12 +144,12 @@ async function createExperiment(lab: MeshLab, host: DemoGarage): Promise<NonNull
   return { name: EXPERIMENT_NAME, asn: experiment.asn, prefixes: experiment.prefixes, node: host.node };
 }
 
-/** `garagenet looking-glass serve` in the root namespace, fed by the registry and every node's route daemon socket. */
+/** `garagenet looking-glass serve` in the root namespace, fed by the registry and every node's route daemon and agent API sockets. */
 async function startLookingGlass(lab: MeshLab, garages: DemoGarage[], port: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [
     CLI, 'looking-glass', 'serve', '--listen', `127.0.0.1:${port}`, '--refresh', '2',
     '--registry', `${REGISTRY_ADDRESS}:${REGISTRY_PORT}`, '--registry-cert', join(lab.registryDir, 'state', 'tls.crt'),
-    ...garages.flatMap((g) => ['--routed', `${g.node}=unix:${join(g.stateDir, 'routed.sock')}`]),
+    ...garages.flatMap((g) => ['--routed', `${g.node}=unix:${join(g.stateDir, 'routed.sock')}`, '--agent', `${g.node}=unix:${join(g.stateDir, 'agent-api.sock')}`]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
