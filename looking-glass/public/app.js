@@ -295,7 +295,7 @@ async function loadChanges() {
         h('td', {}, c.plane),
         h('td', {}, badge(c.kind, c.kind === 'announce' ? 'up' : 'down')),
         h('td', { class: 'mono' }, c.prefix),
-        h('td', { class: 'mono' }, c.asPath ? c.asPath.map((asn) => `AS${asn}`).join(' ') : '—'))), { empty: 'no recent changes' }),
+        h('td', { class: 'mono' }, c.asPath?.length ? c.asPath.map((asn) => `AS${asn}`).join(' ') : c.neighbor === 'local' ? 'local' : '—'))), { empty: 'no recent changes' }),
       missing ? h('p', { class: 'muted' }, missing) : null]);
   } catch (err) {
     replace($('changes-body'), failure(err));

@@ -1,7 +1,8 @@
 /**
  * The last probes to each peer's loopback: latency is the median of the
- * answered ones, loss the share unanswered. Pure bookkeeping; link-prober.ts
- * sends the probes.
+ * answered ones, loss the share unanswered. A peer's window opens at its
+ * first answer: probes sent while its tunnel was still being built are not
+ * loss. Pure bookkeeping; link-prober.ts sends the probes.
  */
 
 export const WINDOW_PROBES = 12;
@@ -20,10 +21,14 @@ export class LinkWindow {
 
   /** `rttMs` null: the probe went unanswered. */
   record(peer: string, rttMs: number | null): void {
-    const list = this.results.get(peer) ?? [];
+    const list = this.results.get(peer);
+    if (list === undefined && rttMs === null) return;
+    if (list === undefined) {
+      this.results.set(peer, [rttMs]);
+      return;
+    }
     list.push(rttMs);
     if (list.length > this.size) list.shift();
-    this.results.set(peer, list);
   }
 
   /** Peers that left are forgotten. */
