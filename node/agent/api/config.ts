@@ -30,6 +30,11 @@ export async function apiListen(stateDir: string): Promise<ApiListen> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { socket };
     throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
   }
+  return { socket, ...parseApiConfig(text, file) };
+}
+
+/** The TCP address an agent-api.json names, if any; `file` names it in the error. */
+export function parseApiConfig(text: string, file: string): { tcp?: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -37,11 +42,11 @@ export async function apiListen(stateDir: string): Promise<ApiListen> {
     throw new UserError(`${file} is not JSON`, { hint: 'write it like {"listen": "10.64.0.1:7480"}' });
   }
   const listen = (parsed as { listen?: unknown } | null)?.listen;
-  if (listen === undefined) return { socket };
+  if (listen === undefined) return {};
   if (typeof listen !== 'string' || !validHostPort(listen)) {
     throw new UserError(`${file}: "listen" ${JSON.stringify(listen)} is not ADDRESS:PORT`, { hint: 'write it like 10.64.0.1:7480 or [fd64::1]:7480' });
   }
-  return { socket, tcp: listen };
+  return { tcp: listen };
 }
 
 function validHostPort(text: string): boolean {
