@@ -1,5 +1,5 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAddress, hostAddress, parsePrefix } from '../../../common/prefix.js';
@@ -22,6 +22,8 @@ interface Joined {
   lanGateway: string;
   client: AgentApiClient;
 }
+
+const TCP_PORT = 7480;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,6 +54,8 @@ beforeAll(async () => {
   lab = await buildMeshLab({ garages: 3, prefix: 'gnapi' });
   for (const garage of lab.topology.garages) {
     const stateDir = lab.stateDir(garage);
+    // The first garage also serves the API on TCP, inside its namespace.
+    if (garage.index === 0) writeFileSync(join(stateDir, 'agent-api.json'), JSON.stringify({ listen: `127.0.0.1:${TCP_PORT}` }));
     const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan']);
     if (result.code !== 0) throw new Error(`join: ${result.stderr}`);
     const { node, allocations } = JSON.parse(readFileSync(join(stateDir, 'node.json'), 'utf8')) as {
@@ -86,6 +90,15 @@ describe('the agent API of a real node', () => {
   it('listens on agent-api.sock in the state directory, mode 0600', () => {
     const mode = statSync(join(joined[0]!.stateDir, 'agent-api.sock')).mode & 0o777;
     expect(mode).toBe(0o600);
+  });
+
+  it('also answers on the TCP address agent-api.json names', async () => {
+    // A client inside the garage's namespace, where 127.0.0.1:${TCP_PORT} is.
+    const client = join(ROOT, 'dist', 'node', 'agent', 'api', 'client.js');
+    const script = `import(${JSON.stringify(client)}).then(async ({ AgentApiClient }) => { const c = new AgentApiClient('127.0.0.1:${TCP_PORT}'); process.stdout.write(JSON.stringify(await c.listTunnels())); c.close(); })`;
+    const answer = JSON.parse(await run(process.execPath, ['-e', script], { netns: joined[0]!.netns })) as { node: string; tunnels: unknown[] };
+    expect(answer.node).toBe(joined[0]!.name);
+    expect(answer.tunnels).toHaveLength(2);
   });
 
   it('ListTunnels: every peer up, with a handshake, bytes, latency from its probes, and no key or endpoint', async () => {
