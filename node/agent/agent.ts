@@ -14,7 +14,6 @@ import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, 
 import { probeLatency } from './probe.js';
 import { rotateKey } from './rotate-key.js';
 import { PLANE_TABLES, Routing } from './routing.js';
-import { applyIsolation } from '../../native/isolation/plane-isolation.js';
 import { Attachments } from '../experiments/attachments.js';
 import { experimentRequest } from '../experiments/requests.js';
 import { isolationConfig } from './base-plane.js';
@@ -100,7 +99,9 @@ export class Agent {
       daemon: () => this.routing!.daemon,
       node: { name: this.identity.node.name, asn: this.identity.node.asn },
       experimentalTable: PLANE_TABLES.experimental,
-      isolate: (attachments, killed) => applyIsolation(this.rt, isolationConfig(this.identity, attachments, killed)),
+      rt: this.rt,
+      isolation: (attachments, killed) => isolationConfig(this.identity, attachments, killed),
+      stateDir: this.paths.dir,
       log: this.log,
     });
     this.routing = await Routing.start({
@@ -124,6 +125,7 @@ export class Agent {
       experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
+    await this.serialize(() => this.experiments.restore());
     this.startWatch();
     this.endpointReporter = await EndpointReporter.start({
       registered: this.identity.node.endpoints[0], port: this.identity.basePort, log: this.log,
