@@ -82,6 +82,8 @@ export interface BirdResearcher {
   hostNetns: string;
   /** The test host's address, in `hostPrefix`. */
   host: string;
+  /** The researcher's router's address on the test host's link (the host's gateway). */
+  hostGateway: string;
   /** The sub-prefix of the allocation behind BIRD, announced as a more-specific. */
   hostPrefix: string;
   plan: AttachmentPlan;
@@ -148,7 +150,7 @@ export async function attachBird(lab: MeshLab, options: {
   await writeFile(join(dir, 'bird.conf'), `${config}\n`);
   await run('bird', ['-c', join(dir, 'bird.conf'), '-s', socket, '-P', join(dir, 'bird.pid')], { netns });
   return {
-    netns, hostNetns, host, hostPrefix, plan,
+    netns, hostNetns, host, hostGateway: gateway, hostPrefix, plan,
     birdc: (args) => run('birdc', ['-s', socket, ...args]),
   };
 }

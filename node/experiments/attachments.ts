@@ -46,6 +46,13 @@ export interface ExperimentStatus {
 
 const UPDATES_PER_MINUTE_DEFAULT = 60;
 
+/**
+ * Experimental traffic this node forwards, at most: policed where it enters
+ * the mesh (the node hosting an attachment), so a researcher's flood never
+ * reaches the shared tunnels beyond this rate. 10 Mbit/s, bursts of 0.1 s.
+ */
+export const EXPERIMENTAL_RATE_LIMIT = { bytesPerSecond: 1_250_000, burstBytes: 125_000 } as const;
+
 async function ip(args: string[]): Promise<string> {
   return run('ip', args);
 }
@@ -217,7 +224,7 @@ export class Attachments {
 
   private config(killed: readonly string[]): IsolationConfig {
     const attachments = [...this.attached.values()].map((p) => ({ interface: p.interface, experiment: p.experiment, allocations: [p.allocation] }));
-    return this.deps.isolation(attachments, killed);
+    return { ...this.deps.isolation(attachments, killed), rateLimit: EXPERIMENTAL_RATE_LIMIT };
   }
 
   private async isolate(): Promise<void> {
