@@ -18,7 +18,7 @@ import {
  * the real CLI; experiment A's BIRD 2 attached at garage 0 (test host behind
  * it), experiment B's at garage 1 (short-lived, for expiry). A behaves, then
  * misbehaves in every way the guard rails know, while production is watched;
- * then it is stopped, and B expires.
+ * then it is stopped, C is stopped while its agent is down, and B expires.
  */
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -266,6 +266,25 @@ describe('researchers\' routers on the mesh, end to end', () => {
     const experiments = JSON.parse(await registryAdmin(lab, ['experiments', '--json'])) as { name: string; state: string }[];
     expect(experiments.find((e) => e.name === 'exp-a')?.state).toBe('stopped');
     expect((await auditLog(lab, 'exp-a')).filter((e) => e.node === g[0]!.name).map((e) => e.event)).toEqual(expect.arrayContaining(['session.removed', 'stopped']));
+  });
+
+  it('an attachment whose experiment was stopped while its agent was down is cleaned away by `up`', async () => {
+    const host = g[2]!;
+    const c = await createExperiment(lab, { name: 'exp-c', node: host.name, maxPrefixes: 10, maxUpdates: 600, duration: '1d' });
+    const rc = await attachBird(lab, { experiment: c, garage: host, suffix: 'xc' });
+    expect(await eventually(async () => (await bestPaths(g[0]!, 'experimental')).has(c.prefixes[0]!), 30_000)).toBe(true);
+    process.kill(Number(readFileSync(join(host.stateDir, 'agent.pid'), 'utf8')), 'SIGUSR2');
+    expect(await eventually(async () => !existsSync(join(host.stateDir, 'agent.pid')), 20_000)).toBe(true);
+    await registryAdmin(lab, ['experiment', 'stop', 'exp-c']);
+    const up = await cli(host.garage.netns, ['up', '--state-dir', host.stateDir], { timeoutMs: 60_000 });
+    expect(up.code, up.stderr).toBe(0);
+    for (const node of g) {
+      const gone = await eventually(async () => (await traces(node, c.prefixes[0]!)).length === 0 || undefined, 30_000);
+      expect(gone ? [] : await traces(node, c.prefixes[0]!), node.name).toEqual([]);
+    }
+    const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: host.garage.netns })) as { ifname: string }[];
+    expect(links.map((l) => l.ifname)).not.toContain(rc.plan.interface);
+    expect(JSON.parse(readFileSync(attachmentsPath(host.stateDir), 'utf8'))).toEqual({ attachments: [] });
   });
 
   it('(d) expiry does the same by itself', async () => {
