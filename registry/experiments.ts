@@ -8,8 +8,11 @@ import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, u
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
 import { checkName, checkRange } from './validate.js';
+import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
 const DAY = 86_400;
+const SLOT_V4_LENGTH = 24;
+const MAX_V4_LENGTH = 28;
 
 /**
  * Experiments on the experimental plane: each gets its own slot of
@@ -29,21 +32,24 @@ export class Experiments {
   }
 
   async create(req: {
-    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string;
+    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string; prefixLength: number;
   }): Promise<Experiment> {
     checkName('name', req.name);
     checkName('owner', req.owner);
     if (req.node) checkName('node', req.node);
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 10;
+    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 100;
+    // One slot is a /24: an experiment gets the whole slot or its first /25../28.
+    const prefixLength = req.prefixLength ? checkRange('prefix_length', req.prefixLength, SLOT_V4_LENGTH, MAX_V4_LENGTH) : SLOT_V4_LENGTH;
     const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
     const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
     const at = timestamp();
     const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
     const build = ([slot, asnSlot]: number[]): Experiment => {
       const site = this.plan.site('experimental', slot!);
+      const v4 = formatPrefix(subnet(parsePrefix(site.v4), prefixLength, 0n));
       return {
-        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [site.v4, site.v6],
+        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [v4, site.v6],
         maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
       };
     };
@@ -86,7 +92,7 @@ export class Experiments {
             const id = `experiment.${req.name}.${family}`;
             const allocation: Allocation = { id, prefix, plane: 'experimental', holderKind: 'experiment', holder: req.name, purpose: 'experiment', createdAt: at };
             // Researchers may announce more specifics of their space, down to /28 and /124... but only from their ASN.
-            const maxLength = family === 'v4' ? 28 : 124;
+            const maxLength = family === 'v4' ? MAX_V4_LENGTH : 124;
             const auth: Authorization = { id, prefix, maxLength, originAsn: asn, plane: 'experimental', holder: req.name, createdAt: at };
             return [this.store.putJson(this.store.keys.allocation(id), allocation), this.store.putJson(this.store.keys.authorization(id), auth)];
           }),

@@ -209,6 +209,12 @@ describe('experiments and authorizations', () => {
     await expectRefusal(t.admin.createExperiment({ name: 'x1', owner: 'ghost' }), status.NOT_FOUND, /organization "ghost"/);
     await expectRefusal(t.admin.createExperiment({ name: 'x2', owner: 'uni-a', node: 'ghost' }), status.NOT_FOUND, /node "ghost"/);
     await expectRefusal(t.admin.createExperiment({ name: 'x3', owner: 'uni-a', maxPrefixes: 1_000_000 }), status.INVALID_ARGUMENT, /^max_prefixes/);
+    await expectRefusal(t.admin.createExperiment({ name: 'x4', owner: 'uni-a', prefixLength: 23 }), status.INVALID_ARGUMENT, /^prefix_length: 23 is outside 24..28/);
+    const small = await t.admin.createExperiment({ name: 'x5', owner: 'uni-a', prefixLength: 27 });
+    expect(small.prefixes[0]).toMatch(/\/27$/);
+    expect(small.maxPrefixes).toBe(100);
+    const smallAuth = (await t.admin.listAuthorizations()).find((a) => a.holder === 'x5' && a.prefix === small.prefixes[0]);
+    expect(smallAuth).toMatchObject({ maxLength: 28, originAsn: small.asn });
 
     // The audit log: the hosting node may append, another node may not.
     const entry = await host.client.appendAuditLog({ experiment: 'bgp-fuzz', event: 'max-prefix.exceeded', detail: '6 > 5' });

@@ -136,8 +136,8 @@ async function waitForSessions(garages: DemoGarage[], timeoutMs: number): Promis
 
 async function createExperiment(lab: MeshLab, host: DemoGarage): Promise<NonNullable<RunningDemo['experiment']>> {
   const created = await cli(lab.topology.internet, [
-    'registry', '--state', join(lab.registryDir, 'state'), 'experiment', 'create', EXPERIMENT_NAME,
-    '--owner', 'garages', '--node', host.node, '--description', 'the demo researcher router', '--duration', '1d', '--json',
+    'registry', '--state', join(lab.registryDir, 'state'), 'experiment', 'create', '--name', EXPERIMENT_NAME,
+    '--owner', 'garages', '--node', host.node, '--description', 'the demo researcher router', '--expires', '1d', '--json',
   ]);
   if (created.code !== 0) throw new Error(`experiment create: ${created.stderr.trim()}`);
   const experiment = JSON.parse(created.stdout) as { asn: number; prefixes: string[] };
