@@ -70,8 +70,8 @@ export interface ExperimentRecord {
 
 export async function createExperiment(lab: MeshLab, options: { name: string; node: string; maxPrefixes: number; maxUpdates: number; duration: string }): Promise<ExperimentRecord> {
   return JSON.parse(await registryAdmin(lab, [
-    'experiment', 'create', options.name, '--owner', 'garages', '--node', options.node,
-    '--max-prefixes', String(options.maxPrefixes), '--max-updates', String(options.maxUpdates), '--duration', options.duration, '--json',
+    'experiment', 'create', '--name', options.name, '--owner', 'garages', '--node', options.node,
+    '--max-prefixes', String(options.maxPrefixes), '--max-updates-per-minute', String(options.maxUpdates), '--expires', options.duration, '--json',
   ])) as ExperimentRecord;
 }
 
