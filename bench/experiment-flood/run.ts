@@ -13,7 +13,9 @@
  * never reaches the node), so the second figure isolates what the node and the
  * shared tunnel cost production.
  *
- *   node dist/bench/experiment-flood/run.js [--seconds N] [--rounds N]   (root; `npm run build` first)
+ *   node dist/bench/experiment-flood/run.js [--seconds N] [--rounds N] [--flood-mbits N]   (root; `npm run build` first)
+ *
+ * --flood-mbits N sends the flood at N Mbit/s instead of as fast as the sender can.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildMeshLab } from '../../node/demo/mesh-lab.js';
@@ -32,6 +34,8 @@ function option(name: string, fallback: number, max: number): number {
 
 const seconds = option('--seconds', 5, 60);
 const rounds = option('--rounds', 2, 10);
+/** The flood's sending rate in Mbit/s; 0: as fast as the sender can (iperf3 -b 0). */
+const floodMbits = process.argv.includes('--flood-mbits') ? option('--flood-mbits', 0, 100_000) : 0;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function server(netns: string, address: string, port: number): ChildProcess {
@@ -87,7 +91,7 @@ try {
   const floods: { sent: number; delivered: number }[] = [];
   /** Production throughput while the researcher's host floods `target` (the flood starts first and outlasts it). */
   const under = async (target: { address: string; port: string }): Promise<number> => {
-    const flood = iperf(researcher.hostNetns, ['-c', target.address, '-p', target.port, '-u', '-b', '0', '-l', '1300'], { duration: seconds + 2, nice: true });
+    const flood = iperf(researcher.hostNetns, ['-c', target.address, '-p', target.port, '-u', '-b', floodMbits ? `${floodMbits}M` : '0', '-l', '1300'], { duration: seconds + 2, nice: true });
     await sleep(1000);
     const mbits = await production(g0, g1);
     const f = await flood;
@@ -115,14 +119,14 @@ try {
     `  production alone:                              ${mbits(alone)}`,
     `  production, flood through the node and tunnel: ${mbits(flooded)}`,
     `  production, same flood kept on the researcher's own link (control): ${mbits(control)}`,
-    `  flood (iperf3 UDP -b 0) through the node: ${meshFloods.map((f) => `${f.sent.toFixed(0)} Mbit/s sent, ${f.delivered.toFixed(1)} delivered`).join('; ')}`,
+    `  flood (iperf3 UDP -b ${floodMbits ? `${floodMbits}M` : '0'}) through the node: ${meshFloods.map((f) => `${f.sent.toFixed(0)} Mbit/s sent, ${f.delivered.toFixed(1)} delivered`).join('; ')}`,
     `  experimental packets over the limit (${(EXPERIMENTAL_RATE_LIMIT.bytesPerSecond * 8 / 1e6).toFixed(0)} Mbit/s), dropped at the hosting node: ${dropped}`,
     `  ratio flood / alone: ${ratio.toFixed(2)} (target >= 0.90); flood / control: ${(mean(flooded) / mean(control)).toFixed(2)}`,
     '',
   ].join('\n'));
-  emitFigures('experiment-flood', [
+  emitFigures(floodMbits ? 'experiment-flood' : 'experiment-flood-max', [
     {
-      figure: `production TCP under an experiment's UDP flood, same tunnel, ${seconds} s x ${rounds}`, unit: 'Mbit/s',
+      figure: `production TCP under an experiment's UDP flood (${floodMbits ? `${floodMbits} Mbit/s` : 'unlimited'}), same tunnel, ${seconds} s x ${rounds}`, unit: 'Mbit/s',
       ours: mean(flooded), peer: 'production alone, same run', peerValue: mean(alone), better: 'higher',
     },
     {
