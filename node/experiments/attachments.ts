@@ -177,7 +177,14 @@ export class Attachments {
    * With the registry away, they come back as they were (expiry is checked later).
    */
   async restore(): Promise<void> {
-    const plans = loadAttachments(this.deps.stateDir);
+    let plans: AttachmentPlan[];
+    try {
+      plans = loadAttachments(this.deps.stateDir);
+    } catch (err) {
+      // A broken file must not keep the node down: production comes up, the attachments wait for the operator.
+      this.deps.log.error({ err: oneLine(err) }, 'experiment attachments not restored');
+      return;
+    }
     if (plans.length === 0) return;
     const experiments = await this.deps.registry().publicView().then((v) => v.experiments, () => null);
     for (const plan of plans) {
