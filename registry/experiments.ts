@@ -102,22 +102,71 @@ export class Experiments {
     return build(slots);
   }
 
-  async setState(req: { name: string; state: string }): Promise<Experiment> {
+  /**
+   * The administrator sets any state; the node hosting the experiment may only
+   * stop it (its kill switch), never revive it.
+   */
+  async setState(caller: Caller, req: { name: string; state: string }): Promise<Experiment> {
     checkName('name', req.name);
     if (!(EXPERIMENT_STATES as readonly string[]).includes(req.state)) {
       throw invalidArgument('state', `"${req.state}" is not one of ${EXPERIMENT_STATES.join(', ')}`);
     }
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.store.get<Experiment>(this.store.keys.experiment(req.name));
-      if (!current) throw notFound(`experiment "${req.name}"`);
-      if (req.state === 'active' && Date.parse(current.value.expiresAt) <= Date.now()) {
-        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.value.expiresAt}; create a new one`);
+    if (caller.kind === 'node' && req.state !== 'stopped') {
+      throw permissionDenied(`node "${caller.node}" may only stop experiment "${req.name}"; setting it ${req.state} takes the administrator credential`);
+    }
+    return this.update(req.name, (current) => {
+      this.checkHost(caller, current);
+      if (req.state === 'active' && Date.parse(current.expiresAt) <= Date.now()) {
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.expiresAt}; create a new one`);
       }
-      const next: Experiment = { ...current.value, state: req.state as Experiment['state'], updatedAt: timestamp() };
-      const res = await this.store.etcd.if(this.store.keys.experiment(req.name), 'Mod', '==', current.modRevision).then(this.store.putJson(this.store.keys.experiment(req.name), next)).commit();
+      return { next: { ...current, state: req.state as Experiment['state'], updatedAt: timestamp() } };
+    });
+  }
+
+  /**
+   * A node attaching the experiment's router becomes its host, in the same
+   * transaction as the "attached" audit entry: from then on that node (and
+   * no other) may append to its log, read it, and stop it.
+   */
+  async attach(caller: Caller, req: { experiment: string; detail: string }): Promise<Experiment> {
+    if (caller.kind !== 'node') throw permissionDenied(`only a node attaches experiment "${req.experiment}": use the hosting node's credential`);
+    checkName('experiment', req.experiment);
+    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
+    return this.update(req.experiment, (current) => {
+      if (current.node && current.node !== caller.node) {
+        throw permissionDenied(`node "${caller.node}" may not attach experiment "${req.experiment}": node "${current.node}" hosts it`);
+      }
+      if (current.state !== 'active' || Date.parse(current.expiresAt) <= Date.now()) {
+        const why = current.state !== 'active' ? `is ${current.state}` : `expired at ${current.expiresAt}`;
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.experiment}" ${why}; it cannot be attached`);
+      }
+      const at = timestamp();
+      const entry: AuditEntry = { experiment: req.experiment, node: caller.node, event: 'attached', detail: req.detail, at };
+      return { next: { ...current, node: caller.node, updatedAt: at }, audit: entry };
+    });
+  }
+
+  /** Read-modify-write of one experiment record, retried while others change it. */
+  private async update(name: string, change: (current: Experiment) => { next: Experiment; audit?: AuditEntry }): Promise<Experiment> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const key = this.store.keys.experiment(name);
+      const current = await this.store.get<Experiment>(key);
+      if (!current) throw notFound(`experiment "${name}"`);
+      const { next, audit } = change(current.value);
+      const writes = [this.store.putJson(key, next), ...(audit ? [this.store.putJson(this.auditKey(audit), audit)] : [])];
+      const res = await this.store.etcd.if(key, 'Mod', '==', current.modRevision).then(...writes).commit();
       if (res.succeeded) return next;
     }
-    throw new RpcError(status.ABORTED, `experiment "${req.name}" is being changed concurrently; try again`);
+    throw new RpcError(status.ABORTED, `experiment "${name}" is being changed concurrently; try again`);
+  }
+
+  private checkHost(caller: Caller, experiment: Experiment): void {
+    if (caller.kind === 'admin') return;
+    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    if (experiment.node !== caller.node) {
+      const host = experiment.node ? `node "${experiment.node}" hosts it` : 'no node has attached it';
+      throw permissionDenied(`node "${caller.node}" does not host experiment "${experiment.name}" (${host})`);
+    }
   }
 
   async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
@@ -127,17 +176,17 @@ export class Experiments {
     if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
     const experiment = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
     if (!experiment) throw notFound(`experiment "${req.experiment}"`);
-    if (caller.kind === 'node' && experiment.value.node !== caller.node) {
-      throw permissionDenied(`node "${caller.node}" does not host experiment "${req.experiment}"`);
-    }
+    this.checkHost(caller, experiment.value);
     const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
     await this.store.putJson(this.auditKey(entry), entry).exec();
     return entry;
   }
 
-  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
+  async listAuditLog(caller: Caller, experiment: string): Promise<AuditEntry[]> {
     checkName('experiment', experiment);
-    if (!(await this.store.get(this.store.keys.experiment(experiment)))) throw notFound(`experiment "${experiment}"`);
+    const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
+    if (!found) throw notFound(`experiment "${experiment}"`);
+    this.checkHost(caller, found.value);
     return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
   }
 

@@ -15,7 +15,6 @@ import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, 
 import { probeLatency } from './probe.js';
 import { rotateKey } from './rotate-key.js';
 import { PLANE_TABLES, Routing } from './routing.js';
-import { applyIsolation } from '../../native/isolation/plane-isolation.js';
 import { Attachments } from '../experiments/attachments.js';
 import { experimentRequest } from '../experiments/requests.js';
 import { isolationConfig } from './base-plane.js';
@@ -102,7 +101,9 @@ export class Agent {
       daemon: () => this.routing!.daemon,
       node: { name: this.identity.node.name, asn: this.identity.node.asn },
       experimentalTable: PLANE_TABLES.experimental,
-      isolate: (attachments, killed) => applyIsolation(this.rt, isolationConfig(this.identity, attachments, killed)),
+      rt: this.rt,
+      isolation: (attachments, killed) => isolationConfig(this.identity, attachments, killed),
+      stateDir: this.paths.dir,
       log: this.log,
     });
     this.routing = await Routing.start({
@@ -130,6 +131,7 @@ export class Agent {
       peers: () => this.peerList(), status: () => this.status({ latency: false }),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
+    await this.serialize(() => this.experiments.restore());
     this.startWatch();
     this.endpointReporter = await EndpointReporter.start({
       registered: this.identity.node.endpoints[0], port: this.identity.basePort, log: this.log,
