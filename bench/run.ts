@@ -42,6 +42,9 @@ const BENCHES: readonly Bench[] = [
   { name: 'key-rotation', script: 'key-rotation/run.js', quick: [], full: [], needsRoot: true, minutes: [4, 4] },
   { name: 'join', script: 'join/run.js', quick: ['--garages', '3'], full: ['--garages', '5'], needsRoot: true, minutes: [5, 10] },
   { name: 'agent-failover', script: 'agent-failover/run.js', quick: ['--cuts', '2'], full: ['--cuts', '5'], needsRoot: true, minutes: [6, 15] },
+  // A flood ten times the experimental policer (10 Mbit/s), then one as fast as the sender can (its CPU shared with the nodes here).
+  { name: 'experiment-flood', script: 'experiment-flood/run.js', quick: ['--seconds', '5', '--rounds', '2', '--flood-mbits', '100'], full: ['--seconds', '10', '--rounds', '5', '--flood-mbits', '100'], needsRoot: true, minutes: [5, 10] },
+  { name: 'experiment-flood-max', script: 'experiment-flood/run.js', quick: ['--seconds', '5', '--rounds', '2'], full: ['--seconds', '10', '--rounds', '5'], needsRoot: true, minutes: [5, 10] },
 ];
 
 interface Outcome {

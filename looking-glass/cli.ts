@@ -9,7 +9,9 @@ import { RoutedClient } from '../route-daemon/control/client.js';
 import { createLookingGlass } from './server/server.js';
 import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from './sources/in-process/sample-mesh.js';
 import { RegistryPublicViewSource } from './sources/registry-adapter.js';
-import { AGENT_NOT_OFFERED, RouteDaemonControlSource } from './sources/routed-adapter.js';
+import { AgentApiClient } from '../node/agent/api/client.js';
+import { AgentApiSource } from './sources/agent-adapter.js';
+import { AGENT_NOT_GIVEN, RouteDaemonControlSource } from './sources/routed-adapter.js';
 import type { MeshSource, NodeSource } from './sources/source.js';
 
 interface ServeOptions {
@@ -17,6 +19,7 @@ interface ServeOptions {
   registry?: string;
   registryCert?: string;
   routed: string[];
+  agent: string[];
   sample?: boolean;
   refresh: string;
   trustedProxy: string[];
@@ -31,6 +34,7 @@ export function lookingGlassCommand(): Command {
     .option('--registry <host:port>', 'the registry to read the public view from')
     .option('--registry-cert <file>', "the registry's TLS certificate (PEM)")
     .option('--routed <node=address>', 'a node\'s route daemon control address (unix:/path or 127.0.0.1:port); repeat per node', (v: string, all: string[]) => [...all, v], [])
+    .option('--agent <node=address>', "a node's agent API address (unix:/path/agent-api.sock or host:port); repeat per node", (v: string, all: string[]) => [...all, v], [])
     .option('--sample', 'serve the built-in sample mesh instead, to try the page')
     .option('--refresh <seconds>', 'how often to poll the registry and the nodes', '5')
     .option('--trusted-proxy <address>', 'a reverse proxy whose X-Forwarded-For is believed for rate limiting; repeat per proxy', (v: string, all: string[]) => [...all, v], [])
@@ -67,12 +71,27 @@ function realSource(options: ServeOptions): MeshSource {
     throw new UserError(`cannot read the registry certificate ${options.registryCert}: ${(err as Error).message}`);
   }
   const registry = new RegistryPublicViewSource(new RegistryClient(options.registry, { certPem, timeoutMs: 5000 }));
+  const agents = new Map<string, string>();
+  for (const entry of options.agent) {
+    const m = /^([a-z0-9][a-z0-9._-]*)=((?:unix:\/.+)|(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|localhost):\d{1,5}))$/.exec(entry);
+    if (!m) throw new UserError(`--agent "${entry}" is not node=address`, { hint: 'write it like garage-a=unix:/var/lib/garagenet/agent-api.sock or garage-a=10.64.0.1:7480' });
+    if (agents.has(m[1]!)) throw new UserError(`--agent names node ${m[1]} twice`);
+    agents.set(m[1]!, m[2]!);
+  }
   const nodes = new Map<string, NodeSource>();
   for (const entry of options.routed) {
     const m = /^([a-z0-9][a-z0-9._-]*)=((?:unix:\/.+)|(?:127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+)$/.exec(entry);
     if (!m) throw new UserError(`--routed "${entry}" is not node=address`, { hint: 'write it like garage-a=unix:/run/garagenet/routed.sock' });
-    if (nodes.has(m[1]!)) throw new UserError(`--routed names node ${m[1]} twice`);
-    nodes.set(m[1]!, { routeDaemon: new RouteDaemonControlSource(new RoutedClient({ address: m[2]!, timeoutMs: 3000 })), agent: AGENT_NOT_OFFERED });
+    const node = m[1]!;
+    if (nodes.has(node)) throw new UserError(`--routed names node ${node} twice`);
+    const agent = agents.get(node);
+    nodes.set(node, {
+      routeDaemon: new RouteDaemonControlSource(new RoutedClient({ address: m[2]!, timeoutMs: 3000 }), { node }),
+      agent: agent ? new AgentApiSource(new AgentApiClient(agent, { timeoutMs: 3000 })) : AGENT_NOT_GIVEN,
+    });
+  }
+  for (const node of agents.keys()) {
+    if (!nodes.has(node)) throw new UserError(`--agent names node ${node}, which has no --routed`, { hint: `give its route daemon too: --routed ${node}=unix:/path/routed.sock` });
   }
   return { registry, node: (name) => nodes.get(name) };
 }

@@ -173,7 +173,7 @@ describe('the looking-glass page on a real registry and route daemon', () => {
     expect(await page.locator('svg.mesh-map g[data-node="garage-a"]').getAttribute('class')).toContain('node-online');
     await page.selectOption('#session-node', 'garage-a');
     await expect.poll(() => page.locator('#sessions-body tbody').innerText()).toMatch(/garage-b[\s\S]*established/);
-    expect(await page.locator('#ribfib-body').innerText()).toContain('no RIB-against-FIB comparison yet');
+    expect(await page.locator('#ribfib-body').innerText()).toContain('cannot compare its kernel tables');
     await page.fill('#lookup-target', real.target);
     await page.click('#lookup-form button');
     await page.waitForSelector('#lookup-body table.routes');

@@ -9,12 +9,7 @@ let ns: string;
 let rt: Rtnetlink;
 
 beforeAll(() => {
-  ns = lab.namespace('r');
-  const peer = lab.namespace('p');
-  lab.veth(
-    { ns, name: 'up0', addresses: ['10.99.0.1/24', '2001:db8:99::1/64'] },
-    { ns: peer, name: 'down0', addresses: ['10.99.0.2/24', '2001:db8:99::2/64'] },
-  );
+  ns = lab.routedNamespace('r');
   rt = Rtnetlink.open({ netns: ns });
 });
 

@@ -188,6 +188,13 @@ export class RegistryClient {
   appendAuditLog(req: { experiment: string; event: string; detail?: string }): Promise<AuditEntry> {
     return this.call('AppendAuditLog', { detail: '', ...req });
   }
+  attachExperiment(experiment: string, detail = ''): Promise<Experiment> { return this.call('AttachExperiment', { experiment, detail }); }
+
+  // admin, or the node hosting the experiment
+  setExperimentState(name: string, state: string): Promise<Experiment> { return this.call('SetExperimentState', { name, state }); }
+  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
+    return (await this.call<{ entries: AuditEntry[] }>('ListAuditLog', { experiment })).entries;
+  }
 
   // admin
   getMesh(): Promise<Mesh> { return this.call('GetMesh', {}); }
@@ -209,15 +216,11 @@ export class RegistryClient {
     return this.call('AddAuthorization', { maxLength: 0, ...req });
   }
   createExperiment(req: {
-    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; durationSeconds?: number; node?: string;
+    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; durationSeconds?: number; node?: string; prefixLength?: number;
   }): Promise<Experiment> {
-    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, durationSeconds: 0, node: '', ...req });
+    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
   }
   async listExperiments(): Promise<Experiment[]> { return (await this.call<{ experiments: Experiment[] }>('ListExperiments', {})).experiments; }
-  setExperimentState(name: string, state: string): Promise<Experiment> { return this.call('SetExperimentState', { name, state }); }
-  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
-    return (await this.call<{ entries: AuditEntry[] }>('ListAuditLog', { experiment })).entries;
-  }
 
   close(): void {
     this.stub.close();

@@ -8,8 +8,11 @@ import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, u
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
 import { checkName, checkRange } from './validate.js';
+import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
 const DAY = 86_400;
+const SLOT_V4_LENGTH = 24;
+const MAX_V4_LENGTH = 28;
 
 /**
  * Experiments on the experimental plane: each gets its own slot of
@@ -29,21 +32,24 @@ export class Experiments {
   }
 
   async create(req: {
-    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string;
+    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string; prefixLength: number;
   }): Promise<Experiment> {
     checkName('name', req.name);
     checkName('owner', req.owner);
     if (req.node) checkName('node', req.node);
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 10;
+    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 100;
+    // One slot is a /24: an experiment gets the whole slot or its first /25../28.
+    const prefixLength = req.prefixLength ? checkRange('prefix_length', req.prefixLength, SLOT_V4_LENGTH, MAX_V4_LENGTH) : SLOT_V4_LENGTH;
     const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
     const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
     const at = timestamp();
     const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
     const build = ([slot, asnSlot]: number[]): Experiment => {
       const site = this.plan.site('experimental', slot!);
+      const v4 = formatPrefix(subnet(parsePrefix(site.v4), prefixLength, 0n));
       return {
-        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [site.v4, site.v6],
+        name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [v4, site.v6],
         maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
       };
     };
@@ -86,7 +92,7 @@ export class Experiments {
             const id = `experiment.${req.name}.${family}`;
             const allocation: Allocation = { id, prefix, plane: 'experimental', holderKind: 'experiment', holder: req.name, purpose: 'experiment', createdAt: at };
             // Researchers may announce more specifics of their space, down to /28 and /124... but only from their ASN.
-            const maxLength = family === 'v4' ? 28 : 124;
+            const maxLength = family === 'v4' ? MAX_V4_LENGTH : 124;
             const auth: Authorization = { id, prefix, maxLength, originAsn: asn, plane: 'experimental', holder: req.name, createdAt: at };
             return [this.store.putJson(this.store.keys.allocation(id), allocation), this.store.putJson(this.store.keys.authorization(id), auth)];
           }),
@@ -96,22 +102,71 @@ export class Experiments {
     return build(slots);
   }
 
-  async setState(req: { name: string; state: string }): Promise<Experiment> {
+  /**
+   * The administrator sets any state; the node hosting the experiment may only
+   * stop it (its kill switch), never revive it.
+   */
+  async setState(caller: Caller, req: { name: string; state: string }): Promise<Experiment> {
     checkName('name', req.name);
     if (!(EXPERIMENT_STATES as readonly string[]).includes(req.state)) {
       throw invalidArgument('state', `"${req.state}" is not one of ${EXPERIMENT_STATES.join(', ')}`);
     }
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.store.get<Experiment>(this.store.keys.experiment(req.name));
-      if (!current) throw notFound(`experiment "${req.name}"`);
-      if (req.state === 'active' && Date.parse(current.value.expiresAt) <= Date.now()) {
-        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.value.expiresAt}; create a new one`);
+    if (caller.kind === 'node' && req.state !== 'stopped') {
+      throw permissionDenied(`node "${caller.node}" may only stop experiment "${req.name}"; setting it ${req.state} takes the administrator credential`);
+    }
+    return this.update(req.name, (current) => {
+      this.checkHost(caller, current);
+      if (req.state === 'active' && Date.parse(current.expiresAt) <= Date.now()) {
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.expiresAt}; create a new one`);
       }
-      const next: Experiment = { ...current.value, state: req.state as Experiment['state'], updatedAt: timestamp() };
-      const res = await this.store.etcd.if(this.store.keys.experiment(req.name), 'Mod', '==', current.modRevision).then(this.store.putJson(this.store.keys.experiment(req.name), next)).commit();
+      return { next: { ...current, state: req.state as Experiment['state'], updatedAt: timestamp() } };
+    });
+  }
+
+  /**
+   * A node attaching the experiment's router becomes its host, in the same
+   * transaction as the "attached" audit entry: from then on that node (and
+   * no other) may append to its log, read it, and stop it.
+   */
+  async attach(caller: Caller, req: { experiment: string; detail: string }): Promise<Experiment> {
+    if (caller.kind !== 'node') throw permissionDenied(`only a node attaches experiment "${req.experiment}": use the hosting node's credential`);
+    checkName('experiment', req.experiment);
+    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
+    return this.update(req.experiment, (current) => {
+      if (current.node && current.node !== caller.node) {
+        throw permissionDenied(`node "${caller.node}" may not attach experiment "${req.experiment}": node "${current.node}" hosts it`);
+      }
+      if (current.state !== 'active' || Date.parse(current.expiresAt) <= Date.now()) {
+        const why = current.state !== 'active' ? `is ${current.state}` : `expired at ${current.expiresAt}`;
+        throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.experiment}" ${why}; it cannot be attached`);
+      }
+      const at = timestamp();
+      const entry: AuditEntry = { experiment: req.experiment, node: caller.node, event: 'attached', detail: req.detail, at };
+      return { next: { ...current, node: caller.node, updatedAt: at }, audit: entry };
+    });
+  }
+
+  /** Read-modify-write of one experiment record, retried while others change it. */
+  private async update(name: string, change: (current: Experiment) => { next: Experiment; audit?: AuditEntry }): Promise<Experiment> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const key = this.store.keys.experiment(name);
+      const current = await this.store.get<Experiment>(key);
+      if (!current) throw notFound(`experiment "${name}"`);
+      const { next, audit } = change(current.value);
+      const writes = [this.store.putJson(key, next), ...(audit ? [this.store.putJson(this.auditKey(audit), audit)] : [])];
+      const res = await this.store.etcd.if(key, 'Mod', '==', current.modRevision).then(...writes).commit();
       if (res.succeeded) return next;
     }
-    throw new RpcError(status.ABORTED, `experiment "${req.name}" is being changed concurrently; try again`);
+    throw new RpcError(status.ABORTED, `experiment "${name}" is being changed concurrently; try again`);
+  }
+
+  private checkHost(caller: Caller, experiment: Experiment): void {
+    if (caller.kind === 'admin') return;
+    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    if (experiment.node !== caller.node) {
+      const host = experiment.node ? `node "${experiment.node}" hosts it` : 'no node has attached it';
+      throw permissionDenied(`node "${caller.node}" does not host experiment "${experiment.name}" (${host})`);
+    }
   }
 
   async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
@@ -121,17 +176,17 @@ export class Experiments {
     if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
     const experiment = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
     if (!experiment) throw notFound(`experiment "${req.experiment}"`);
-    if (caller.kind === 'node' && experiment.value.node !== caller.node) {
-      throw permissionDenied(`node "${caller.node}" does not host experiment "${req.experiment}"`);
-    }
+    this.checkHost(caller, experiment.value);
     const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
     await this.store.putJson(this.auditKey(entry), entry).exec();
     return entry;
   }
 
-  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
+  async listAuditLog(caller: Caller, experiment: string): Promise<AuditEntry[]> {
     checkName('experiment', experiment);
-    if (!(await this.store.get(this.store.keys.experiment(experiment)))) throw notFound(`experiment "${experiment}"`);
+    const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
+    if (!found) throw notFound(`experiment "${experiment}"`);
+    this.checkHost(caller, found.value);
     return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
   }
 

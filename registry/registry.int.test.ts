@@ -209,6 +209,12 @@ describe('experiments and authorizations', () => {
     await expectRefusal(t.admin.createExperiment({ name: 'x1', owner: 'ghost' }), status.NOT_FOUND, /organization "ghost"/);
     await expectRefusal(t.admin.createExperiment({ name: 'x2', owner: 'uni-a', node: 'ghost' }), status.NOT_FOUND, /node "ghost"/);
     await expectRefusal(t.admin.createExperiment({ name: 'x3', owner: 'uni-a', maxPrefixes: 1_000_000 }), status.INVALID_ARGUMENT, /^max_prefixes/);
+    await expectRefusal(t.admin.createExperiment({ name: 'x4', owner: 'uni-a', prefixLength: 23 }), status.INVALID_ARGUMENT, /^prefix_length: 23 is outside 24..28/);
+    const small = await t.admin.createExperiment({ name: 'x5', owner: 'uni-a', prefixLength: 27 });
+    expect(small.prefixes[0]).toMatch(/\/27$/);
+    expect(small.maxPrefixes).toBe(100);
+    const smallAuth = (await t.admin.listAuthorizations()).find((a) => a.holder === 'x5' && a.prefix === small.prefixes[0]);
+    expect(smallAuth).toMatchObject({ maxLength: 28, originAsn: small.asn });
 
     // The audit log: the hosting node may append, another node may not.
     const entry = await host.client.appendAuditLog({ experiment: 'bgp-fuzz', event: 'max-prefix.exceeded', detail: '6 > 5' });
@@ -224,6 +230,38 @@ describe('experiments and authorizations', () => {
     await expectRefusal(t.admin.setExperimentState('bgp-fuzz', 'paused'), status.INVALID_ARGUMENT, /^state: "paused"/);
     await expectRefusal(t.admin.setExperimentState('ghost', 'stopped'), status.NOT_FOUND, /experiment "ghost"/);
     expect((await t.admin.listExperiments()).find((e) => e.name === 'bgp-fuzz')?.state).toBe('stopped');
+  });
+
+  it('makes the attaching node the host: it alone may log, read the log and stop; everyone else is refused by name', async () => {
+    const host = await joinNode('uni-a');
+    const other = await joinNode('lab-b');
+    const [h, o] = [host.res.node.name, other.res.node.name];
+    await t.admin.createExperiment({ name: 'route-lab', owner: 'uni-a', durationSeconds: 3600 });
+    // Before anyone attaches, no node hosts it.
+    await expectRefusal(host.client.listAuditLog('route-lab'), status.PERMISSION_DENIED, new RegExp(`node "${h}" does not host experiment "route-lab" \\(no node has attached it\\)`));
+    await expectRefusal(t.admin.attachExperiment('route-lab'), status.PERMISSION_DENIED, /only a node attaches experiment "route-lab"/);
+
+    const attached = await host.client.attachExperiment('route-lab', 'router 10.96.0.2 on gx1a');
+    expect(attached.node).toBe(h);
+    expect((await t.client().publicView()).experiments.find((e) => e.name === 'route-lab')?.node).toBe(h);
+    await expectRefusal(other.client.attachExperiment('route-lab'), status.PERMISSION_DENIED, new RegExp(`node "${o}" may not attach experiment "route-lab": node "${h}" hosts it`));
+    await host.client.appendAuditLog({ experiment: 'route-lab', event: 'import.accepted', detail: '10.96.0.0/24' });
+    expect((await host.client.listAuditLog('route-lab')).map((e) => [e.node, e.event, e.detail])).toEqual([
+      [h, 'attached', 'router 10.96.0.2 on gx1a'], [h, 'import.accepted', '10.96.0.0/24'],
+    ]);
+
+    const refusal = new RegExp(`node "${o}" does not host experiment "route-lab" \\(node "${h}" hosts it\\)`);
+    await expectRefusal(other.client.listAuditLog('route-lab'), status.PERMISSION_DENIED, refusal);
+    await expectRefusal(other.client.setExperimentState('route-lab', 'stopped'), status.PERMISSION_DENIED, refusal);
+    await expectRefusal(other.client.appendAuditLog({ experiment: 'route-lab', event: 'x' }), status.PERMISSION_DENIED, refusal);
+    await expectRefusal(host.client.setExperimentState('route-lab', 'active'), status.PERMISSION_DENIED, /may only stop experiment "route-lab"/);
+    await expectRefusal(t.client().setExperimentState('route-lab', 'stopped'), status.UNAUTHENTICATED, /credential/);
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'route-lab')?.state).toBe('active');
+
+    expect((await host.client.setExperimentState('route-lab', 'stopped')).state).toBe('stopped');
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'route-lab')?.state).toBe('stopped');
+    // Stopped is final for the node: it cannot attach it again.
+    await expectRefusal(host.client.attachExperiment('route-lab'), status.FAILED_PRECONDITION, /experiment "route-lab" is stopped; it cannot be attached/);
   });
 
   it('stops experiments past their expiry, with an audit entry, and will not restart them', async () => {

@@ -118,6 +118,9 @@ export async function startServer(
     KeepAlive: unary('KeepAlive', 'node', (r, c) => s.keepAlive(c, r.ttlSeconds)),
     Leave: unary('Leave', 'node', async (_r, c) => ({ released: await s.leave(c) })),
     AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.experiments.appendAuditLog(c, r)),
+    AttachExperiment: unary('AttachExperiment', 'member', (r, c) => s.experiments.attach(c, r)),
+    SetExperimentState: unary('SetExperimentState', 'member', (r, c) => s.experiments.setState(c, r)),
+    ListAuditLog: unary('ListAuditLog', 'member', async (r, c) => ({ entries: await s.experiments.listAuditLog(c, r.experiment) })),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
     ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),
@@ -130,8 +133,6 @@ export async function startServer(
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
     CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.experiments.create(r)),
     ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.experiments.list() })),
-    SetExperimentState: unary('SetExperimentState', 'admin', (r) => s.experiments.setState(r)),
-    ListAuditLog: unary('ListAuditLog', 'admin', async (r) => ({ entries: await s.experiments.listAuditLog(r.experiment) })),
   };
 
   // Watch responses are encoded once by the hub; the stream writes those bytes as they are.

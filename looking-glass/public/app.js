@@ -49,17 +49,18 @@ function planeTabs() {
 
 function lookupForm() {
   return h('form', { id: 'lookup-form', class: 'form', onsubmit: (e) => { e.preventDefault(); lookup(); } },
-    h('label', {}, 'Address or prefix', h('input', { id: 'lookup-target', name: 'target', required: true, placeholder: '10.97.1.5 or 10.200.0.0/24', autocomplete: 'off', spellcheck: 'false' })),
+    h('label', {}, 'Address or prefix', h('input', { id: 'lookup-target', name: 'target', required: true, placeholder: 'an address or a prefix', autocomplete: 'off', spellcheck: 'false' })),
     h('label', {}, 'Plane', planeSelect('lookup-plane')),
     h('label', {}, 'At', nodeSelect('lookup-node', { all: true })),
     h('button', { type: 'submit' }, 'Look up'));
 }
 
+// Placeholders show the syntax; loadMesh puts in an AS of this mesh.
 const FILTERS = [
-  ['neighbor', 'from neighbor', 'bergen-lab'],
-  ['originAsn', 'origin AS', '4200000102'],
-  ['community', 'community', '64512:100'],
-  ['largeCommunity', 'large community', '4200000000:1:2'],
+  ['neighbor', 'from neighbor', 'a neighbor from the sessions table'],
+  ['originAsn', 'origin AS', 'an AS number'],
+  ['community', 'community', 'asn:value'],
+  ['largeCommunity', 'large community', 'global:local1:local2'],
 ];
 
 function routesForm() {
@@ -112,7 +113,7 @@ function probeForm() {
   return h('form', { id: 'probe-form', class: 'form', onsubmit: (e) => { e.preventDefault(); probe(); } },
     h('label', {}, 'From', nodeSelect('probe-node')),
     h('label', {}, 'Plane', planeSelect('probe-plane')),
-    h('label', {}, 'Mesh address', h('input', { id: 'probe-target', required: true, placeholder: '10.96.0.3', autocomplete: 'off', spellcheck: 'false' })),
+    h('label', {}, 'Mesh address', h('input', { id: 'probe-target', required: true, placeholder: 'an address inside the mesh', autocomplete: 'off', spellcheck: 'false' })),
     h('label', {}, 'Probe', h('select', { id: 'probe-kind' }, h('option', { value: 'ping' }, 'ping'), h('option', { value: 'traceroute' }, 'traceroute'))),
     h('button', { type: 'submit' }, 'Run'));
 }
@@ -156,7 +157,13 @@ async function loadMesh() {
   state.selected ??= mesh.nodes.find((n) => n.online)?.name ?? mesh.nodes[0]?.name;
   for (const n of mesh.nodes) state.asLabels.set(n.asn, n.name);
   const example = mesh.nodes.find((n) => n.online) ?? mesh.nodes[0];
-  if (example) $('probe-target').placeholder = example.loopbacks.production;
+  if (example) {
+    // Examples from this mesh itself, never from elsewhere.
+    $('probe-target').placeholder = example.loopbacks.production;
+    $('lookup-target').placeholder = `${example.loopbacks.production}, or a prefix`;
+    FILTERS.find((f) => f[0] === 'originAsn')[2] = String(example.asn);
+    $('routes-value').placeholder = FILTERS.find((f) => f[0] === $('routes-filter').value)[2];
+  }
   for (const id of ['session-node', 'lookup-node', 'probe-node', 'routes-node']) {
     const select = $(id);
     const keep = select.value;
@@ -211,8 +218,11 @@ async function showSessions() {
       ...cmp.extraInFib.map((d) => ['only in kernel', d]),
       ...cmp.nextHopMismatch.map((d) => ['next hop differs', d]),
     ];
+    const counted = cmp.counts.missingFromFib + cmp.counts.extraInFib + cmp.counts.nextHopMismatch;
     replace($('ribfib-body'),
-      h('p', {}, cmp.agrees ? badge('agrees', 'up') : badge('differs', 'down'), ` ${cmp.ribRoutes} best routes, ${cmp.fibRoutes} kernel routes`),
+      h('p', { class: 'ribfib-summary' }, cmp.agrees ? badge('agrees', 'up') : badge('differs', 'down'), ` ${cmp.ribRoutes} best routes, ${cmp.fibRoutes} kernel routes`,
+        h('span', { class: 'muted', title: cmp.checkedAt }, ` · checked ${ago(cmp.checkedAt)} ago`)),
+      counted > diffs.length ? h('p', { class: 'muted' }, `${counted} differences, the first ${diffs.length} listed`) : null,
       diffs.length ? table(['difference', 'prefix', 'BGP next hop', 'kernel next hop'], diffs.map(([kind, d]) =>
         h('tr', {}, h('td', {}, kind), h('td', { class: 'mono' }, d.prefix), h('td', { class: 'mono' }, d.ribNextHop ?? '—'), h('td', { class: 'mono' }, d.fibNextHop ?? '—')))) : null);
   } catch (err) {
@@ -285,7 +295,7 @@ async function loadChanges() {
         h('td', {}, c.plane),
         h('td', {}, badge(c.kind, c.kind === 'announce' ? 'up' : 'down')),
         h('td', { class: 'mono' }, c.prefix),
-        h('td', { class: 'mono' }, c.asPath ? c.asPath.map((asn) => `AS${asn}`).join(' ') : '—'))), { empty: 'no recent changes' }),
+        h('td', { class: 'mono' }, c.asPath?.length ? c.asPath.map((asn) => `AS${asn}`).join(' ') : c.neighbor === 'local' ? 'local' : '—'))), { empty: 'no recent changes' }),
       missing ? h('p', { class: 'muted' }, missing) : null]);
   } catch (err) {
     replace($('changes-body'), failure(err));

@@ -2,7 +2,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from '../sources/in-process/sample-mesh.js';
 import type { InProcessMesh } from '../sources/in-process/in-process-mesh.js';
-import type { MeshSource } from '../sources/source.js';
+import { BusyError, RefusedError, type MeshSource } from '../sources/source.js';
 import { ENDPOINTS } from './api.js';
 import { createLookingGlass, type LookingGlass } from './server.js';
 
@@ -336,6 +336,32 @@ describe('experiments and probes', () => {
     } finally {
       release.forEach((done) => done());
       await gated.close();
+    }
+  });
+
+  it('passes on a node agent\'s refusal as 400 and its full probe slots as 503 with Retry-After', async () => {
+    const held = buildSampleMesh();
+    const refusals = [new RefusedError('"target" 10.97.5.1 is outside the mesh\'s pools'), new BusyError('2 probes are already running on this node')];
+    const source: MeshSource = {
+      registry: held.registry,
+      node: (name) => {
+        const n = held.node(name);
+        return n && { routeDaemon: n.routeDaemon, agent: { ...n.agent, probe: () => Promise.reject(refusals.shift()) } };
+      },
+    };
+    const agentSays = createLookingGlass({ source, rateLimit: { burst: 1000, perSecond: 1000 } });
+    const url = await agentSays.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const probe = async (target: string) => {
+        const res = await fetch(`${url}/api/v1/ping?node=aalto-garage&plane=production&target=${target}`);
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), error: ((await res.json()) as { error: { message: string; field?: string } }).error };
+      };
+      const refused = await probe('10.97.5.1');
+      expect(refused).toMatchObject({ status: 400, error: { field: 'target', message: 'node aalto-garage refused: "target" 10.97.5.1 is outside the mesh\'s pools' } });
+      const busy = await probe('10.97.5.2');
+      expect(busy).toMatchObject({ status: 503, retryAfter: '5', error: { message: 'node aalto-garage is busy: 2 probes are already running on this node' } });
+    } finally {
+      await agentSays.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import { formatAddress, formatPrefix, type Address, type Prefix } from '../../common/prefix.js';
 import type { MeshCache, MeshSnapshot } from '../sources/cache.js';
 import { mapSettled, withTimeout } from '../sources/map-limit.js';
-import { NotOfferedError, type NodeSource, type RouteFilter } from '../sources/source.js';
+import { BusyError, NotOfferedError, RefusedError, type NodeSource, type RouteFilter } from '../sources/source.js';
 import type { MeshNode, Plane } from '../sources/types.js';
 import { buildAsGraph } from './as-path-graph.js';
 import type { CommunityDictionary } from './communities.js';
@@ -44,6 +44,8 @@ export interface Endpoint {
 const MAX_DIFFERENCES = 500;
 const DEFAULT_LIMIT = 100;
 const PROBE_COST = 10;
+/** A traceroute waits up to a second per silent hop at the node. */
+const PROBE_TIMEOUT_MS = 20_000;
 
 /** Every endpoint of the JSON API; README.md documents the same list. */
 export const ENDPOINTS: readonly Endpoint[] = [
@@ -202,8 +204,8 @@ export const ENDPOINTS: readonly Endpoint[] = [
     handle: async ({ query, params }, ctx) => {
       const plane = query.plane as Plane;
       const node = knownNode(ctx.cache.snapshot(), params.node!);
-      const cmp = publicRibFib(await ctx.cache.query(`rib-fib|${plane}|${node.name}`, () => call(ctx, node.name, (s) => s.routeDaemon.ribVsFib(plane))));
-      const counts = { missingFromFib: cmp.missingFromFib.length, extraInFib: cmp.extraInFib.length, nextHopMismatch: cmp.nextHopMismatch.length };
+      const cmp = publicRibFib(await ctx.cache.query(`rib-fib|${plane}|${node.name}`, () => call(ctx, node.name, (s) => s.agent.ribVsFib(plane))));
+      const counts = cmp.counts ?? { missingFromFib: cmp.missingFromFib.length, extraInFib: cmp.extraInFib.length, nextHopMismatch: cmp.nextHopMismatch.length };
       return {
         node: node.name,
         ...cmp,
@@ -273,7 +275,7 @@ function probeEndpoint(kind: 'ping' | 'traceroute'): Endpoint {
       if (!node.online) throw new HttpError(409, `node ${node.name} is offline`, { field: 'node', hint: 'choose a node that is online' });
       const text = formatAddress(target);
       const result = await ctx.cache.query(`${kind}|${plane}|${node.name}|${text}`, () =>
-        ctx.probes.run(() => call(ctx, node.name, (s) => s.agent.probe({ kind, plane, target: text }))),
+        ctx.probes.run(() => call(ctx, node.name, (s) => s.agent.probe({ kind, plane, target: text }), { timeoutMs: PROBE_TIMEOUT_MS })),
       );
       return { node: node.name, plane, target: text, result: publicProbe(result) };
     },
@@ -327,14 +329,16 @@ async function lookupAt(nodes: readonly MeshNode[], plane: Plane, target: Addres
   });
 }
 
-async function call<T>(ctx: ApiContext, node: string, work: (source: NodeSource) => Promise<T>): Promise<T> {
+async function call<T>(ctx: ApiContext, node: string, work: (source: NodeSource) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
   const source = ctx.cache.source.node(node);
   if (!source) throw new HttpError(503, `no source for node ${node}`);
   try {
-    return await withTimeout(work(source), ctx.cache.callTimeoutMs, `node ${node}`);
+    return await withTimeout(work(source), options.timeoutMs ?? ctx.cache.callTimeoutMs, `node ${node}`);
   } catch (err) {
     if (err instanceof HttpError) throw err;
     if (err instanceof NotOfferedError) throw new HttpError(501, `node ${node}: ${err.message}`);
+    if (err instanceof RefusedError) throw new HttpError(400, `node ${node} refused: ${err.message}`, { field: 'target' });
+    if (err instanceof BusyError) throw new HttpError(503, `node ${node} is busy: ${err.message}`, { hint: 'try again in a few seconds', retryAfterSeconds: 5 });
     throw new HttpError(502, `node ${node} did not answer`, { hint: 'it may be offline; try another node' });
   }
 }

@@ -89,6 +89,7 @@ export function publicRibFib(c: RibFibComparison): RibFibComparison {
     missingFromFib: diff(c.missingFromFib),
     extraInFib: diff(c.extraInFib),
     nextHopMismatch: diff(c.nextHopMismatch),
+    ...(c.counts ? { counts: pick(c.counts, ['missingFromFib', 'extraInFib', 'nextHopMismatch']) } : {}),
   };
 }
 

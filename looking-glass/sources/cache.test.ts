@@ -23,9 +23,8 @@ function scriptedSource() {
         recentChanges: () => answer([{ time: '2026-01-01T00:00:00Z', plane: 'production', node: name, kind: 'announce', prefix: '10.0.0.0/24', neighbor: 'x' }]),
         lookup: () => answer([]),
         routes: () => answer({ routes: [], truncated: false }),
-        ribVsFib: () => Promise.reject(new Error('unused')),
       },
-      agent: { tunnels: () => answer([]), probe: () => Promise.reject(new Error('unused')) },
+      agent: { tunnels: () => answer([]), probe: () => Promise.reject(new Error('unused')), ribVsFib: () => Promise.reject(new Error('unused')) },
     };
   };
   const source: MeshSource = {

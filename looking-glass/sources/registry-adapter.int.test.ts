@@ -13,6 +13,7 @@ let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
 let t: LocalRegistry;
 let lg: LookingGlass;
 let base: string;
+let nodeCredential: string;
 const secrets: string[] = [];
 const bodies: string[] = [];
 
@@ -35,7 +36,10 @@ beforeAll(async () => {
     secrets.push(secret, decodeJoinString(joinString).secret);
     const res = await client.join({ invitation, secret, publicKey: wgPublicKey(), name, endpoints: ['192.0.2.77:51820'] });
     secrets.push(res.credential);
-    if (name === 'garage-a') await client.keepAlive(30);
+    if (name === 'garage-a') {
+      await client.keepAlive(30);
+      nodeCredential = res.credential;
+    }
     client.close();
   }
   // An unused invitation: its secret exists only in the join string.
@@ -80,6 +84,29 @@ describe('the looking glass on a real registry', () => {
     const outside = await get('/api/v1/ping?node=garage-a&plane=production&target=192.0.2.77');
     expect(outside.status).toBe(400);
     expect(outside.json.error.hint).toContain((await t.client().publicView()).mesh.productionV4);
+  });
+
+  it('shows an experiment\'s refusals from its audit log once the registry hands the log out, and none while it refuses', async () => {
+    // What the node hosting the attachment records (node/experiments through AppendAuditLog).
+    const node = t.client(nodeCredential);
+    await node.appendAuditLog({ experiment: 'anycast-test', event: 'import.accepted', detail: '10.200.0.0/24: valid (peer anycast-test, experimental plane)' });
+    await node.appendAuditLog({ experiment: 'anycast-test', event: 'import.rejected.origin-validation', detail: '10.201.0.0/24: invalid: AS65001 not authorized (peer anycast-test, experimental plane)' });
+    await node.appendAuditLog({ experiment: 'anycast-test', event: 'session.ceased.max-prefix', detail: '5 prefixes, the limit is 4 (peer anycast-test, experimental plane)' });
+
+    // Today ListAuditLog needs an administrator: the looking glass (no credential) is refused and shows no log, without failing.
+    const refused = await new RegistryPublicViewSource(t.client()).publicView();
+    expect(refused.experiments[0]!.audit).toEqual([]);
+
+    const view = await new RegistryPublicViewSource(t.admin).publicView();
+    const audit = view.experiments.find((e) => e.name === 'anycast-test')!.audit;
+    // The accepted route is not a refusal: two entries.
+    expect(audit).toHaveLength(2);
+    expect(audit.map((a) => [a.kind, a.node, a.prefix])).toEqual(expect.arrayContaining([
+      ['max-prefix', 'garage-a', undefined],
+      ['unauthorized-prefix', 'garage-a', '10.201.0.0/24'],
+    ]));
+    expect(audit.find((a) => a.kind === 'unauthorized-prefix')!.detail).toContain('not authorized');
+    for (const a of audit) expect(Date.parse(a.time)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('never shows a credential, an invitation secret or an underlay endpoint', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PublicView } from '../../registry/model.js';
-import { fromRegistryPublicView } from './registry-adapter.js';
+import { fromRegistryPublicView, rejections } from './registry-adapter.js';
 
 const registryView: PublicView = {
   mesh: { name: 'm', productionV4: '10.64.0.0/11', productionV6: '', experimentalV4: '10.96.0.0/11', experimentalV6: 'fd96::/48', asnFirst: 1, asnLast: 2, createdAt: '' },
@@ -42,5 +42,25 @@ describe('fromRegistryPublicView', () => {
       name: 'e1', owner: 'uni-a', description: 'd', asn: 4200100001, allocations: ['10.100.0.0/24'], attachedAt: [], state: 'stopped',
       limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60 }, createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-02-01T00:00:00Z', audit: [],
     }]);
+  });
+});
+
+describe('rejections', () => {
+  const entry = (event: string, detail: string, at: string) => ({ experiment: 'e1', node: 'garage-a', event, detail, at });
+
+  it('keeps what the guard rails refused, newest first, with the prefix when the detail starts with one', () => {
+    expect(rejections([
+      entry('attached', 'router 10.96.0.9 AS4200100001 on gnx0', '2026-01-01T00:00:00.000Z'),
+      entry('import.rejected.origin-validation', '10.200.0.0/24: invalid (peer e1, experimental plane)', '2026-01-01T00:00:01.000Z'),
+      entry('import.accepted', '10.100.0.0/24: valid (peer e1, experimental plane)', '2026-01-01T00:00:02.000Z'),
+      entry('import.rejected.as-path-length', 'fd96::/64: 12 hops (peer e1, experimental plane)', '2026-01-01T00:00:03.000Z'),
+      entry('session.ceased.max-prefix', '5 prefixes (peer e1, experimental plane)', '2026-01-01T00:00:04.000Z'),
+      entry('stopped', 'stopped by the registry', '2026-01-01T00:00:05.000Z'),
+    ]).map((a) => [a.kind, a.prefix])).toEqual([
+      ['kill-switch', undefined],
+      ['max-prefix', undefined],
+      ['as-path-too-long', 'fd96::/64'],
+      ['unauthorized-prefix', '10.200.0.0/24'],
+    ]);
   });
 });

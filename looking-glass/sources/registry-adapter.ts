@@ -1,23 +1,69 @@
-import type { PublicView } from '../../registry/model.js';
+import { status } from '@grpc/grpc-js';
+import type { AuditEntry as RegistryAuditEntry, PublicView } from '../../registry/model.js';
+import { mapSettled } from './map-limit.js';
 import type { RegistrySource } from './source.js';
-import type { Experiment, MeshNode, Plane, RegistryView } from './types.js';
+import type { AuditEntry, Experiment, MeshNode, Plane, RegistryView } from './types.js';
 
 /** What the adapter needs of the registry's typed client (registry/client.ts). */
 export interface PublicViewClient {
   publicView(): Promise<PublicView>;
+  /** An experiment's audit log (ListAuditLog): experiment, node, event, detail, time; nothing secret. */
+  listAuditLog?(experiment: string): Promise<RegistryAuditEntry[]>;
 }
 
+/** After the registry refused the audit log to a caller without credential, asked again only this often. */
+const AUDIT_RETRY_MS = 5 * 60_000;
+const REFUSED = new Set<number>([status.PERMISSION_DENIED, status.UNAUTHENTICATED]);
+
 /**
- * The registry's public view (GetPublicView), read through its typed client.
- * It needs no credential: the looking glass never holds one that could change
- * or read more of the mesh than the public view.
+ * The registry's public view (GetPublicView), read through its typed client,
+ * with each experiment's audit log of what the guard rails refused. It holds
+ * no credential: the looking glass never holds one that could change or read
+ * more of the mesh than what is public. While the registry keeps ListAuditLog
+ * for administrators, it refuses, and experiments show no audit log.
  */
 export class RegistryPublicViewSource implements RegistrySource {
-  constructor(private readonly client: PublicViewClient) {}
+  private auditRefusedAt = -Infinity;
+
+  constructor(private readonly client: PublicViewClient, private readonly options: { now?: () => number } = {}) {}
 
   async publicView(): Promise<RegistryView> {
-    return fromRegistryPublicView(await this.client.publicView());
+    const view = fromRegistryPublicView(await this.client.publicView());
+    const audits = await this.auditLogs(view.experiments.map((e) => e.name));
+    return { ...view, experiments: view.experiments.map((e) => ({ ...e, audit: audits.get(e.name) ?? [] })) };
   }
+
+  private async auditLogs(names: readonly string[]): Promise<Map<string, AuditEntry[]>> {
+    const now = (this.options.now ?? Date.now)();
+    const list = this.client.listAuditLog?.bind(this.client);
+    if (!list || now - this.auditRefusedAt < AUDIT_RETRY_MS) return new Map();
+    const settled = await mapSettled(names, (name) => list(name), { concurrency: 4 });
+    const logs = new Map<string, AuditEntry[]>();
+    settled.forEach((r, i) => {
+      if (r.status === 'fulfilled') logs.set(names[i]!, rejections(r.value));
+      else if (REFUSED.has((r.reason as { code?: number }).code ?? -1)) this.auditRefusedAt = now;
+    });
+    return logs;
+  }
+}
+
+/** Audit kinds of the registry's event names; events that are not a guard rail firing (accepted, attached, removed) are left out. */
+const REJECTION_KINDS: ReadonlyArray<[RegExp, AuditEntry['kind']]> = [
+  [/^import\.rejected\.(origin-validation|experiment-origin|plane-pool|bogon)$/, 'unauthorized-prefix'],
+  [/^import\.rejected\.as-path-(length|loop)$/, 'as-path-too-long'],
+  [/^session\.ceased\.max-prefix$/, 'max-prefix'],
+  [/^import\.damped$/, 'update-rate'],
+  [/^(stopped|killed|kill-switch)$/, 'kill-switch'],
+];
+
+/** The refusals among an experiment's audit entries, newest first, in the looking glass's terms. */
+export function rejections(entries: readonly RegistryAuditEntry[]): AuditEntry[] {
+  return entries.flatMap((e): AuditEntry[] => {
+    const kind = REJECTION_KINDS.find(([pattern]) => pattern.test(e.event))?.[1];
+    if (!kind) return [];
+    const prefix = /^([0-9a-fA-F.:]+\/\d{1,3}): /.exec(e.detail)?.[1];
+    return [{ time: e.at, node: e.node, kind, detail: e.detail, ...(prefix ? { prefix } : {}) }];
+  }).sort((a, b) => b.time.localeCompare(a.time));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { RouteAttributes } from '../../route-daemon/routing/attributes.js';
 import type { Plane } from '../../route-daemon/routing/instance.js';
 import { createRoutingInstance, type PlaneInstance } from '../../route-daemon/routing/plane-instance.js';
 import { createLookingGlass, type LookingGlass } from '../server/server.js';
-import { AGENT_NOT_OFFERED, RouteDaemonControlSource } from './routed-adapter.js';
+import { AGENT_NOT_GIVEN, RouteDaemonControlSource } from './routed-adapter.js';
 import type { RegistryView } from './types.js';
 
 // The looking glass reading a real route daemon's routing instances through
@@ -88,7 +88,7 @@ beforeAll(async () => {
   lg = createLookingGlass({
     source: {
       registry: { publicView: async () => registry },
-      node: (name) => (name === 'garage-a' ? { routeDaemon: new RouteDaemonControlSource(client), agent: AGENT_NOT_OFFERED } : undefined),
+      node: (name) => (name === 'garage-a' ? { routeDaemon: new RouteDaemonControlSource(client, { node: 'garage-a' }), agent: AGENT_NOT_GIVEN } : undefined),
     },
     communities: { communities: { '65001:100': 'learned from garage-b' }, largeCommunities: {} },
     rateLimit: { burst: 10_000, perSecond: 10_000 },
@@ -143,10 +143,24 @@ describe('the looking glass on a real route daemon control API', () => {
     ]);
   });
 
-  it('says plainly what the daemon and the agent do not offer yet', async () => {
+  it('shows the daemon\'s recent route changes (ListRouteChanges), newest first, with the node and AS path', async () => {
+    const { status, json } = await get('/api/v1/changes?node=garage-a');
+    expect(status).toBe(200);
+    expect(json.withoutChangeLog).toEqual([]);
+    expect(json.changes.map((c: { prefix: string }) => c.prefix).sort()).toEqual(['10.70.0.0/16', '10.70.1.0/24', '10.70.2.0/24', '10.80.0.0/16', '10.81.0.0/16']);
+    for (const c of json.changes) {
+      expect(c).toMatchObject({ node: 'garage-a', plane: 'production', kind: 'announce', neighbor: 'garage-b' });
+      expect(c.asPath[0]).toBe(PEER_AS);
+    }
+    const times = json.changes.map((c: { time: string }) => c.time);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect((await get('/api/v1/changes?node=garage-a&plane=experimental')).json.changes).toEqual([]);
+  });
+
+  it('says plainly that it was given no agent for the node', async () => {
     const fib = await get('/api/v1/nodes/garage-a/rib-fib?plane=production');
     expect(fib.status).toBe(501);
-    expect(fib.json.error.message).toBe('node garage-a: the route daemon control API has no RIB-against-FIB comparison yet');
+    expect(fib.json.error.message).toBe('node garage-a: the looking glass was given no agent API address for this node, so it cannot compare its kernel tables');
     const ping = await get('/api/v1/ping?node=garage-a&plane=production&target=10.64.0.2');
     expect(ping.status).toBe(501);
     const mesh = await get('/api/v1/mesh');

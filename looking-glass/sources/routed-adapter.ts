@@ -1,24 +1,21 @@
 import { formatAddress, formatPrefix, type Address, type Prefix } from '../../common/prefix.js';
 import type { RoutedClient } from '../../route-daemon/control/client.js';
-import type { NeighborMessage, PathMessage, RouteMessage } from '../../route-daemon/control/messages.js';
+import type { NeighborMessage, PathMessage, RouteChangeMessage, RouteMessage } from '../../route-daemon/control/messages.js';
 import { NotOfferedError, type AgentSource, type RouteDaemonSource, type RouteFilter, type RouteList } from './source.js';
-import { PLANES, type BgpSession, type Plane, type Route, type SessionState, type ValidationState } from './types.js';
+import { PLANES, type BgpSession, type Plane, type Route, type RouteChange, type SessionState, type ValidationState } from './types.js';
 
 /** What the adapter needs of the route daemon's typed control client (route-daemon/control/client.ts). */
-export type RoutedControlClient = Pick<RoutedClient, 'listNeighbors' | 'lookupRoute' | 'listRoutes'>;
+export type RoutedControlClient = Pick<RoutedClient, 'listNeighbors' | 'lookupRoute' | 'listRoutes' | 'routeChanges'>;
 
 const SESSION_STATES: readonly SessionState[] = ['idle', 'connect', 'active', 'opensent', 'openconfirm', 'established'];
 const VALIDATION: readonly ValidationState[] = ['valid', 'invalid', 'not-found'];
 
-/**
- * One node's route daemon through its gRPC control API (proto/routed.proto).
- * The API has no route-change log and no RIB-against-FIB comparison yet:
- * those calls say so (501) instead of inventing an answer.
- */
+/** One node's route daemon through its gRPC control API (proto/routed.proto). */
 export class RouteDaemonControlSource implements RouteDaemonSource {
   constructor(
     private readonly client: RoutedControlClient,
-    private readonly options: { now?: () => number } = {},
+    /** `node`: the node this daemon runs on, named in its route changes. */
+    private readonly options: { node: string; now?: () => number },
   ) {}
 
   async sessions(): Promise<readonly BgpSession[]> {
@@ -58,20 +55,32 @@ export class RouteDaemonControlSource implements RouteDaemonSource {
     return { routes, truncated: false };
   }
 
-  recentChanges(): Promise<never> {
-    return Promise.reject(new NotOfferedError('the route daemon control API has no route-change log yet'));
-  }
-
-  ribVsFib(): Promise<never> {
-    return Promise.reject(new NotOfferedError('the route daemon control API has no RIB-against-FIB comparison yet'));
+  /** The last best-route changes of both planes (ListRouteChanges), newest first. */
+  async recentChanges(options: { limit: number }): Promise<readonly RouteChange[]> {
+    const perPlane = await Promise.all(PLANES.map(async (plane) =>
+      (await this.client.routeChanges({ plane, limit: options.limit })).map((c) => toChange(this.options.node, plane, c))));
+    return perPlane.flat().sort((a, b) => b.time.localeCompare(a.time)).slice(0, options.limit);
   }
 }
 
-/** Until the node agent offers tunnel health and probes to the looking glass. */
-export const AGENT_NOT_OFFERED: AgentSource = {
-  tunnels: () => Promise.reject(new NotOfferedError('the node agent offers no tunnel health to the looking glass yet')),
-  probe: () => Promise.reject(new NotOfferedError('the node agent offers no ping or traceroute to the looking glass yet')),
+/** For a node whose agent API the looking glass was not given: the page says what is missing instead of guessing. */
+export const AGENT_NOT_GIVEN: AgentSource = {
+  tunnels: () => Promise.reject(new NotOfferedError('the looking glass was given no agent API address for this node')),
+  probe: () => Promise.reject(new NotOfferedError('the looking glass was given no agent API address for this node, so it cannot probe from it')),
+  ribVsFib: () => Promise.reject(new NotOfferedError('the looking glass was given no agent API address for this node, so it cannot compare its kernel tables')),
 };
+
+function toChange(node: string, plane: Plane, c: RouteChangeMessage): RouteChange {
+  return {
+    time: new Date(c.timeUnixMs).toISOString(),
+    plane,
+    node,
+    kind: c.kind === 'withdraw' ? 'withdraw' : 'announce',
+    prefix: c.prefix,
+    neighbor: c.peer,
+    ...(c.kind === 'withdraw' ? {} : { asPath: c.asPath.flatMap((segment) => segment.asns) }),
+  };
+}
 
 function toSession(n: NeighborMessage, now: number): BgpSession | undefined {
   if (!(PLANES as readonly string[]).includes(n.plane)) return undefined;

@@ -26,6 +26,22 @@ export class NotOfferedError extends Error {
   }
 }
 
+/** The node refused a request as malformed or out of bounds (a probe target outside its pools); the API answers 400. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+/** The node is at its limit (its probe slots are full); the API answers 503 with Retry-After. */
+export class BusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
 /** The registry's public view: members, nodes, allocations, experiments. */
 export interface RegistrySource {
   publicView(): Promise<RegistryView>;
@@ -54,13 +70,13 @@ export interface RouteDaemonSource {
   lookup(plane: Plane, target: Address | Prefix): Promise<readonly Route[]>;
   routes(plane: Plane, options: { filter: RouteFilter; limit: number }): Promise<RouteList>;
   recentChanges(options: { limit: number }): Promise<readonly RouteChange[]>;
-  ribVsFib(plane: Plane): Promise<RibFibComparison>;
 }
 
-/** One node's agent: tunnel health and the fixed probe code path. */
+/** One node's agent: tunnel health, the fixed probe code path, and its kernel tables against its route daemon. */
 export interface AgentSource {
   tunnels(): Promise<readonly TunnelStatus[]>;
   probe(request: ProbeRequest): Promise<ProbeResult>;
+  ribVsFib(plane: Plane): Promise<RibFibComparison>;
 }
 
 export interface NodeSource {

@@ -201,4 +201,6 @@ export interface RibFibComparison {
   readonly missingFromFib: readonly FibDifference[];
   readonly extraInFib: readonly FibDifference[];
   readonly nextHopMismatch: readonly FibDifference[];
+  /** Full counts when a source sends the lists cut short; absent: the lists are complete. */
+  readonly counts?: { readonly missingFromFib: number; readonly extraInFib: number; readonly nextHopMismatch: number };
 }

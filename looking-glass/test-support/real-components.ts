@@ -11,7 +11,7 @@ import type { Plane } from '../../route-daemon/routing/instance.js';
 import { createRoutingInstance, type PlaneInstance } from '../../route-daemon/routing/plane-instance.js';
 import { createLookingGlass } from '../server/server.js';
 import { RegistryPublicViewSource } from '../sources/registry-adapter.js';
-import { AGENT_NOT_OFFERED, RouteDaemonControlSource } from '../sources/routed-adapter.js';
+import { AGENT_NOT_GIVEN, RouteDaemonControlSource } from '../sources/routed-adapter.js';
 
 /**
  * A looking glass on real components, on loopback: a registry (real etcd,
@@ -87,7 +87,7 @@ export async function startRealComponents(): Promise<{
     const lg = createLookingGlass({
       source: {
         registry: new RegistryPublicViewSource(registryClient),
-        node: (name) => (name === 'garage-a' ? { routeDaemon: new RouteDaemonControlSource(routed), agent: AGENT_NOT_OFFERED } : undefined),
+        node: (name) => (name === 'garage-a' ? { routeDaemon: new RouteDaemonControlSource(routed, { node: 'garage-a' }), agent: AGENT_NOT_GIVEN } : undefined),
       },
     });
     const url = await lg.listen({ port: 0, host: '127.0.0.1' });

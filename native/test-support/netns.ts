@@ -38,6 +38,19 @@ export class Lab {
     }
   }
 
+  /**
+   * A namespace whose `up0` reaches a neighbor at 10.99.0.2 and
+   * 2001:db8:99::2: the next hop that route tests point at.
+   */
+  routedNamespace(suffix: string): string {
+    const ns = this.namespace(suffix);
+    this.veth(
+      { ns, name: 'up0', addresses: ['10.99.0.1/24', '2001:db8:99::1/64'] },
+      { ns: this.namespace(`${suffix}n`), name: 'down0', addresses: ['10.99.0.2/24', '2001:db8:99::2/64'] },
+    );
+    return ns;
+  }
+
   exec(ns: string, command: string, args: string[], options: { input?: string } = {}): string {
     return sh('ip', ['netns', 'exec', ns, command, ...args], options);
   }

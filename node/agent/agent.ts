@@ -6,6 +6,7 @@ import { RegistryClient } from '../../registry/client.js';
 import type { Node, WatchResponse } from '../../registry/model.js';
 import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
+import { startAgentApi, type AgentApi } from './api/start.js';
 import { EndpointReporter } from './endpoint.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
@@ -14,7 +15,6 @@ import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, 
 import { probeLatency } from './probe.js';
 import { rotateKey } from './rotate-key.js';
 import { PLANE_TABLES, Routing } from './routing.js';
-import { applyIsolation } from '../../native/isolation/plane-isolation.js';
 import { Attachments } from '../experiments/attachments.js';
 import { experimentRequest } from '../experiments/requests.js';
 import { isolationConfig } from './base-plane.js';
@@ -57,6 +57,7 @@ export class Agent {
   private routing: Routing | undefined;
   private health: TunnelHealth | undefined;
   private control: ControlSocket | undefined;
+  private api: AgentApi | undefined;
   private metrics: AgentMetrics | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
@@ -101,7 +102,9 @@ export class Agent {
       daemon: () => this.routing!.daemon,
       node: { name: this.identity.node.name, asn: this.identity.node.asn },
       experimentalTable: PLANE_TABLES.experimental,
-      isolate: (attachments, killed) => applyIsolation(this.rt, isolationConfig(this.identity, attachments, killed)),
+      rt: this.rt,
+      isolation: (attachments, killed) => isolationConfig(this.identity, attachments, killed),
+      stateDir: this.paths.dir,
       log: this.log,
     });
     this.routing = await Routing.start({
@@ -124,7 +127,12 @@ export class Agent {
       stop: () => onStop?.(),
       experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
     });
+    this.api = await startAgentApi({
+      stateDir: this.paths.dir, identity: this.identity, daemon: this.routing.daemon, rt: this.rt, log: this.log,
+      peers: () => this.peerList(), status: () => this.status({ latency: false }),
+    });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
+    await this.serialize(() => this.experiments.restore());
     this.startWatch();
     this.endpointReporter = await EndpointReporter.start({
       registered: this.identity.node.endpoints[0], port: this.identity.basePort, log: this.log,
@@ -350,6 +358,7 @@ export class Agent {
     await this.endpointReporter?.close();
     await this.queue;
     await this.control?.close();
+    await this.api?.close();
     if (!options.keepDataPlane) await this.experiments?.stopAll();
     await this.metrics?.close();
     await this.health?.close();

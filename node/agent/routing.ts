@@ -52,7 +52,8 @@ export class Routing {
       // Loopbacks (/32, /128) and garage /64s are the mesh's normal routes.
       bogons: { maxLengthIpv4: 32, maxLengthIpv6: 128 },
       stalePathSeconds: 360,
-      damping: false,
+      // A researcher's flapping prefix is suppressed (RFC 2439, RFC 7196 parameters); production is never damped.
+      damping: name === 'experimental',
       authorizations: [],
     });
     const start = (metrics: string | undefined): Promise<RouteDaemon> => RouteDaemon.start({

@@ -42,7 +42,7 @@ export function experimentCommand(): Command {
         `limits: ${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates a minute`,
         `session: ${s.session}${s.attachment ? ` with ${s.attachment.theirAddress} on ${s.attachment.interface}` : ' (not attached here)'}`,
         `routes: ${s.accepted} accepted, ${s.rejected} rejected`,
-        s.audit ? 'audit log:' : `audit log: readable with the administrator credential (garagenet registry experiment log ${e.name})`,
+        s.audit ? `audit log (last ${s.audit.length}):` : `audit log: not available (${s.auditError ?? 'unknown'})`,
         ...(s.audit ? [formatTable(['AT', 'NODE', 'EVENT', 'DETAIL'], s.audit.map((a) => [a.at, a.node, a.event, a.detail]))] : []),
       ].join('\n') + '\n');
     }));
@@ -50,10 +50,10 @@ export function experimentCommand(): Command {
     .description('kill switch: withdraw its routes, cut its link, mark it stopped in the registry')
     .addOption(stateDirOption())
     .action(action(async (name: string, o: { stateDir: string }) => {
-      const r = await ask<{ attached: boolean; registry: string }>(o, 'stop', { name });
+      const r = await ask<{ attached: boolean; registry: string; registryError?: string }>(o, 'stop', { name });
       process.stdout.write(`experiment ${name} stopped${r.attached ? '; its router is cut off' : ' (it was not attached here)'}\n`);
       if (r.registry !== 'stopped') {
-        process.stderr.write(`the registry still lists ${name} as ${r.registry} (only an administrator may change that): garagenet registry experiment stop ${name}\n`);
+        process.stderr.write(`the registry still lists ${name} as ${r.registry}${r.registryError ? ` (${r.registryError})` : ''}: garagenet registry experiment stop ${name}\n`);
       }
     }));
   return command;

@@ -230,7 +230,7 @@ describe('garagenet demo', () => {
       const [first, second] = demo.summary.garages;
       const stateOf = (start: string): string => join(tmpdir(), readdirSync(tmpdir()).find((d) => d.startsWith(start))!);
       const registry = `ip netns exec ${demo.id}-inet ${process.execPath} ${CLI} registry --state ${join(stateOf(`${demo.id}-registry-`), 'state')} experiment`;
-      const created = await runPrinted(`${registry} create demo-watch --owner garages --node ${first!.node} --duration 1d --json`);
+      const created = await runPrinted(`${registry} create --name demo-watch --owner garages --node ${first!.node} --expires 1d --json`);
       expect(created.code, created.stderr).toBe(0);
       const experiment = JSON.parse(created.stdout) as { name: string; prefixes: string[] };
       const researcher = await attachResearcher({ topologyId: demo.id, suffix: 'exp2', experiment, garage: { netns: first!.netns, stateDir: stateOf(`${demo.id}-g0-`) } });

@@ -136,20 +136,20 @@ async function waitForSessions(garages: DemoGarage[], timeoutMs: number): Promis
 
 async function createExperiment(lab: MeshLab, host: DemoGarage): Promise<NonNullable<RunningDemo['experiment']>> {
   const created = await cli(lab.topology.internet, [
-    'registry', '--state', join(lab.registryDir, 'state'), 'experiment', 'create', EXPERIMENT_NAME,
-    '--owner', 'garages', '--node', host.node, '--description', 'the demo researcher router', '--duration', '1d', '--json',
+    'registry', '--state', join(lab.registryDir, 'state'), 'experiment', 'create', '--name', EXPERIMENT_NAME,
+    '--owner', 'garages', '--node', host.node, '--description', 'the demo researcher router', '--expires', '1d', '--json',
   ]);
   if (created.code !== 0) throw new Error(`experiment create: ${created.stderr.trim()}`);
   const experiment = JSON.parse(created.stdout) as { asn: number; prefixes: string[] };
   return { name: EXPERIMENT_NAME, asn: experiment.asn, prefixes: experiment.prefixes, node: host.node };
 }
 
-/** `garagenet looking-glass serve` in the root namespace, fed by the registry and every node's route daemon socket. */
+/** `garagenet looking-glass serve` in the root namespace, fed by the registry and every node's route daemon and agent API sockets. */
 async function startLookingGlass(lab: MeshLab, garages: DemoGarage[], port: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [
     CLI, 'looking-glass', 'serve', '--listen', `127.0.0.1:${port}`, '--refresh', '2',
     '--registry', `${REGISTRY_ADDRESS}:${REGISTRY_PORT}`, '--registry-cert', join(lab.registryDir, 'state', 'tls.crt'),
-    ...garages.flatMap((g) => ['--routed', `${g.node}=unix:${join(g.stateDir, 'routed.sock')}`]),
+    ...garages.flatMap((g) => ['--routed', `${g.node}=unix:${join(g.stateDir, 'routed.sock')}`, '--agent', `${g.node}=unix:${join(g.stateDir, 'agent-api.sock')}`]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

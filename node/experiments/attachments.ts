@@ -1,7 +1,10 @@
 import { oneLine, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { parseAddress } from '../../common/prefix.js';
-import type { Attachment } from '../../native/isolation/config.js';
+import type { Attachment, IsolationConfig } from '../../native/isolation/config.js';
+import { killExperiment } from '../../native/isolation/kill-switch.js';
+import { applyIsolation } from '../../native/isolation/plane-isolation.js';
+import type { Rtnetlink } from '../../native/rtnetlink.js';
 import type { RouteDaemon } from '../../route-daemon/daemon.js';
 import { experimentAuditEntry } from '../../route-daemon/experiment-audit.js';
 import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
@@ -9,6 +12,7 @@ import type { RegistryClient } from '../../registry/client.js';
 import type { AuditEntry, Experiment } from '../../registry/model.js';
 import { run } from '../system/run.js';
 import { planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';
+import { loadAttachments, saveAttachments } from './attachment-store.js';
 
 /**
  * The researcher routers attached to this node: for each, a data link, a
@@ -21,8 +25,11 @@ export interface AttachmentDeps {
   readonly daemon: () => RouteDaemon;
   readonly node: { name: string; asn: number };
   readonly experimentalTable: number;
-  /** Re-applies plane isolation with these attachments (anti-spoofing, experimental table, killed ones dropped). */
-  readonly isolate: (attachments: readonly Attachment[], killed: readonly string[]) => Promise<void>;
+  readonly rt: Rtnetlink;
+  /** The node's plane isolation with these attachments (anti-spoofing, experimental table, killed ones dropped). */
+  readonly isolation: (attachments: readonly Attachment[], killed: readonly string[]) => IsolationConfig;
+  /** Where the attachments are kept across agent restarts. */
+  readonly stateDir: string;
   readonly log: Logger;
 }
 
@@ -32,11 +39,19 @@ export interface ExperimentStatus {
   session: string;
   accepted: number;
   rejected: number;
-  /** The registry's last entries; null when this credential may not read them. */
+  /** The registry's last entries; null when the registry could not be asked (the reason in auditError). */
   audit: AuditEntry[] | null;
+  auditError?: string;
 }
 
 const UPDATES_PER_MINUTE_DEFAULT = 60;
+
+/**
+ * Experimental traffic this node forwards, at most: policed where it enters
+ * the mesh (the node hosting an attachment), so a researcher's flood never
+ * reaches the shared tunnels beyond this rate. 10 Mbit/s, bursts of 0.1 s.
+ */
+export const EXPERIMENTAL_RATE_LIMIT = { bytesPerSecond: 1_250_000, burstBytes: 125_000 } as const;
 
 async function ip(args: string[]): Promise<string> {
   return run('ip', args);
@@ -44,7 +59,6 @@ async function ip(args: string[]): Promise<string> {
 
 export class Attachments {
   private readonly attached = new Map<string, AttachmentPlan>();
-  private readonly killed = new Set<string>();
   private readonly rejected = new Map<string, number>();
 
   constructor(private readonly deps: AttachmentDeps) {}
@@ -54,7 +68,12 @@ export class Attachments {
     const entry = experimentAuditEntry(event);
     if (!entry) return;
     if (entry.event.includes('.rejected.')) this.rejected.set(entry.experiment, (this.rejected.get(entry.experiment) ?? 0) + 1);
-    this.deps.registry().appendAuditLog(entry).catch((err: unknown) => this.deps.log.warn({ experiment: entry.experiment, err: oneLine(err) }, 'audit entry not recorded'));
+    this.record(entry.experiment, entry.event, entry.detail);
+  }
+
+  private record(experiment: string, event: string, detail: string): void {
+    this.deps.registry().appendAuditLog({ experiment, event, detail })
+      .catch((err: unknown) => this.deps.log.warn({ experiment, event, err: oneLine(err) }, 'audit entry not recorded'));
   }
 
   private async experiment(name: string): Promise<Experiment> {
@@ -67,10 +86,20 @@ export class Attachments {
   async attach(request: AttachRequest): Promise<AttachmentPlan> {
     if (this.attached.has(request.experiment)) throw new UserError(`experiment ${request.experiment} is already attached here`, { hint: 'stop it first' });
     const plan = planAttachment(await this.experiment(request.experiment), request, this.deps.node);
-    const log = this.deps.log.child({ experiment: plan.experiment });
+    // The registry makes this node the host first (it refuses another node's or an ended experiment): nothing is built before that.
+    await this.deps.registry().attachExperiment(plan.experiment, `router ${plan.theirAddress} AS${plan.theirAsn} on ${plan.interface}`).catch((err: unknown) => {
+      throw new UserError(`the registry refused to attach experiment ${plan.experiment}: ${oneLine(err)}`);
+    });
+    await this.bringUp(plan);
+    await this.persist();
+    this.deps.log.child({ experiment: plan.experiment }).info({ interface: plan.interface, router: plan.theirAddress }, 'experiment attached');
+    return plan;
+  }
+
+  /** Link, isolation, BGP peer; all or nothing. A link already there (an agent restart) is kept. */
+  private async bringUp(plan: AttachmentPlan): Promise<void> {
     try {
       await this.link(plan);
-      this.killed.delete(plan.experiment);
       this.attached.set(plan.experiment, plan);
       await this.isolate();
       this.deps.daemon().addPeer({
@@ -88,34 +117,44 @@ export class Attachments {
       await this.isolate().catch(() => undefined);
       throw err;
     }
-    await this.deps.registry().appendAuditLog({ experiment: plan.experiment, event: 'attached', detail: `router ${plan.theirAddress} AS${plan.theirAsn} on ${plan.interface}` })
-      .catch((err: unknown) => log.warn({ err: oneLine(err) }, 'audit entry not recorded'));
-    log.info({ interface: plan.interface, router: plan.theirAddress }, 'experiment attached');
-    return plan;
   }
 
   /**
-   * The kill switch: the session is cut and its routes withdrawn mesh-wide,
-   * the attachment drops everything and its link goes, and the registry
-   * records the experiment as stopped (unless it told us so itself).
+   * The kill switch, then forgetting: the experiment's session and routes go
+   * (native kill switch and the route daemon), its link goes, and the
+   * registry records the stop (as the experiment's host, this node may).
    */
-  async stop(name: string, options: { reason: string; updateRegistry: boolean }): Promise<{ attached: boolean; registry: string }> {
+  async stop(name: string, options: { reason: string; updateRegistry: boolean }): Promise<{ attached: boolean; registry: string; registryError?: string }> {
     const plan = this.attached.get(name);
     if (plan) {
-      const daemon = this.deps.daemon();
-      if (daemon.neighbor(plan.peerName)) daemon.removePeer(plan.peerName);
-      this.killed.add(name);
-      await this.isolate();
-      await this.unlink(plan);
-      this.attached.delete(name);
+      await this.cut(plan);
+      await this.persist();
       this.deps.log.warn({ experiment: name, reason: options.reason }, 'experiment stopped');
     }
-    await this.deps.registry().appendAuditLog({ experiment: name, event: 'stopped', detail: options.reason }).catch(() => undefined);
+    this.record(name, 'stopped', options.reason);
     const experiment = await this.experiment(name);
     if (!options.updateRegistry || experiment.state === 'stopped') return { attached: plan !== undefined, registry: experiment.state };
-    // Only an administrator may change an experiment's state: a node's refusal leaves the cut in place and says so.
-    const state = await this.deps.registry().setExperimentState(name, 'stopped').then((e) => e.state, () => experiment.state);
-    return { attached: plan !== undefined, registry: state };
+    // The cut stands whatever the registry says; a refusal is reported, not thrown.
+    return this.deps.registry().setExperimentState(name, 'stopped').then(
+      (e) => ({ attached: plan !== undefined, registry: e.state }),
+      (err: unknown) => ({ attached: plan !== undefined, registry: experiment.state, registryError: oneLine(err) }),
+    );
+  }
+
+  /**
+   * Cuts one attachment at once: the native kill switch drops its traffic
+   * both ways, takes its link down and deletes its routes from the
+   * experimental table in one batch; then the route daemon removes the peer
+   * (withdrawn mesh-wide), the link is deleted and isolation forgets it.
+   */
+  private async cut(plan: AttachmentPlan): Promise<void> {
+    await killExperiment(this.deps.rt, { config: this.config([plan.experiment]), experiment: plan.experiment });
+    const daemon = this.deps.daemon();
+    if (daemon.neighbor(plan.peerName)) daemon.removePeer(plan.peerName);
+    // Until the link is gone the killed attachment stays in the ruleset: its drop rules name the interface.
+    await this.unlink(plan);
+    this.attached.delete(plan.experiment);
+    await this.isolate();
   }
 
   /** The registry says an experiment is over (stopped or expired): stop it here too. */
@@ -131,41 +170,86 @@ export class Attachments {
     for (const e of (await this.deps.registry().publicView()).experiments) await this.onRegistry(e);
   }
 
+  /**
+   * After an agent restart: every attachment kept in the state directory is
+   * brought back (its link, if the restart left it, is reused), unless the
+   * registry says its experiment ended meanwhile; then its leftovers go.
+   * With the registry away, they come back as they were (expiry is checked later).
+   */
+  async restore(): Promise<void> {
+    let plans: AttachmentPlan[];
+    try {
+      plans = loadAttachments(this.deps.stateDir);
+    } catch (err) {
+      // A broken file must not keep the node down: production comes up, the attachments wait for the operator.
+      this.deps.log.error({ err: oneLine(err) }, 'experiment attachments not restored');
+      return;
+    }
+    if (plans.length === 0) return;
+    const experiments = await this.deps.registry().publicView().then((v) => v.experiments, () => null);
+    for (const plan of plans) {
+      const log = this.deps.log.child({ experiment: plan.experiment });
+      const known = experiments?.find((e) => e.name === plan.experiment);
+      const ended = experiments !== null && (!known || known.state !== 'active' || Date.parse(known.expiresAt) <= Date.now());
+      if (ended) {
+        await this.unlink(plan).catch(() => undefined);
+        this.record(plan.experiment, 'stopped', 'ended while the agent was down; its leftovers removed');
+        log.warn('experiment ended while the agent was down; attachment removed');
+        continue;
+      }
+      await this.bringUp(plan).then(
+        () => log.info({ interface: plan.interface }, 'experiment attachment restored'),
+        (err: unknown) => log.error({ err: oneLine(err) }, 'cannot restore the experiment attachment; attach it again'),
+      );
+    }
+    await this.persist();
+  }
+
   async status(name: string): Promise<ExperimentStatus> {
     const experiment = await this.experiment(name);
     const plan = this.attached.get(name) ?? null;
     const daemon = this.deps.daemon();
     const counters = plan ? daemon.instance('experimental').peerCounters(plan.peerName) : undefined;
+    const audit = await this.deps.registry().listAuditLog(name).then((entries) => ({ entries: entries.slice(-20) }), (err: unknown) => ({ error: oneLine(err) }));
     return {
       experiment,
       attachment: plan,
       session: plan ? daemon.neighbor(plan.peerName)?.state ?? 'none' : 'none',
       accepted: counters?.accepted ?? 0,
       rejected: this.rejected.get(name) ?? 0,
-      // Reading the log takes an administrator credential; a node credential gets none.
-      audit: await this.deps.registry().listAuditLog(name).then((entries) => entries.slice(-20), () => null),
+      audit: 'entries' in audit ? audit.entries : null,
+      ...('error' in audit ? { auditError: audit.error } : {}),
     };
   }
 
-  /** Everything attached, cut at once (the agent going down). */
+  /** Everything attached is cut (the node going down) but remembered: `up` attaches it again. */
   async stopAll(): Promise<void> {
-    for (const name of [...this.attached.keys()]) await this.stop(name, { reason: 'node going down', updateRegistry: false }).catch(() => undefined);
+    for (const plan of [...this.attached.values()]) {
+      await this.cut(plan).catch((err: unknown) => this.deps.log.error({ experiment: plan.experiment, err: oneLine(err) }, 'cannot cut the attachment'));
+    }
+  }
+
+  private config(killed: readonly string[]): IsolationConfig {
+    const attachments = [...this.attached.values()].map((p) => ({ interface: p.interface, experiment: p.experiment, allocations: [p.allocation] }));
+    return { ...this.deps.isolation(attachments, killed), rateLimit: EXPERIMENTAL_RATE_LIMIT };
   }
 
   private async isolate(): Promise<void> {
-    const attachments = [...this.attached.values()].map((p) => ({ interface: p.interface, experiment: p.experiment, allocations: [p.allocation] }));
-    // A killed experiment stays in the list until its link is gone: the drop rules name its interface.
-    await this.deps.isolate(attachments, [...this.killed].filter((k) => this.attached.has(k)));
+    await applyIsolation(this.deps.rt, this.config([]));
   }
 
+  private async persist(): Promise<void> {
+    await saveAttachments(this.deps.stateDir, [...this.attached.values()]);
+  }
+
+  /** Idempotent: an agent restart finds the link it made before and keeps it. */
   private async link(plan: AttachmentPlan): Promise<void> {
-    const address = `${plan.ourAddress}/${plan.prefixLength}`;
-    if (plan.netns !== undefined) {
+    if (plan.netns !== undefined && !(await ip(['link', 'show', 'dev', plan.interface]).then(() => true, () => false))) {
       await ip(['link', 'add', plan.interface, 'type', 'veth', 'peer', 'name', plan.peerInterface!, 'netns', plan.netns]);
       await ip(['-n', plan.netns, 'address', 'add', `${plan.theirAddress}/${plan.prefixLength}`, 'dev', plan.peerInterface!]);
       await ip(['-n', plan.netns, 'link', 'set', plan.peerInterface!, 'up']);
     }
-    await ip(['address', 'add', address, 'dev', plan.interface]);
+    await ip(['address', 'replace', `${plan.ourAddress}/${plan.prefixLength}`, 'dev', plan.interface]);
     await ip(['link', 'set', plan.interface, 'up']);
     // Replies from the experimental plane look up the experimental table only: the link must be there too.
     await ip(['route', 'replace', plan.allocation, 'dev', plan.interface, 'table', String(this.deps.experimentalTable), 'metric', '50']);

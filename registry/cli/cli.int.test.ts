@@ -90,11 +90,15 @@ it('administers the mesh with every read verb available as JSON', async () => {
   const invitations = JSON.parse((await run('invitations', '--json')).out) as { usedBy: string }[];
   expect(invitations.map((i) => i.usedBy)).toEqual(['lab-1']);
 
-  const exp = JSON.parse((await run('experiment', 'create', 'e1', '--owner', 'uni-a', '--node', 'lab-1', '--max-prefixes', '3', '--json')).out) as {
-    asn: number; prefixes: string[]; maxPrefixes: number;
+  const exp = JSON.parse((await run('experiment', 'create', '--name', 'e1', '--owner', 'uni-a', '--node', 'lab-1', '--max-prefixes', '3', '--prefix-len', '26', '--json')).out) as {
+    asn: number; prefixes: string[]; maxPrefixes: number; maxUpdatesPerMinute: number;
   };
   expect(exp.maxPrefixes).toBe(3);
-  expect((await run('experiment', 'create', 'e2', '--owner', 'uni-a', '--max-prefixes', 'many')).err).toMatch(/--max-prefixes "many"/);
+  expect(exp.maxUpdatesPerMinute).toBe(60);
+  expect(exp.prefixes[0]).toMatch(/\/26$/);
+  expect(exp.prefixes[1]).toMatch(/\/64$/);
+  expect((await run('experiment', 'create', '--name', 'e2', '--owner', 'uni-a', '--max-prefixes', 'many')).err).toMatch(/--max-prefixes "many"/);
+  expect((await run('experiment', 'create', '--name', 'e2', '--owner', 'uni-a', '--prefix-len', '22')).err).toMatch(/prefix_length/);
   const auths = JSON.parse((await run('authorizations', '--json')).out) as { holder: string; originAsn: number }[];
   expect(auths.filter((a) => a.holder === 'e1').map((a) => a.originAsn)).toEqual([exp.asn, exp.asn]);
   expect((await run('experiment', 'stop', 'e1')).out).toBe('experiment e1 stopped\n');

@@ -91,24 +91,26 @@ export function experimentCommand(): Command {
   exp
     .command('create')
     .description('register an experiment: allocates experimental space and an ASN, with guard-rail limits')
-    .argument('<name>')
+    .requiredOption('--name <name>', 'the experiment\'s name')
     .requiredOption('--owner <org>', 'organization running it')
     .option('--node <name>', 'node hosting the researcher router')
     .option('--description <text>', 'one line about it', '')
-    .option('--max-prefixes <n>', 'most prefixes it may announce (default 10)')
-    .option('--max-updates <n>', 'most BGP updates per minute (default 60)')
-    .option('--duration <duration>', 'how long it runs (e.g. 7d)', '7d')
+    .option('--prefix-len <n>', 'IPv4 length of its space, 24..28 (IPv6: a /64)', '24')
+    .option('--max-prefixes <n>', 'most prefixes it may announce', '100')
+    .option('--max-updates-per-minute <n>', 'most BGP updates per minute before its prefixes are damped', '60')
+    .option('--expires <duration>', 'how long it runs (e.g. 12h, 7d)', '7d')
     .option('--json', 'print as JSON')
     .action(
-      action(async (name: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
+      action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
         const created = await withAdmin(cmd, (c) =>
           c.createExperiment({
-            name,
+            name: o.name as string,
             owner: o.owner as string,
             description: o.description as string,
-            maxPrefixes: positiveInt('--max-prefixes', o.maxPrefixes as string | undefined),
-            maxUpdatesPerMinute: positiveInt('--max-updates', o.maxUpdates as string | undefined),
-            durationSeconds: parseDuration('--duration', o.duration as string),
+            prefixLength: positiveInt('--prefix-len', o.prefixLen as string),
+            maxPrefixes: positiveInt('--max-prefixes', o.maxPrefixes as string),
+            maxUpdatesPerMinute: positiveInt('--max-updates-per-minute', o.maxUpdatesPerMinute as string),
+            durationSeconds: parseDuration('--expires', o.expires as string),
             ...(o.node ? { node: o.node as string } : {}),
           }),
         );

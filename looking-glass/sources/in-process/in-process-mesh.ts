@@ -103,11 +103,11 @@ export class InProcessMesh implements MeshSource {
         return { routes: entries.map((e) => toRoute(plane, e)), truncated };
       },
       recentChanges: async ({ limit }) => (await reach(), state.changes.slice(0, limit)),
-      ribVsFib: async (plane) => (await reach(), compareRibFib(plane, state)),
     };
     const agent: AgentSource = {
       tunnels: async () => (await reach(), state.tunnels),
       probe: async (request) => (await reach(), this.probe(name, request)),
+      ribVsFib: async (plane) => (await reach(), compareRibFib(plane, state)),
     };
     return { routeDaemon, agent };
   }
