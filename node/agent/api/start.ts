@@ -6,7 +6,7 @@ import type { Node } from '../../../registry/model.js';
 import type { RouteDaemon } from '../../../route-daemon/daemon.js';
 import { lanAddresses } from '../base-plane.js';
 import { PLANE_TABLES } from '../routing.js';
-import type { Identity } from '../state-dir.js';
+import type { Identity } from '../../state/layout.js';
 import type { NodeStatus } from '../status.js';
 import { apiListen } from './config.js';
 import { LinkProber } from './link-prober.js';
