@@ -159,11 +159,19 @@ export function viewerCommand(): Command {
         const fd = o.out === undefined ? null : openCredentialFile(o.out);
         let written = false;
         try {
-          const { viewer: created, credential } = await withAdmin(cmd, (c) => c.createViewer(name));
-          if (fd !== null) {
-            writeSync(fd, `${credential}\n`);
+          const { viewer: created, credential } = await withAdmin(cmd, async (c) => {
+            const made = await c.createViewer(name);
+            if (fd === null) return made;
+            try {
+              writeSync(fd, `${made.credential}\n`);
+            } catch (err) {
+              // A credential nobody holds is of no use: take the viewer back.
+              await c.removeViewer(name).catch(() => undefined);
+              throw new UserError(`cannot write ${o.out}: ${(err as Error).message}; viewer ${name} was not kept`);
+            }
             written = true;
-          }
+            return made;
+          });
           if (o.json) printJson(fd === null ? { viewer: created, credential } : { viewer: created, file: o.out });
           else if (fd !== null) process.stdout.write(`viewer ${created.name} added; credential written to ${o.out}\n`);
           else {
