@@ -9,6 +9,7 @@ import { RoutedClient } from '../route-daemon/control/client.js';
 import { createLookingGlass } from './server/server.js';
 import { buildSampleMesh, MESH_COMMUNITIES, MESH_LARGE_COMMUNITIES } from './sources/in-process/sample-mesh.js';
 import { RegistryPublicViewSource } from './sources/registry-adapter.js';
+import { readViewerCredential } from './sources/registry-credential.js';
 import { AgentApiClient } from '../node/agent/api/client.js';
 import { AgentApiSource } from './sources/agent-adapter.js';
 import { AGENT_NOT_GIVEN, RouteDaemonControlSource } from './sources/routed-adapter.js';
@@ -18,6 +19,7 @@ interface ServeOptions {
   listen: string;
   registry?: string;
   registryCert?: string;
+  registryCredential?: string;
   routed: string[];
   agent: string[];
   sample?: boolean;
@@ -33,6 +35,7 @@ export function lookingGlassCommand(): Command {
     .option('--listen <host:port>', 'where to serve', '127.0.0.1:8080')
     .option('--registry <host:port>', 'the registry to read the public view from')
     .option('--registry-cert <file>', "the registry's TLS certificate (PEM)")
+    .option('--registry-credential <file>', 'a viewer credential (mode 0600), made by `garagenet registry viewer add NAME --out FILE`')
     .option('--routed <node=address>', 'a node\'s route daemon control address (unix:/path or 127.0.0.1:port); repeat per node', (v: string, all: string[]) => [...all, v], [])
     .option('--agent <node=address>', "a node's agent API address (unix:/path/agent-api.sock or host:port); repeat per node", (v: string, all: string[]) => [...all, v], [])
     .option('--sample', 'serve the built-in sample mesh instead, to try the page')
@@ -61,8 +64,8 @@ export function lookingGlassCommand(): Command {
 }
 
 function realSource(options: ServeOptions): MeshSource {
-  if (!options.registry || !options.registryCert) {
-    throw new UserError('the looking glass needs --registry and --registry-cert', { hint: 'or try the page with --sample' });
+  if (!options.registry || !options.registryCert || !options.registryCredential) {
+    throw new UserError('the looking glass needs --registry, --registry-cert and --registry-credential', { hint: 'or try the page with --sample' });
   }
   let certPem: string;
   try {
@@ -70,7 +73,8 @@ function realSource(options: ServeOptions): MeshSource {
   } catch (err) {
     throw new UserError(`cannot read the registry certificate ${options.registryCert}: ${(err as Error).message}`);
   }
-  const registry = new RegistryPublicViewSource(new RegistryClient(options.registry, { certPem, timeoutMs: 5000 }));
+  const credential = readViewerCredential(options.registryCredential);
+  const registry = new RegistryPublicViewSource(new RegistryClient(options.registry, { certPem, credential, timeoutMs: 5000 }));
   const agents = new Map<string, string>();
   for (const entry of options.agent) {
     const m = /^([a-z0-9][a-z0-9._-]*)=((?:unix:\/.+)|(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|localhost):\d{1,5}))$/.exec(entry);

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -305,6 +305,41 @@ describe('the looking-glass page on the real demo mesh of three garages', () => 
     await phone.page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
     await phone.page.close();
     expect(outside).toEqual([]);
+  });
+
+  it('shows the kill switch in the experiment\'s audit log, which it reads from the registry with its viewer credential', async () => {
+    // The demo's own printed command: the hosting garage stops the experiment, and its agent logs it.
+    const stop = output.stdout.split('\n').map((l) => l.trim()).find((l) => l.includes(' experiment stop demo-experiment '));
+    expect(stop, output.stdout).toBeDefined();
+    const stopped = spawnSync('sh', ['-c', stop!], { encoding: 'utf8', timeout: 60_000 });
+    expect(stopped.status, stopped.stderr).toBe(0);
+    type Audit = { kind: string; node: string; time: string }[];
+    let audit: Audit = [];
+    for (const deadline = Date.now() + 30_000; !audit.some((a) => a.kind === 'kill-switch') && Date.now() < deadline; await sleep(500)) {
+      audit = (await api<{ audit: Audit }>('/api/v1/experiments/demo-experiment')).audit;
+    }
+    const host = nodes.find((n) => audit.some((a) => a.node === n.name));
+    expect(audit.filter((a) => a.kind === 'kill-switch').map((a) => a.node)).toEqual([host?.name]);
+    const { page, problems } = await open({ width: 1280, height: 900 });
+    const experiment = page.locator('article[data-experiment="demo-experiment"]');
+    await experiment.locator('details summary').click();
+    const text = await experiment.innerText();
+    expect(text).toContain(`audit log (${audit.length})`);
+    expect(text).toContain('kill-switch');
+    await experiment.screenshot({ path: join(SHOTS, 'experiment-audit.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+
+    // The credential it reads with: a viewer's, in a file of mode 0600, and in none of its answers.
+    const id = readDemoState()!.id;
+    const file = join(tmpdir(), readdirSync(tmpdir()).find((d) => d.startsWith(`${id}-registry-`))!, 'looking-glass.credential');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const credential = readFileSync(file, 'utf8').trim();
+    expect(credential).toMatch(/^gnviewer\.looking-glass\./);
+    const secret = credential.split('.').at(-1)!;
+    for (const path of ['/api/v1', '/api/v1/mesh', '/api/v1/members', '/api/v1/experiments', '/api/v1/changes', '/metrics']) {
+      expect(await (await request(path)).text()).not.toContain(secret);
+    }
   });
 
   it('Ctrl-C stops the demo and leaves no namespace with its prefix', async () => {

@@ -6,7 +6,7 @@ import { UserError } from '../common/errors.js';
 import { decodeJoinString } from './joinString.js';
 import type {
   Allocation, AuditEntry, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView, Organization,
-  Presence, PublicView, WatchResponse,
+  Presence, PublicView, Viewer, WatchResponse,
 } from './model.js';
 import { registryServiceClient } from './proto.js';
 import { certPin, derToPem } from './tls.js';
@@ -60,7 +60,7 @@ export async function fetchPinnedCert(address: string, pin: string, timeoutMs = 
 export interface ConnectOptions {
   /** The registry certificate (PEM) to trust. */
   certPem: string;
-  /** Admin or node credential, sent on every call. */
+  /** Admin, node or viewer credential, sent on every call. */
   credential?: string;
   /** Per-call deadline for unary calls. */
   timeoutMs?: number;
@@ -119,7 +119,7 @@ export class RegistryClient {
     return new RegistryCallError(err.code, transport ? `cannot reach the registry at ${this.address}: ${details}` : details, method);
   }
 
-  // public
+  // any credential (a viewer's too)
   publicView(): Promise<PublicView> { return this.call('GetPublicView', {}); }
 
   /** Redeems an invitation; on success this client carries the new node credential. */
@@ -190,7 +190,7 @@ export class RegistryClient {
   }
   attachExperiment(experiment: string, detail = ''): Promise<Experiment> { return this.call('AttachExperiment', { experiment, detail }); }
 
-  // admin, or the node hosting the experiment
+  // admin, or the node hosting the experiment (and any viewer for the audit log)
   setExperimentState(name: string, state: string): Promise<Experiment> { return this.call('SetExperimentState', { name, state }); }
   async listAuditLog(experiment: string): Promise<AuditEntry[]> {
     return (await this.call<{ entries: AuditEntry[] }>('ListAuditLog', { experiment })).entries;
@@ -221,6 +221,9 @@ export class RegistryClient {
     return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
   }
   async listExperiments(): Promise<Experiment[]> { return (await this.call<{ experiments: Experiment[] }>('ListExperiments', {})).experiments; }
+  createViewer(name: string): Promise<{ viewer: Viewer; credential: string }> { return this.call('CreateViewer', { name }); }
+  async listViewers(): Promise<Viewer[]> { return (await this.call<{ viewers: Viewer[] }>('ListViewers', {})).viewers; }
+  removeViewer(name: string): Promise<Viewer> { return this.call('RemoveViewer', { name }); }
 
   close(): void {
     this.stub.close();

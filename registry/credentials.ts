@@ -8,8 +8,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const ADMIN = 'gnadmin';
 const NODE = 'gnnode';
+const VIEWER = 'gnviewer';
+const NAME = /^[a-z0-9-]{1,32}$/;
 
-export type Credential = { kind: 'admin'; secret: string } | { kind: 'node'; node: string; secret: string };
+/** A viewer reads the public view and the experiments' audit logs, nothing else (the looking glass holds one). */
+export type Credential =
+  | { kind: 'admin'; secret: string }
+  | { kind: 'node'; node: string; secret: string }
+  | { kind: 'viewer'; viewer: string; secret: string };
 
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
@@ -27,15 +33,19 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 }
 
 export function formatCredential(credential: Credential): string {
-  return credential.kind === 'admin' ? `${ADMIN}.${credential.secret}` : `${NODE}.${credential.node}.${credential.secret}`;
+  switch (credential.kind) {
+    case 'admin': return `${ADMIN}.${credential.secret}`;
+    case 'node': return `${NODE}.${credential.node}.${credential.secret}`;
+    case 'viewer': return `${VIEWER}.${credential.viewer}.${credential.secret}`;
+  }
 }
 
-/** Parses a credential string; null if it has neither known form. */
+/** Parses a credential string; null if it has none of the known forms. */
 export function parseCredential(text: string): Credential | null {
   const parts = text.trim().split('.');
   if (parts[0] === ADMIN && parts.length === 2 && parts[1]) return { kind: 'admin', secret: parts[1] };
-  if (parts[0] === NODE && parts.length === 3 && /^[a-z0-9-]{1,32}$/.test(parts[1]!) && parts[2]) {
-    return { kind: 'node', node: parts[1]!, secret: parts[2] };
-  }
+  if (parts.length !== 3 || !NAME.test(parts[1]!) || !parts[2]) return null;
+  if (parts[0] === NODE) return { kind: 'node', node: parts[1]!, secret: parts[2] };
+  if (parts[0] === VIEWER) return { kind: 'viewer', viewer: parts[1]!, secret: parts[2] };
   return null;
 }

@@ -18,7 +18,7 @@ const MAX_V4_LENGTH = 28;
  * Experiments on the experimental plane: each gets its own slot of
  * experimental space and an ASN (claimed like a node's), guard-rail limits
  * (max prefixes, max updates per minute, expiry), authorizations for that
- * space only, and an audit log that the hosting node appends to.
+ * space only, and an audit log that the hosting node appends to and viewers may read.
  */
 export class Experiments {
   constructor(
@@ -163,6 +163,7 @@ export class Experiments {
   private checkHost(caller: Caller, experiment: Experiment): void {
     if (caller.kind === 'admin') return;
     if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    if (caller.kind === 'viewer') throw permissionDenied(`viewer "${caller.viewer}" may only read experiment "${experiment.name}"`);
     if (experiment.node !== caller.node) {
       const host = experiment.node ? `node "${experiment.node}" hosts it` : 'no node has attached it';
       throw permissionDenied(`node "${caller.node}" does not host experiment "${experiment.name}" (${host})`);
@@ -182,11 +183,12 @@ export class Experiments {
     return entry;
   }
 
+  /** The administrator, the hosting node, and viewers (the looking glass shows every experiment's log) may read it. */
   async listAuditLog(caller: Caller, experiment: string): Promise<AuditEntry[]> {
     checkName('experiment', experiment);
     const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
     if (!found) throw notFound(`experiment "${experiment}"`);
-    this.checkHost(caller, found.value);
+    if (caller.kind !== 'viewer') this.checkHost(caller, found.value);
     return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
   }
 

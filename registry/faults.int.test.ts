@@ -71,7 +71,7 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
   cleanups.push(() => t.close());
   await t.admin.createOrganization({ name: 'before' });
   const sink: WatchResponse[] = [];
-  watchInto(t.client(t.state.adminCredential), (await t.client().publicView()).revision, sink);
+  watchInto(t.client(t.state.adminCredential), (await t.admin.publicView()).revision, sink);
 
   const leader = await leaderIndex(members);
   expect(leader).toBeGreaterThanOrEqual(0);
@@ -83,7 +83,7 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
   const res = await j.client.join({ invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey() });
   j.client.close();
   expect(res.node.organization).toBe('after');
-  const view = await t.client().publicView();
+  const view = await t.admin.publicView();
   expect(view.organizations.map((o) => o.name).sort()).toEqual(['after', 'before']);
   // The registry's one etcd watch moved to a surviving member and still delivers.
   await waitFor(() => orgSeen(sink, 'after'), 20_000);
@@ -96,18 +96,18 @@ it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd ret
   cleanups.push(() => t.close());
   await t.admin.createOrganization({ name: 'uni-a' });
   const sink: WatchResponse[] = [];
-  watchInto(t.client(t.state.adminCredential), (await t.client().publicView()).revision, sink);
+  watchInto(t.client(t.state.adminCredential), (await t.admin.publicView()).revision, sink);
   // The stream is established (its credential checked against etcd) before etcd goes away.
   await t.admin.createOrganization({ name: 'pre' });
   await waitFor(() => orgSeen(sink, 'pre'), 10_000);
 
   await etcd.member.stop();
-  await expectRefusal(t.client().publicView(), status.UNAVAILABLE, /store \(etcd\) is unreachable/);
+  await expectRefusal(t.admin.publicView(), status.UNAVAILABLE, /store \(etcd\) is unreachable/);
   await expectRefusal(t.admin.createOrganization({ name: 'during' }), status.UNAVAILABLE, /etcd/);
 
   await etcd.member.start();
   await eventually(() => t.admin.createOrganization({ name: 'back' }), 30_000);
-  const view = await t.client().publicView();
+  const view = await t.admin.publicView();
   expect(view.organizations.map((o) => o.name).sort()).toEqual(['back', 'pre', 'uni-a']);
   // The watch opened before the outage resumes by itself.
   await waitFor(() => orgSeen(sink, 'back'), 30_000);

@@ -40,7 +40,7 @@ it('gives 50 concurrent joiners distinct addresses, prefixes and ASNs', async ()
     const prefixes = results.flatMap((r) => r.allocations.map((a) => a.prefix));
     expect(distinct(prefixes)).toBe(50 * 6);
     // What etcd holds agrees with what the joiners were told.
-    const view = await t.client().publicView();
+    const view = await t.admin.publicView();
     expect(view.nodes).toHaveLength(50);
     expect(view.allocations.map((a) => a.prefix).sort()).toEqual([...prefixes].sort());
   } finally {
@@ -76,7 +76,7 @@ it('says which pool ran out, and leaves the invitation unused', async () => {
     await Promise.all([join(), join(), join(), t.admin.createExperiment({ name: 'e1', owner: 'uni-a' })]);
     await expectRefusal(join(), status.RESOURCE_EXHAUSTED, /ASN pool 4200000000-4200000003 is exhausted: all 4 asn slots are taken/);
     await expectRefusal(t.admin.createExperiment({ name: 'e2', owner: 'uni-a' }), status.RESOURCE_EXHAUSTED, /ASN pool/);
-    const view = await t.client().publicView();
+    const view = await t.admin.publicView();
     expect(view.nodes).toHaveLength(3);
     expect(view.experiments.map((e) => e.name)).toEqual(['e1']);
     expect(new Set([...view.nodes.map((n) => n.node.asn), view.experiments[0]!.asn]).size).toBe(4);

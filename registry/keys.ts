@@ -19,6 +19,8 @@ export class KeyLayout {
   nodeHash(node: string): string { return `${this.root}secret/node/${node}`; }
   invitation(id: string): string { return `${this.root}secret/invite/${id}`; }
   get invitations(): string { return `${this.root}secret/invite/`; }
+  viewer(name: string): string { return `${this.root}secret/viewer/${name}`; }
+  get viewers(): string { return `${this.root}secret/viewer/`; }
 
   slots(kind: SlotKind): string { return `${this.root}slot/${kind}/`; }
   slot(kind: SlotKind, n: number): string { return `${this.slots(kind)}${n}`; }

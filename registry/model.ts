@@ -98,6 +98,17 @@ export interface StoredInvitation extends Invitation {
   secretHash: string;
 }
 
+/** A read-only credential's record as listed (its hash is stored beside it, never listed). */
+export interface Viewer {
+  name: string;
+  createdAt: string;
+}
+
+/** A viewer as stored: the public fields plus the hash of its credential's secret. */
+export interface StoredViewer extends Viewer {
+  hash: string;
+}
+
 export interface Presence {
   node: string;
   onlineSince: string;

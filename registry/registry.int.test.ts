@@ -31,10 +31,11 @@ async function joinNode(org: string, name?: string): Promise<{ client: RegistryC
 }
 
 describe('credentials', () => {
-  it('serves the public view without a credential, and refuses admin calls without the admin credential', async () => {
-    const view = await t.client().publicView();
+  it('serves the public view only with a credential, and refuses admin calls without the admin credential', async () => {
+    const view = await t.admin.publicView();
     expect(view.mesh.name).toBe('testmesh');
     expect(view.organizations.map((o) => o.name).sort()).toEqual(['lab-b', 'uni-a']);
+    await expectRefusal(t.client().publicView(), status.UNAUTHENTICATED, /^GetPublicView needs a credential: a viewer's \(make one with `garagenet registry viewer add NAME --out FILE`\)/);
     await expectRefusal(t.client().listNodes(), status.UNAUTHENTICATED, /administrator credential/);
     await expectRefusal(t.client('gnadmin.forged').listNodes(), status.UNAUTHENTICATED, /administrator credential is not valid/);
     await expectRefusal(t.client('garbage').listNodes(), status.UNAUTHENTICATED, /malformed/);
@@ -85,7 +86,7 @@ describe('join', () => {
     // The credential works for node calls, and the public view shows the node without secrets.
     const updated = await client.updateEndpoints(['198.51.100.7:51820']);
     expect(updated.endpoints).toEqual(['198.51.100.7:51820']);
-    const view = await t.client().publicView();
+    const view = await t.admin.publicView();
     const listed = view.nodes.find((n) => n.node.name === 'garage-1');
     expect(listed?.node.publicKey).toBe(res.node.publicKey);
     expect(JSON.stringify(view)).not.toContain(res.credential.split('.')[2]);
@@ -154,7 +155,7 @@ describe('node calls', () => {
 
   it('shows a node online while it keeps its lease alive', async () => {
     const { client, res } = await joinNode('uni-a');
-    const online = async (): Promise<boolean> => (await t.client().publicView()).nodes.find((n) => n.node.name === res.node.name)!.online;
+    const online = async (): Promise<boolean> => (await t.admin.publicView()).nodes.find((n) => n.node.name === res.node.name)!.online;
     expect(await online()).toBe(false);
     const k = await client.keepAlive(5);
     expect(k.ttlSeconds).toBe(5);
@@ -169,7 +170,7 @@ describe('node calls', () => {
     await client.keepAlive(30);
     const released = await client.leave();
     expect(released.sort()).toEqual(res.allocations.map((a) => a.prefix).sort());
-    const view = await t.client().publicView();
+    const view = await t.admin.publicView();
     expect(view.nodes.some((n) => n.node.name === res.node.name)).toBe(false);
     expect(view.allocations.some((a) => a.holder === res.node.name)).toBe(false);
     expect(view.authorizations.some((a) => a.holder === res.node.name)).toBe(false);
@@ -243,7 +244,7 @@ describe('experiments and authorizations', () => {
 
     const attached = await host.client.attachExperiment('route-lab', 'router 10.96.0.2 on gx1a');
     expect(attached.node).toBe(h);
-    expect((await t.client().publicView()).experiments.find((e) => e.name === 'route-lab')?.node).toBe(h);
+    expect((await t.admin.publicView()).experiments.find((e) => e.name === 'route-lab')?.node).toBe(h);
     await expectRefusal(other.client.attachExperiment('route-lab'), status.PERMISSION_DENIED, new RegExp(`node "${o}" may not attach experiment "route-lab": node "${h}" hosts it`));
     await host.client.appendAuditLog({ experiment: 'route-lab', event: 'import.accepted', detail: '10.96.0.0/24' });
     expect((await host.client.listAuditLog('route-lab')).map((e) => [e.node, e.event, e.detail])).toEqual([

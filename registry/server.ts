@@ -17,7 +17,13 @@ import { WatchHub } from './watchHub.js';
  * delegating to RegistryService, every failure mapped to its gRPC status.
  */
 
-type Access = 'public' | 'admin' | 'node' | 'member';
+/**
+ * Who may call: 'public' needs no credential (only Join, which carries the
+ * invitation's single-use secret); 'reader' any credential, a viewer's too;
+ * 'member' a node or the administrator; 'node' a node (an administrator is
+ * refused by the handler); 'admin' the administrator.
+ */
+type Access = 'public' | 'reader' | 'member' | 'node' | 'admin';
 type Handler = (request: any, caller: Caller) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Responses queued on one Watch stream before it is cut as too slow. */
@@ -40,26 +46,41 @@ export async function startServer(
   const hub = new WatchHub(options.store, encodeWatch);
   await hub.start();
 
-  async function identify(metadata: Metadata, access: Access): Promise<Caller> {
+  const needs: Record<Exclude<Access, 'public'>, string> = {
+    reader: 'a credential: a viewer\'s (make one with `garagenet registry viewer add NAME --out FILE`), a node\'s or the administrator\'s',
+    member: 'a node or administrator credential',
+    node: 'a node credential',
+    admin: 'the administrator credential',
+  };
+
+  async function identify(metadata: Metadata, call: string, access: Access): Promise<Caller> {
     if (access === 'public') return { kind: 'public' };
     const header = metadata.get('authorization')[0];
     const text = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!text) throw unauthenticated(`this call needs ${access === 'admin' ? 'the administrator' : 'a node'} credential (metadata "authorization: Bearer ...")`);
+    if (!text) throw unauthenticated(`${call} needs ${needs[access]} (metadata "authorization: Bearer ...")`);
     const credential = parseCredential(text);
     if (!credential) throw unauthenticated('credential is malformed');
-    if (credential.kind === 'admin') {
-      // Admin on a node call: the handler refuses with PERMISSION_DENIED, since it changes a node's own records.
-      await service.authenticateAdmin(credential.secret);
-      return { kind: 'admin' };
+    switch (credential.kind) {
+      case 'admin':
+        // Admin on a node call: the handler refuses with PERMISSION_DENIED, since it changes a node's own records.
+        await service.authenticateAdmin(credential.secret);
+        return { kind: 'admin' };
+      case 'node': {
+        const node = await service.authenticateNode(credential.node, credential.secret);
+        if (access === 'admin') throw permissionDenied(`node "${node}" may not make administrator calls`);
+        return { kind: 'node', node };
+      }
+      case 'viewer': {
+        const viewer = await service.viewers.authenticate(credential.viewer, credential.secret);
+        if (access !== 'reader') throw permissionDenied(`viewer "${viewer}" may not call ${call}: a viewer credential reads only GetPublicView and ListAuditLog`);
+        return { kind: 'viewer', viewer };
+      }
     }
-    const node = await service.authenticateNode(credential.node, credential.secret);
-    if (access === 'admin') throw permissionDenied(`node "${node}" may not make administrator calls`);
-    return { kind: 'node', node };
   }
 
   function unary(name: string, access: Access, handler: Handler) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-      identify(call.metadata, access)
+      identify(call.metadata, name, access)
         .then((caller) => handler(call.request, caller))
         .then((response) => {
           metrics.calls.inc({ method: name, code: 'OK' });
@@ -96,7 +117,7 @@ export async function startServer(
       }
       call.write(bytes);
     };
-    identify(call.metadata, 'member')
+    identify(call.metadata, 'Watch', 'member')
       .then(() => hub.subscribe(call.request.fromRevision, send))
       .then((stop) => {
         unsubscribe = stop;
@@ -110,7 +131,7 @@ export async function startServer(
 
   const s = service;
   const implementation: UntypedServiceImplementation = {
-    GetPublicView: unary('GetPublicView', 'public', () => s.publicView()),
+    GetPublicView: unary('GetPublicView', 'reader', () => s.publicView()),
     Join: unary('Join', 'public', (r) => s.join(r)),
     Watch: watch,
     UpdateEndpoints: unary('UpdateEndpoints', 'node', (r, c) => s.updateEndpoints(c, r.endpoints)),
@@ -120,7 +141,7 @@ export async function startServer(
     AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.experiments.appendAuditLog(c, r)),
     AttachExperiment: unary('AttachExperiment', 'member', (r, c) => s.experiments.attach(c, r)),
     SetExperimentState: unary('SetExperimentState', 'member', (r, c) => s.experiments.setState(c, r)),
-    ListAuditLog: unary('ListAuditLog', 'member', async (r, c) => ({ entries: await s.experiments.listAuditLog(c, r.experiment) })),
+    ListAuditLog: unary('ListAuditLog', 'reader', async (r, c) => ({ entries: await s.experiments.listAuditLog(c, r.experiment) })),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
     ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),
@@ -133,6 +154,9 @@ export async function startServer(
     AddAuthorization: unary('AddAuthorization', 'admin', (r) => s.addAuthorization(r)),
     CreateExperiment: unary('CreateExperiment', 'admin', (r) => s.experiments.create(r)),
     ListExperiments: unary('ListExperiments', 'admin', async () => ({ experiments: await s.experiments.list() })),
+    CreateViewer: unary('CreateViewer', 'admin', (r) => s.viewers.create(r.name)),
+    ListViewers: unary('ListViewers', 'admin', async () => ({ viewers: await s.viewers.list() })),
+    RemoveViewer: unary('RemoveViewer', 'admin', (r) => s.viewers.remove(r.name)),
   };
 
   // Watch responses are encoded once by the hub; the stream writes those bytes as they are.

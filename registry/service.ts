@@ -12,6 +12,7 @@ import type {
 import { PLANES, timestamp } from './model.js';
 import { Experiments } from './experiments.js';
 import { PresenceKeeper } from './presence.js';
+import { Viewers } from './viewers.js';
 import {
   alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated,
 } from './rpcError.js';
@@ -19,7 +20,7 @@ import type { Store, StoredValue } from './store.js';
 import { checkEndpoints, checkName, checkPrefix, checkPublicKey, checkRange } from './validate.js';
 
 /** Who is calling, as established by the server from the request's credential. */
-export type Caller = { kind: 'admin' } | { kind: 'node'; node: string } | { kind: 'public' };
+export type Caller = { kind: 'admin' } | { kind: 'node'; node: string } | { kind: 'viewer'; viewer: string } | { kind: 'public' };
 
 const DAY = 86_400;
 
@@ -33,6 +34,7 @@ export class RegistryService {
   readonly plan: AddressPlan;
   readonly presence: PresenceKeeper;
   readonly experiments: Experiments;
+  readonly viewers: Viewers;
   private adminHash: string | null = null;
 
   constructor(
@@ -43,6 +45,7 @@ export class RegistryService {
     this.plan = new AddressPlan(mesh);
     this.presence = new PresenceKeeper(store);
     this.experiments = new Experiments(store, this.plan, mesh);
+    this.viewers = new Viewers(store);
   }
 
   private get keys(): Store['keys'] {
@@ -354,7 +357,7 @@ export class RegistryService {
   /** The node a node call acts on: always the caller's own. */
   requireNode(caller: Caller): string {
     if (caller.kind === 'node') return caller.node;
-    if (caller.kind === 'admin') throw permissionDenied('this call changes a node\'s own records: use that node\'s credential');
+    if (caller.kind === 'admin' || caller.kind === 'viewer') throw permissionDenied('this call changes a node\'s own records: use that node\'s credential');
     throw unauthenticated('a node credential is needed');
   }
 

@@ -92,7 +92,7 @@ it('starts with a snapshot, and a client that disconnects and resumes sees every
 });
 
 it('streams changes made through one registry process to watchers of another, without secrets', async () => {
-  const start = (await b.client().publicView()).revision;
+  const start = (await b.admin.publicView()).revision;
   const watcher = collect(b.client(b.state.adminCredential), start, (got) => got.some((r) => r.changes.some((c) => c.kind === 'node')));
   const { joinString } = await a.admin.createInvitation({ organization: 'uni-a' });
   const j = await RegistryClient.fromJoinString(joinString);
@@ -118,7 +118,7 @@ it('reports a node offline once it stops keeping its lease alive', async () => {
   const { joinString } = await a.admin.createInvitation({ organization: 'uni-a' });
   const j = await RegistryClient.fromJoinString(joinString);
   const res = await j.client.join({ invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey() });
-  const from = (await a.client().publicView()).revision;
+  const from = (await a.admin.publicView()).revision;
   const presence = (r: WatchResponse[], deleted: boolean): boolean =>
     r.some((x) => x.changes.some((c) => c.kind === 'presence' && c.id === res.node.name && c.deleted === deleted));
   const w = collect(b.client(res.credential), from, (got) => presence(got, true), 20_000);
@@ -126,7 +126,7 @@ it('reports a node offline once it stops keeping its lease alive', async () => {
   await j.client.keepAlive(5);
   await w.finished;
   expect(presence(w.responses, false)).toBe(true);
-  const view = await a.client().publicView();
+  const view = await a.admin.publicView();
   expect(view.nodes.find((n) => n.node.name === res.node.name)?.online).toBe(false);
   j.client.close();
 });
@@ -138,7 +138,7 @@ it('a follower resumes exactly where it was when its registry process restarts',
   const follower = new RegistryClient(c.address, { certPem: a.state.certPem, credential: a.state.adminCredential });
   const got: WatchResponse[] = [];
   const retries: number[] = [];
-  const from = (await a.client().publicView()).revision;
+  const from = (await a.admin.publicView()).revision;
   const f = follower.follow(from, (r) => got.push(r), (_err, delay) => retries.push(delay));
   try {
     const names = Array.from({ length: 30 }, (_, i) => `restart-${i}`);

@@ -84,7 +84,7 @@ async function startServer(state: RegistryState): Promise<ChildProcess> {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, GARAGENET_LOG: 'warn' },
   });
-  const probe = new RegistryClient(state.address, { certPem: state.certPem, timeoutMs: 1000 });
+  const probe = new RegistryClient(state.address, { certPem: state.certPem, credential: state.adminCredential, timeoutMs: 1000 });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

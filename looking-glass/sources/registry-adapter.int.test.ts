@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../registry/client.js';
 import { decodeJoinString } from '../../registry/joinString.js';
@@ -6,14 +7,17 @@ import { createLookingGlass, type LookingGlass } from '../server/server.js';
 import { RegistryPublicViewSource } from './registry-adapter.js';
 
 // The looking glass fed by a real registry (real etcd, real TLS gRPC) through
-// its typed client. The route daemons' control API has not landed yet, so no
-// node answers: the members, map nodes and experiments come from the registry alone.
+// its typed client, holding a viewer credential as `looking-glass serve
+// --registry-credential` does. No node answers here: the members, map nodes
+// and experiments come from the registry alone.
 
 let etcd: Awaited<ReturnType<typeof startLocalEtcd>>;
 let t: LocalRegistry;
 let lg: LookingGlass;
 let base: string;
 let nodeCredential: string;
+let otherNodeCredential: string;
+let viewerCredential: string;
 const secrets: string[] = [];
 const bodies: string[] = [];
 
@@ -39,13 +43,21 @@ beforeAll(async () => {
     if (name === 'garage-a') {
       await client.keepAlive(30);
       nodeCredential = res.credential;
+    } else {
+      otherNodeCredential = res.credential;
     }
     client.close();
   }
   // An unused invitation: its secret exists only in the join string.
   secrets.push(decodeJoinString((await t.admin.createInvitation({ organization: 'lab-b' })).joinString).secret);
   await t.admin.createExperiment({ name: 'anycast-test', owner: 'uni-a', description: 'anycast catchment', maxPrefixes: 4, maxUpdatesPerMinute: 60, node: 'garage-a' });
-  lg = createLookingGlass({ source: { registry: new RegistryPublicViewSource(t.client()), node: () => undefined }, rateLimit: { burst: 10_000, perSecond: 10_000 } });
+  viewerCredential = (await t.admin.createViewer('looking-glass')).credential;
+  secrets.push(viewerCredential);
+  lg = createLookingGlass({
+    source: { registry: new RegistryPublicViewSource(t.client(viewerCredential)), node: () => undefined },
+    rateLimit: { burst: 10_000, perSecond: 10_000 },
+    cache: { refreshIntervalMs: 200 },
+  });
   base = await lg.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -61,7 +73,7 @@ describe('the looking glass on a real registry', () => {
     expect(members.status).toBe(200);
     expect(members.json.organizations).toEqual(expect.arrayContaining([{ name: 'uni-a', description: 'University A', nodes: ['garage-a'] }]));
     const a = members.json.nodes.find((n: any) => n.name === 'garage-a');
-    const view = await t.client().publicView();
+    const view = await t.admin.publicView();
     const source = view.nodes.find((n) => n.node.name === 'garage-a')!.node;
     expect(a).toMatchObject({ asn: source.asn, online: true, loopbacks: { production: source.productionLoopbackV4, experimental: source.experimentalLoopbackV4 } });
     expect(members.json.nodes.find((n: any) => n.name === 'garage-b').online).toBe(false);
@@ -83,22 +95,22 @@ describe('the looking glass on a real registry', () => {
   it('refuses probes outside the pools the registry publishes', async () => {
     const outside = await get('/api/v1/ping?node=garage-a&plane=production&target=192.0.2.77');
     expect(outside.status).toBe(400);
-    expect(outside.json.error.hint).toContain((await t.client().publicView()).mesh.productionV4);
+    expect(outside.json.error.hint).toContain((await t.admin.publicView()).mesh.productionV4);
   });
 
-  it('shows an experiment\'s refusals from its audit log once the registry hands the log out, and none while it refuses', async () => {
+  it('shows an experiment\'s refusals from its audit log, read with the viewer credential', async () => {
     // What the node hosting the attachment records (node/experiments through AppendAuditLog).
     const node = t.client(nodeCredential);
     await node.appendAuditLog({ experiment: 'anycast-test', event: 'import.accepted', detail: '10.200.0.0/24: valid (peer anycast-test, experimental plane)' });
     await node.appendAuditLog({ experiment: 'anycast-test', event: 'import.rejected.origin-validation', detail: '10.201.0.0/24: invalid: AS65001 not authorized (peer anycast-test, experimental plane)' });
     await node.appendAuditLog({ experiment: 'anycast-test', event: 'session.ceased.max-prefix', detail: '5 prefixes, the limit is 4 (peer anycast-test, experimental plane)' });
 
-    // Today ListAuditLog needs an administrator: the looking glass (no credential) is refused and shows no log, without failing.
-    const refused = await new RegistryPublicViewSource(t.client()).publicView();
-    expect(refused.experiments[0]!.audit).toEqual([]);
-
-    const view = await new RegistryPublicViewSource(t.admin).publicView();
-    const audit = view.experiments.find((e) => e.name === 'anycast-test')!.audit;
+    // The page's own API, once its cache has refreshed from the registry (bounded wait).
+    let audit: any[] = [];
+    for (const deadline = Date.now() + 10_000; audit.length < 2 && Date.now() < deadline;) {
+      audit = (await get('/api/v1/experiments/anycast-test')).json.audit;
+      if (audit.length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
     // The accepted route is not a refusal: two entries.
     expect(audit).toHaveLength(2);
     expect(audit.map((a) => [a.kind, a.node, a.prefix])).toEqual(expect.arrayContaining([
@@ -107,6 +119,16 @@ describe('the looking glass on a real registry', () => {
     ]));
     expect(audit.find((a) => a.kind === 'unauthorized-prefix')!.detail).toContain('not authorized');
     for (const a of audit) expect(Date.parse(a.time)).toBeGreaterThan(Date.now() - 60_000);
+    const listed = (await get('/api/v1/experiments')).json.experiments.find((e: any) => e.name === 'anycast-test');
+    expect(listed.audit).toEqual(audit);
+  });
+
+  it('serves the view without audit logs when the registry refuses them, and nothing without a credential', async () => {
+    // A node that does not host the experiment may read the view but not its log: no log, no failure.
+    const refused = await new RegistryPublicViewSource(t.client(otherNodeCredential)).publicView();
+    expect(refused.experiments.map((e) => [e.name, e.audit])).toEqual([['anycast-test', []]]);
+    const anonymous = await new RegistryPublicViewSource(t.client()).publicView().then(() => null, (err: { code?: number; message: string }) => err);
+    expect(anonymous).toMatchObject({ code: status.UNAUTHENTICATED, message: expect.stringMatching(/garagenet registry viewer add/) });
   });
 
   it('never shows a credential, an invitation secret or an underlay endpoint', async () => {

@@ -11,16 +11,16 @@ export interface PublicViewClient {
   listAuditLog?(experiment: string): Promise<RegistryAuditEntry[]>;
 }
 
-/** After the registry refused the audit log to a caller without credential, asked again only this often. */
+/** After the registry refused an audit log (a credential that may not read it), asked again only this often. */
 const AUDIT_RETRY_MS = 5 * 60_000;
 const REFUSED = new Set<number>([status.PERMISSION_DENIED, status.UNAUTHENTICATED]);
 
 /**
  * The registry's public view (GetPublicView), read through its typed client,
- * with each experiment's audit log of what the guard rails refused. It holds
- * no credential: the looking glass never holds one that could change or read
- * more of the mesh than what is public. While the registry keeps ListAuditLog
- * for administrators, it refuses, and experiments show no audit log.
+ * with each experiment's audit log (ListAuditLog) of what the guard rails
+ * refused. The client carries a viewer credential, which reads exactly these
+ * two and can change nothing. Should the registry refuse the logs anyway,
+ * experiments show none and the view is still served.
  */
 export class RegistryPublicViewSource implements RegistrySource {
   private auditRefusedAt = -Infinity;
@@ -69,8 +69,8 @@ export function rejections(entries: readonly RegistryAuditEntry[]): AuditEntry[]
 /**
  * Maps the registry's message onto the looking glass's own types, field by
  * field. The registry has no "endpoint is public" mark yet, so every
- * underlay endpoint stays hidden; its public view carries no audit log, so
- * experiments show none until one is published.
+ * underlay endpoint stays hidden; the public view carries no audit log
+ * (RegistryPublicViewSource adds it from ListAuditLog).
  */
 export function fromRegistryPublicView(view: PublicView): RegistryView {
   const mesh = view.mesh;

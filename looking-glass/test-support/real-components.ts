@@ -48,7 +48,7 @@ export async function startRealComponents(): Promise<{
       client.close();
     }
     await registry.admin.createExperiment({ name: 'anycast-test', owner: 'uni-a', description: 'anycast catchment', maxPrefixes: 4, maxUpdatesPerMinute: 60, node: 'garage-a' });
-    const view = await registry.client().publicView();
+    const view = await registry.admin.publicView();
     const a = view.nodes.find((n) => n.node.name === 'garage-a')!.node;
     const b = view.nodes.find((n) => n.node.name === 'garage-b')!.node;
     const garageB = view.allocations.find((x) => x.holder === 'garage-b' && x.plane === 'production' && x.purpose === 'garage')!;
@@ -83,7 +83,7 @@ export async function startRealComponents(): Promise<{
     cleanup.push(() => control.close());
     const routed = new RoutedClient({ address: control.address, timeoutMs: 3000 });
     cleanup.push(() => routed.close());
-    const registryClient = registry.client();
+    const registryClient = registry.client((await registry.admin.createViewer('looking-glass')).credential);
     const lg = createLookingGlass({
       source: {
         registry: new RegistryPublicViewSource(registryClient),

@@ -12,8 +12,8 @@ import { buildMeshLab, cli, CLI, numberLabHost, REGISTRY_ADDRESS, REGISTRY_PORT,
 
 /**
  * `garagenet demo`: the whole mesh on one machine, assembled from the same
- * commands an operator types (registry init/serve/invite, join, experiment
- * create, looking-glass serve), each run inside its garage's namespace.
+ * commands an operator types (registry init/serve/invite/viewer add, join,
+ * experiment create, looking-glass serve), each run inside its garage's namespace.
  * The looking glass runs in the root namespace (so a browser reaches it on
  * localhost) and reaches the registry over one veth into the "internet".
  */
@@ -144,11 +144,20 @@ async function createExperiment(lab: MeshLab, host: DemoGarage): Promise<NonNull
   return { name: EXPERIMENT_NAME, asn: experiment.asn, prefixes: experiment.prefixes, node: host.node };
 }
 
-/** `garagenet looking-glass serve` in the root namespace, fed by the registry and every node's route daemon and agent API sockets. */
+/** A read-only viewer credential for the looking glass, written to a file of mode 0600 in the registry's directory. */
+async function createViewerCredential(lab: MeshLab): Promise<string> {
+  const file = join(lab.registryDir, 'looking-glass.credential');
+  const created = await cli(lab.topology.internet, ['registry', '--state', join(lab.registryDir, 'state'), 'viewer', 'add', 'looking-glass', '--out', file]);
+  if (created.code !== 0) throw new Error(`registry viewer add: ${created.stderr.trim()}`);
+  return file;
+}
+
+/** `garagenet looking-glass serve` in the root namespace, fed by the registry (as a viewer) and every node's route daemon and agent API sockets. */
 async function startLookingGlass(lab: MeshLab, garages: DemoGarage[], port: number): Promise<{ child: ChildProcess; url: string }> {
   const args = [
     CLI, 'looking-glass', 'serve', '--listen', `127.0.0.1:${port}`, '--refresh', '2',
     '--registry', `${REGISTRY_ADDRESS}:${REGISTRY_PORT}`, '--registry-cert', join(lab.registryDir, 'state', 'tls.crt'),
+    '--registry-credential', await createViewerCredential(lab),
     ...garages.flatMap((g) => ['--routed', `${g.node}=unix:${join(g.stateDir, 'routed.sock')}`, '--agent', `${g.node}=unix:${join(g.stateDir, 'agent-api.sock')}`]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

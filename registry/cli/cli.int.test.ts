@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { RegistryClient } from '../client.js';
+import { parseCredential } from '../credentials.js';
 import { freePort } from '../etcdProcess.js';
 import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../localRegistry.js';
 import { runRegistry, type RunningRegistry } from '../serve.js';
@@ -112,4 +113,41 @@ it('administers the mesh with every read verb available as JSON', async () => {
   expect(JSON.parse((await run('nodes', '--json')).out)).toEqual([]);
   const again = await run('node', 'remove', 'lab-1');
   expect([again.code, again.err]).toEqual([1, 'garagenet: node "lab-1" does not exist\n']);
+});
+
+it('adds, lists and removes viewer credentials, writing one only to a new file of mode 0600', async () => {
+  const file = join(dir, 'lg.credential');
+  const added = await run('viewer', 'add', 'lg', '--out', file);
+  expect([added.code, added.out]).toEqual([0, `viewer lg added; credential written to ${file}\n`]);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const credential = readFileSync(file, 'utf8').trim();
+  expect(parseCredential(credential)).toMatchObject({ kind: 'viewer', viewer: 'lg' });
+  const state = loadState(join(dir, 'state'));
+  const viewer = new RegistryClient(state.address, { certPem: state.certPem, credential });
+  try {
+    expect((await viewer.publicView()).mesh.name).toBe('clitest');
+
+    // An existing file is never overwritten, and then no viewer is made.
+    writeFileSync(file.replace('lg', 'kept'), 'mine\n');
+    const refused = await run('viewer', 'add', 'lg2', '--out', file.replace('lg', 'kept'));
+    expect(refused).toMatchObject({ code: 1, err: `garagenet: cannot create ${file.replace('lg', 'kept')}: it already exists (remove it or choose another --out; a credential is never overwritten)\n` });
+    expect(readFileSync(file.replace('lg', 'kept'), 'utf8')).toBe('mine\n');
+    // A refused name leaves no file behind.
+    const bad = await run('viewer', 'add', 'Bad_Name', '--out', join(dir, 'bad.credential'));
+    expect(bad.err).toMatch(/^garagenet: name: "Bad_Name" is not a valid name/);
+    expect(existsSync(join(dir, 'bad.credential'))).toBe(false);
+
+    const printed = await run('viewer', 'add', 'ops', '--json');
+    const json = JSON.parse(printed.out) as { viewer: { name: string }; credential: string };
+    expect(json.viewer.name).toBe('ops');
+    expect(parseCredential(json.credential)).toMatchObject({ kind: 'viewer', viewer: 'ops' });
+    const listed = JSON.parse((await run('viewer', 'list', '--json')).out) as { name: string; createdAt: string }[];
+    expect(listed.map((v) => v.name)).toEqual(['lg', 'ops']);
+    expect((await run('viewer', 'list')).out).toMatch(/^NAME\s+CREATED\nlg\s+\d{4}-/);
+    expect((await run('viewer', 'remove', 'lg')).out).toBe('viewer lg removed\n');
+    await expect(viewer.publicView()).rejects.toThrow(/viewer credential for "lg" is not valid/);
+    expect(await run('viewer', 'remove', 'lg')).toMatchObject({ code: 1, err: 'garagenet: viewer "lg" does not exist\n' });
+  } finally {
+    viewer.close();
+  }
 });

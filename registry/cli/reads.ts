@@ -68,6 +68,14 @@ export function orgListCommand(): Command {
   });
 }
 
+export function viewerListCommand(): Command {
+  return readCommand('list', 'list viewer credentials (names only; never their secrets)', {
+    fetch: (c) => c.listViewers(),
+    header: ['NAME', 'CREATED'],
+    row: (v) => [v.name, v.createdAt],
+  });
+}
+
 export function experimentLogCommand(): Command {
   return readCommand('log', "show an experiment's audit log", {
     args: '<name>',

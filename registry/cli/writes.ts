@@ -1,9 +1,10 @@
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
 import { withAdmin } from './context.js';
 import { parseDuration } from './duration.js';
-import { experimentLogCommand, orgListCommand } from './reads.js';
+import { experimentLogCommand, orgListCommand, viewerListCommand } from './reads.js';
 
 /** Administrator verbs that change the registry. */
 
@@ -132,4 +133,69 @@ export function experimentCommand(): Command {
   }
   exp.addCommand(experimentLogCommand());
   return exp;
+}
+
+/** Creates `file` (mode 0600, refusing one that exists) before the credential exists, so a bad path costs no viewer. */
+function openCredentialFile(file: string): number {
+  try {
+    return openSync(file, 'wx', 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint = code === 'EEXIST' ? 'remove it or choose another --out; a credential is never overwritten' : undefined;
+    throw new UserError(`cannot create ${file}: ${code === 'EEXIST' ? 'it already exists' : (err as Error).message}`, hint ? { hint } : {});
+  }
+}
+
+export function viewerCommand(): Command {
+  const viewer = new Command('viewer').description('read-only credentials (the public view and audit logs only), for the looking glass');
+  viewer
+    .command('add')
+    .description('create a viewer credential; it is shown (or written) this once')
+    .argument('<name>')
+    .option('--out <file>', 'write the credential to this new file (mode 0600) instead of printing it')
+    .option('--json', 'print as JSON')
+    .action(
+      action(async (name: string, o: { out?: string; json?: boolean }, cmd: Command) => {
+        const fd = o.out === undefined ? null : openCredentialFile(o.out);
+        let written = false;
+        try {
+          const { viewer: created, credential } = await withAdmin(cmd, async (c) => {
+            const made = await c.createViewer(name);
+            if (fd === null) return made;
+            try {
+              writeSync(fd, `${made.credential}\n`);
+            } catch (err) {
+              // A credential nobody holds is of no use: take the viewer back.
+              await c.removeViewer(name).catch(() => undefined);
+              throw new UserError(`cannot write ${o.out}: ${(err as Error).message}; viewer ${name} was not kept`);
+            }
+            written = true;
+            return made;
+          });
+          if (o.json) printJson(fd === null ? { viewer: created, credential } : { viewer: created, file: o.out });
+          else if (fd !== null) process.stdout.write(`viewer ${created.name} added; credential written to ${o.out}\n`);
+          else {
+            process.stderr.write(`viewer ${created.name} added; its credential is shown this once (give it to the looking glass in a file of mode 0600):\n`);
+            process.stdout.write(`${credential}\n`);
+          }
+        } finally {
+          if (fd !== null) {
+            closeSync(fd);
+            if (!written) rmSync(o.out!, { force: true });
+          }
+        }
+      }),
+    );
+  viewer.addCommand(viewerListCommand());
+  viewer
+    .command('remove')
+    .description('remove a viewer: its credential is refused from then on')
+    .argument('<name>')
+    .action(
+      action(async (name: string, _o: unknown, cmd: Command) => {
+        const removed = await withAdmin(cmd, (c) => c.removeViewer(name));
+        process.stdout.write(`viewer ${removed.name} removed\n`);
+      }),
+    );
+  return viewer;
 }
