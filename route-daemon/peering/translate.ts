@@ -16,7 +16,7 @@ import {
   type UpdateMessage,
 } from '../packet/types.js';
 import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
-import { emptyAttributes } from '../packet/attributes.js';
+import { emptyAttributes, encodePathAttributes } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, ExportBatch, RouteUpdate } from '../routing/instance.js';
 
@@ -136,6 +136,24 @@ function wireAttributes(a: RouteAttributes): PathAttributes {
   };
 }
 
+/**
+ * The Path Attributes field of an outgoing set with IPv4 NLRI, by codec. The
+ * routing core hands every peer the same object for the same outgoing set
+ * while it is in use, so a set is encoded once for all peers, not per peer
+ * and batch; entries go with the objects.
+ */
+const ipv4PathAttributes = { fourOctetAs: new WeakMap<RouteAttributes, Buffer>(), twoOctetAs: new WeakMap<RouteAttributes, Buffer>() };
+
+function encodedIpv4Attributes(attributes: RouteAttributes, codec: CodecOptions): Buffer {
+  const cache = codec.fourOctetAs ? ipv4PathAttributes.fourOctetAs : ipv4PathAttributes.twoOctetAs;
+  let encoded = cache.get(attributes);
+  if (!encoded) {
+    encoded = encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
+    cache.set(attributes, encoded);
+  }
+  return encoded;
+}
+
 /** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
 const IPV6_PREFIXES_PER_UPDATE = 150;
 
@@ -167,12 +185,13 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
     }
   }
   for (const { attributes, prefixes } of batch.announced) {
-    const base = wireAttributes(attributes);
     const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
     if (p4.length > 0 && attributes.nextHop.family === 4) {
-      out.push(...encodeIpv4Announcements({ attributes: { ...base, nextHop: Number(attributes.nextHop.value) }, prefixes: p4 }, options.codec));
+      out.push(...encodeIpv4Announcements({ attributes: encodedIpv4Attributes(attributes, options.codec), prefixes: p4 }, options.codec));
     }
     const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
+    if (p6.length === 0) continue;
+    const base = wireAttributes(attributes);
     const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
     for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {
       const mpReach = { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } as const;
