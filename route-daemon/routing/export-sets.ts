@@ -1,6 +1,7 @@
 import { attributesEqual, attributesHash, type AttributeStore } from './attribute-store.js';
 import type { RouteAttributes } from './attributes.js';
 import { exportAttributes, type ExportTarget } from './export-attributes.js';
+import { HashChains } from './hash-chains.js';
 
 /**
  * The outgoing attribute sets of every peer of an instance, interned like the
@@ -31,10 +32,8 @@ export class ExportSets {
   private made: Int32Array[] = [];
   private base = new Int32Array(1024);
   private rule = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
-  private nextSameHash = new Int32Array(1024);
   private refs = new Int32Array(1024);
-  private readonly firstByHash = new Map<number, number>();
+  private readonly chains = new HashChains();
   private readonly freeIds: number[] = [];
   private allocated = 0;
   private live = 0;
@@ -73,8 +72,7 @@ export class ExportSets {
     const rule = this.rules[ruleId]!;
     const attributes = exportAttributes(this.store.get(received), rule.target, { local: rule.local });
     const hash = attributesHash(attributes);
-    const first = this.firstByHash.get(hash);
-    for (let id = first ?? -1; id >= 0; id = this.nextSameHash[id]!) {
+    for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
       if (attributesEqual(this.attributes(id), attributes)) {
         this.refs[id]!++;
         if (this.base[id] === received) this.remember(ruleId, { received, id });
@@ -86,10 +84,8 @@ export class ExportSets {
     this.store.retain(received);
     this.base[id] = received;
     this.rule[id] = ruleId;
-    this.hashes[id] = hash;
     this.refs[id] = 1;
-    this.nextSameHash[id] = first ?? -1;
-    this.firstByHash.set(hash, id);
+    this.chains.add(id, hash);
     this.live++;
     this.keepBuilt(id, attributes);
     this.remember(ruleId, { received, id });
@@ -104,7 +100,7 @@ export class ExportSets {
     const left = --this.refs[id]!;
     if (left > 0) return;
     if (left < 0) throw new Error(`outgoing attribute set ${id} released more often than retained`);
-    this.unlink(id);
+    this.chains.remove(id);
     this.built.delete(id);
     this.builtBefore.delete(id);
     this.store.release(this.base[id]!);
@@ -144,23 +140,9 @@ export class ExportSets {
     made[entry.received] = entry.id;
   }
 
-  private unlink(id: number): void {
-    const hash = this.hashes[id]!;
-    const first = this.firstByHash.get(hash)!;
-    const next = this.nextSameHash[id]!;
-    if (first === id) {
-      if (next >= 0) this.firstByHash.set(hash, next);
-      else this.firstByHash.delete(hash);
-      return;
-    }
-    let previous = first;
-    while (this.nextSameHash[previous] !== id) previous = this.nextSameHash[previous]!;
-    this.nextSameHash[previous] = next;
-  }
-
   private grow(): void {
     const size = this.refs.length * 2;
-    for (const name of ['base', 'rule', 'hashes', 'nextSameHash', 'refs'] as const) {
+    for (const name of ['base', 'rule', 'refs'] as const) {
       const grown = new Int32Array(size);
       grown.set(this[name]);
       this[name] = grown;
