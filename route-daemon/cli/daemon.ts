@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { setFlagsFromString } from 'node:v8';
 import { action } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
@@ -21,6 +22,7 @@ export function daemonCommand(): Command {
     .option('--metrics <address:port>', 'serve Prometheus metrics on GET /metrics at this loopback address, e.g. 127.0.0.1:9179')
     .option('--graceful-restart', 'we are coming back from a graceful restart: set the R and F bits (RFC 4724), like gobgpd -r')
     .action(action(async (options: { config: string; listen: string[]; control?: string; metrics?: string; gracefulRestart?: boolean }) => {
+      boundHeapGrowth();
       const config = await loadConfig(options.config);
       const log = createLogger('route-daemon');
       const daemon = await RouteDaemon.start({
@@ -44,6 +46,21 @@ export function daemonCommand(): Command {
         process.on('SIGINT', stop(false));
       });
     }));
+}
+
+/**
+ * The daemon's heap is mostly its tables, long-lived and growing slowly,
+ * while exporting to many peers makes garbage fast: V8's default lets the
+ * heap grow to two or three times what is live before a full collection
+ * (1 GiB peak for ~350 MiB live, ten peers and a full table). Growing by 30%
+ * at a time costs some more collections and keeps the peak near what is
+ * live. A --heap-growing-percent given to node wins.
+ */
+const HEAP_GROWING_PERCENT = 30;
+
+function boundHeapGrowth(): void {
+  if (process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent')) || process.env.NODE_OPTIONS?.includes('--heap-growing-percent')) return;
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }
 
 /** "10.0.0.1:179", "[fd00::1]:179" */

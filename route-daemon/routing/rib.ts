@@ -16,7 +16,7 @@ import { PrefixIndex } from './prefix-index.js';
  * table would otherwise queue a million slots (8 bytes each, and as many
  * again while the array grows), times the number of peers. Changes that do
  * not fit are still marked dirty and found by a scan of the dirty flags,
- * which costs a pass over one byte per prefix.
+ * one bit per prefix (a byte per prefix and peer was 10 MiB for ten peers).
  */
 
 /** Path owner of locally originated routes; peers count from 1. */
@@ -38,7 +38,8 @@ const QUEUE_SLOTS = 16_384;
 
 interface Consumer {
   out: Int32Array;
-  dirty: Uint8Array;
+  /** One bit per slot: the slot is queued, or waits for the scan. */
+  dirty: Uint32Array;
   /** Ring of dirty slots in the order they changed; a slot found clean when taken was settled by a scan. */
   readonly queue: Int32Array;
   queueHead: number;
@@ -243,7 +244,7 @@ export class FamilyRib {
     const store = this.store;
     const consumer: Consumer = {
       out: new Int32Array(this.head.length).fill(-1),
-      dirty: new Uint8Array(this.head.length),
+      dirty: new Uint32Array(bitWords(this.head.length)),
       queue: new Int32Array(QUEUE_SLOTS),
       queueHead: 0,
       queued: 0,
@@ -267,7 +268,7 @@ export class FamilyRib {
     this.consumers[id] = null;
     const limit = this.index.slotLimit;
     for (let slot = 0; slot < limit; slot++) {
-      let released = c.dirty[slot]!;
+      let released = isDirty(c, slot) ? 1 : 0;
       if (c.out[slot]! >= 0) {
         c.release(c.out[slot]!);
         released++;
@@ -305,7 +306,7 @@ export class FamilyRib {
       const slot = c.queue[c.queueHead]!;
       c.queueHead = (c.queueHead + 1) % QUEUE_SLOTS;
       c.queued--;
-      if (c.dirty[slot] && this.settleDirty(c, slot, options)) emitted++;
+      if (isDirty(c, slot) && this.settleDirty(c, slot, options)) emitted++;
     }
     while (c.scan >= 0 && emitted < options.max) {
       if (c.scan >= this.index.slotLimit) {
@@ -313,8 +314,12 @@ export class FamilyRib {
         c.rescan = false;
         continue;
       }
+      if ((c.scan & 31) === 0 && c.dirty[c.scan >>> 5] === 0) {
+        c.scan += 32;
+        continue;
+      }
       const slot = c.scan++;
-      if (c.dirty[slot] && this.settleDirty(c, slot, options)) emitted++;
+      if (isDirty(c, slot) && this.settleDirty(c, slot, options)) emitted++;
     }
     let walkFinished = false;
     if (c.cursor >= 0) {
@@ -336,7 +341,7 @@ export class FamilyRib {
   }
 
   private settleDirty(c: Consumer, slot: number, options: DrainOptions): boolean {
-    c.dirty[slot] = 0;
+    c.dirty[slot >>> 5]! &= ~(1 << (slot & 31));
     this.holds[slot]!--;
     const counted = this.settle(c, slot, options);
     this.freeIfUnused(slot);
@@ -420,8 +425,8 @@ export class FamilyRib {
 
   private markDirty(slot: number): void {
     for (const c of this.consumers) {
-      if (!c || c.dirty[slot] || (c.cursor >= 0 && slot >= c.cursor)) continue;
-      c.dirty[slot] = 1;
+      if (!c || isDirty(c, slot) || (c.cursor >= 0 && slot >= c.cursor)) continue;
+      c.dirty[slot >>> 5]! |= 1 << (slot & 31);
       this.holds[slot]!++;
       if (c.queued < QUEUE_SLOTS) {
         c.queue[(c.queueHead + c.queued) % QUEUE_SLOTS] = slot;
@@ -468,11 +473,19 @@ export class FamilyRib {
     for (const c of this.consumers) {
       if (!c) continue;
       c.out = grow(c.out, { size, fill: -1 });
-      const dirty = new Uint8Array(size);
+      const dirty = new Uint32Array(bitWords(size));
       dirty.set(c.dirty);
       c.dirty = dirty;
     }
   }
+}
+
+function bitWords(bits: number): number {
+  return (bits + 31) >>> 5;
+}
+
+function isDirty(c: Consumer, slot: number): boolean {
+  return (c.dirty[slot >>> 5]! & (1 << (slot & 31))) !== 0;
 }
 
 function grow(array: Int32Array, to: { size: number; fill: number }): Int32Array {
