@@ -137,21 +137,14 @@ function wireAttributes(a: RouteAttributes): PathAttributes {
 }
 
 /**
- * The Path Attributes field of an outgoing set with IPv4 NLRI, by codec. The
- * routing core hands every peer the same object for the same outgoing set
- * while it is in use, so a set is encoded once for all peers, not per peer
- * and batch; entries go with the objects.
+ * The Path Attributes field of an outgoing set with IPv4 NLRI. Through the
+ * routing core's cache when there is one: a set is then encoded once for all
+ * peers with the same AS number size, not per peer and batch.
  */
-const ipv4PathAttributes = { fourOctetAs: new WeakMap<RouteAttributes, Buffer>(), twoOctetAs: new WeakMap<RouteAttributes, Buffer>() };
-
-function encodedIpv4Attributes(attributes: RouteAttributes, codec: CodecOptions): Buffer {
-  const cache = codec.fourOctetAs ? ipv4PathAttributes.fourOctetAs : ipv4PathAttributes.twoOctetAs;
-  let encoded = cache.get(attributes);
-  if (!encoded) {
-    encoded = encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
-    cache.set(attributes, encoded);
-  }
-  return encoded;
+function ipv4PathAttributes(group: ExportBatch['announced'][number], codec: CodecOptions): Buffer {
+  const { attributes, encodings } = group;
+  const encode = (): Buffer => encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
+  return encodings ? encodings(codec.fourOctetAs ? 'ipv4 as4' : 'ipv4 as2', encode) : encode();
 }
 
 /** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
@@ -184,10 +177,11 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
       out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
     }
   }
-  for (const { attributes, prefixes } of batch.announced) {
+  for (const group of batch.announced) {
+    const { attributes, prefixes } = group;
     const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
     if (p4.length > 0 && attributes.nextHop.family === 4) {
-      out.push(...encodeIpv4Announcements({ attributes: encodedIpv4Attributes(attributes, options.codec), prefixes: p4 }, options.codec));
+      out.push(...encodeIpv4Announcements({ attributes: ipv4PathAttributes(group, options.codec), prefixes: p4 }, options.codec));
     }
     const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
     if (p6.length === 0) continue;

@@ -1,6 +1,6 @@
 import type { Family, Prefix } from '../../common/prefix.js';
 import type { RouteAttributes } from './attributes.js';
-import type { AddressFamily, ExportBatch } from './instance.js';
+import type { AddressFamily, EncodingCache, ExportBatch } from './instance.js';
 
 /**
  * One peer's Adj-RIB-Out changes that are settled in the RIB but not yet
@@ -19,11 +19,13 @@ import type { AddressFamily, ExportBatch } from './instance.js';
 export interface OutboxSource {
   readonly family: Family;
   attributes(id: number): RouteAttributes;
+  encodings(id: number): EncodingCache;
   prefixOf(slot: number): Prefix;
 }
 
 interface Group {
   readonly attributes: RouteAttributes;
+  readonly encodings: EncodingCache;
   readonly prefixOf: (slot: number) => Prefix;
   readonly slots: number[];
   /** Slots before this one have been taken. */
@@ -49,7 +51,7 @@ export class ExportOutbox {
     const key = id * 2 + (source.family === 6 ? 1 : 0);
     const group = this.groups.get(key);
     if (group) group.slots.push(slot);
-    else this.groups.set(key, { attributes: source.attributes(id), prefixOf: source.prefixOf, slots: [slot], taken: 0 });
+    else this.groups.set(key, { attributes: source.attributes(id), encodings: source.encodings(id), prefixOf: source.prefixOf, slots: [slot], taken: 0 });
   }
 
   /** Sent after everything announced so far: the walk it ends has been fully emitted. */
@@ -63,13 +65,13 @@ export class ExportOutbox {
     const withdrawn = this.withdrawn.length <= max ? this.withdrawn : this.withdrawn.slice(0, max);
     this.withdrawn = withdrawn === this.withdrawn ? [] : this.withdrawn.slice(max);
     let room = max - withdrawn.length;
-    const announced: { attributes: RouteAttributes; prefixes: Prefix[] }[] = [];
+    const announced: { attributes: RouteAttributes; prefixes: Prefix[]; encodings: EncodingCache }[] = [];
     for (const [key, group] of this.groups) {
       if (room <= 0) break;
       const end = Math.min(group.slots.length, group.taken + room);
       const prefixes: Prefix[] = [];
       for (let i = group.taken; i < end; i++) prefixes.push(group.prefixOf(group.slots[i]!));
-      announced.push({ attributes: group.attributes, prefixes });
+      announced.push({ attributes: group.attributes, prefixes, encodings: group.encodings });
       room -= prefixes.length;
       group.taken = end;
       if (end === group.slots.length) this.groups.delete(key);

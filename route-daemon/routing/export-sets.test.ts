@@ -76,3 +76,26 @@ describe('ExportSets', () => {
     expect(sets.attributes(ids[19_999]!).communities).toEqual([19_999]);
   });
 });
+
+describe('ExportSets encodings', () => {
+  it('encodes a set once per key while it lives, and again after its id went to another set', () => {
+    const store = new AttributeStore();
+    const sets = new ExportSets(store);
+    const rule = sets.ruleId({ target, local: false });
+    const id = sets.export(store.intern(learned), rule);
+    let calls = 0;
+    const encode = (text: string) => (): Buffer => {
+      calls++;
+      return Buffer.from(text);
+    };
+    expect(sets.encoded(id, { key: 'as4', encode: encode('four') }).toString()).toBe('four');
+    expect(sets.encoded(id, { key: 'as4', encode: encode('other') }).toString()).toBe('four');
+    expect(sets.encoded(id, { key: 'as2', encode: encode('two') }).toString()).toBe('two');
+    expect(calls).toBe(2);
+    sets.release(id);
+    const again = sets.export(store.intern({ ...learned, communities: [8] }), rule);
+    expect(again).toBe(id);
+    expect(sets.encoded(again, { key: 'as4', encode: encode('new') }).toString()).toBe('new');
+    expect(calls).toBe(3);
+  });
+});

@@ -1,4 +1,5 @@
 import { attributesEqual, attributesHash, type AttributeStore } from './attribute-store.js';
+import { ByteArena } from './byte-arena.js';
 import type { RouteAttributes } from './attributes.js';
 import { exportAttributes, type ExportTarget } from './export-attributes.js';
 import { HashChains } from './hash-chains.js';
@@ -13,7 +14,8 @@ import { HashChains } from './hash-chains.js';
  *
  * The outgoing set of a received set under a rule is remembered per rule, so
  * that exporting a table to many peers runs the export rewrite once per
- * attribute set, not once per prefix and peer.
+ * attribute set, not once per prefix and peer. Likewise each set's wire
+ * encodings are kept while it lives, made once for all peers.
  */
 
 export interface ExportRule {
@@ -39,6 +41,8 @@ export class ExportSets {
   private live = 0;
   private built = new Map<number, RouteAttributes>();
   private builtBefore = new Map<number, RouteAttributes>();
+  /** Per encoding key: the encodings of live sets. */
+  private readonly encodings = new Map<string, ByteArena>();
 
   constructor(private readonly store: AttributeStore) {}
 
@@ -103,6 +107,7 @@ export class ExportSets {
     this.chains.remove(id);
     this.built.delete(id);
     this.builtBefore.delete(id);
+    for (const arena of this.encodings.values()) arena.drop(id);
     this.store.release(this.base[id]!);
     this.freeIds.push(id);
     this.live--;
@@ -120,6 +125,18 @@ export class ExportSets {
     }
     this.keepBuilt(id, attributes);
     return attributes;
+  }
+
+  /** The set's encoding under `key`, made by `encode` the first time. */
+  encoded(id: number, how: { key: string; encode: () => Buffer }): Buffer {
+    if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
+    let arena = this.encodings.get(how.key);
+    if (!arena) this.encodings.set(how.key, (arena = new ByteArena()));
+    const known = arena.get(id);
+    if (known) return known;
+    const encoded = how.encode();
+    arena.set(id, encoded);
+    return encoded;
   }
 
   private keepBuilt(id: number, attributes: RouteAttributes): void {

@@ -83,11 +83,19 @@ export interface ImportResult {
   };
 }
 
+/**
+ * The wire encodings of one outgoing attribute set, kept by the routing core
+ * for as long as the set lives and shared by every peer it goes to: `encode`
+ * runs only when there is none yet for `key` (what the encoding depends on,
+ * e.g. the session's AS number size).
+ */
+export type EncodingCache = (key: string, encode: () => Buffer) => Buffer;
+
 /** Changes to send to one peer: the Adj-RIB-Out diff since the last drain, grouped by attribute set. */
 export interface ExportBatch {
   readonly withdrawn: readonly Prefix[];
   /** Attributes are the outgoing ones (AS prepended, next hop set): encode them as they are. */
-  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[] }[];
+  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[]; readonly encodings?: EncodingCache }[];
   /** Families whose initial table has now been sent completely: send End-of-RIB for them (RFC 4724). */
   readonly endOfRib: readonly AddressFamily[];
 }

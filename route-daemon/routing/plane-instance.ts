@@ -310,7 +310,12 @@ class Instance implements PlaneInstance {
       const nextHopSelf = nextHopFor(session, family);
       const target = nextHopSelf && { ebgp: peer.ebgp, localAsn: this.options.localAsn, nextHopSelf };
       const rules = target && { peer: this.exportSets.ruleId({ target, local: false }), local: this.exportSets.ruleId({ target, local: true }) };
-      const source: OutboxSource = { family, attributes: (id) => this.exportSets.attributes(id), prefixOf: (slot) => rib.index.prefixOf(slot) };
+      const source: OutboxSource = {
+        family,
+        attributes: (id) => this.exportSets.attributes(id),
+        encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
+        prefixOf: (slot) => rib.index.prefixOf(slot),
+      };
       const exported = { accepted: 0 };
       const result = rib.drain(consumer, {
         max: EXPORT_GROUPING_WINDOW - emitted,
