@@ -137,14 +137,18 @@ function wireAttributes(a: RouteAttributes): PathAttributes {
 }
 
 /**
- * The Path Attributes field of an outgoing set with IPv4 NLRI. Through the
- * routing core's cache when there is one: a set is then encoded once for all
- * peers with the same AS number size, not per peer and batch.
+ * The Path Attributes field of an outgoing set with IPv4 NLRI, or nothing
+ * when its next hop is not IPv4 (such routes do not go out as IPv4 NLRI).
+ * Through the routing core's cache when there is one: a set is then encoded
+ * once for all peers with the same AS number size, not per peer and batch.
  */
 function ipv4PathAttributes(group: ExportBatch['announced'][number], codec: CodecOptions): Buffer {
-  const { attributes, encodings } = group;
-  const encode = (): Buffer => encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
-  return encodings ? encodings(codec.fourOctetAs ? 'ipv4 as4' : 'ipv4 as2', encode) : encode();
+  const encode = (): Buffer => {
+    const { attributes } = group;
+    if (attributes.nextHop.family !== 4) return Buffer.alloc(0);
+    return encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
+  };
+  return group.encodings ? group.encodings(codec.fourOctetAs ? 'ipv4 as4' : 'ipv4 as2', encode) : encode();
 }
 
 /** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
@@ -178,13 +182,13 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
     }
   }
   for (const group of batch.announced) {
-    const { attributes, prefixes } = group;
+    const { prefixes } = group;
     const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
-    if (p4.length > 0 && attributes.nextHop.family === 4) {
-      out.push(...encodeIpv4Announcements({ attributes: ipv4PathAttributes(group, options.codec), prefixes: p4 }, options.codec));
-    }
+    const encoded = p4.length > 0 ? ipv4PathAttributes(group, options.codec) : undefined;
+    if (encoded && encoded.length > 0) out.push(...encodeIpv4Announcements({ attributes: encoded, prefixes: p4 }, options.codec));
     const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
     if (p6.length === 0) continue;
+    const { attributes } = group;
     const base = wireAttributes(attributes);
     const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
     for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {

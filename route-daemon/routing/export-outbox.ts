@@ -24,9 +24,9 @@ export interface OutboxSource {
 }
 
 interface Group {
-  readonly attributes: RouteAttributes;
+  readonly id: number;
+  readonly source: OutboxSource;
   readonly encodings: EncodingCache;
-  readonly prefixOf: (slot: number) => Prefix;
   readonly slots: number[];
   /** Slots before this one have been taken. */
   taken: number;
@@ -51,7 +51,7 @@ export class ExportOutbox {
     const key = id * 2 + (source.family === 6 ? 1 : 0);
     const group = this.groups.get(key);
     if (group) group.slots.push(slot);
-    else this.groups.set(key, { attributes: source.attributes(id), encodings: source.encodings(id), prefixOf: source.prefixOf, slots: [slot], taken: 0 });
+    else this.groups.set(key, { id, source, encodings: source.encodings(id), slots: [slot], taken: 0 });
   }
 
   /** Sent after everything announced so far: the walk it ends has been fully emitted. */
@@ -70,8 +70,10 @@ export class ExportOutbox {
       if (room <= 0) break;
       const end = Math.min(group.slots.length, group.taken + room);
       const prefixes: Prefix[] = [];
-      for (let i = group.taken; i < end; i++) prefixes.push(group.prefixOf(group.slots[i]!));
-      announced.push({ attributes: group.attributes, prefixes, encodings: group.encodings });
+      const { id, source } = group;
+      for (let i = group.taken; i < end; i++) prefixes.push(source.prefixOf(group.slots[i]!));
+      // Built only if asked for: a set already encoded for this kind of session is not needed again.
+      announced.push({ get attributes() { return source.attributes(id); }, prefixes, encodings: group.encodings });
       room -= prefixes.length;
       group.taken = end;
       if (end === group.slots.length) this.groups.delete(key);
