@@ -124,6 +124,12 @@ export interface RoutingInstance {
   peerDown(peer: string, options?: PeerDownOptions): void;
 
   receive(peer: string, update: RouteUpdate): ImportResult;
+  /**
+   * UPDATEs from some peer arrived a moment ago: sessions export in small
+   * steps meanwhile, so that taking in routes comes first (what is exported
+   * later is coalesced, and the Loc-RIB settles sooner).
+   */
+  readonly importing: boolean;
   /** The peer finished its initial table (or its post-restart table) for a family: stale routes go. */
   endOfRib(peer: string, family: AddressFamily): void;
   /** Next Adj-RIB-Out diff for the peer (at most `maxPrefixes` prefixes), or null when nothing is pending. */

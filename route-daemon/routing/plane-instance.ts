@@ -82,6 +82,8 @@ const DEFAULT_EXPORT_BATCH = 2048;
  */
 const EXPORT_GROUPING_WINDOW = 32_768;
 const SCAN_PER_PAGE = 65_536;
+/** How long after the last UPDATE the instance still counts as importing. */
+const IMPORT_QUIET_MS = 20;
 /** How often suppressed routes are checked for reuse. */
 const REUSE_CHECK_MS = 10_000;
 
@@ -125,6 +127,7 @@ class Instance implements PlaneInstance {
   private readonly damping: FlapDamping | undefined;
   private readonly reuseTimer: NodeJS.Timeout | undefined;
   private readonly changes: RouteChangeLog;
+  private lastImportAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -214,8 +217,13 @@ class Instance implements PlaneInstance {
     peer.log.info({ stale: peer.stale, restartTimeSeconds: restart.restartTimeSeconds }, 'peer restarting, routes kept as stale');
   }
 
+  get importing(): boolean {
+    return performance.now() - this.lastImportAt < IMPORT_QUIET_MS;
+  }
+
   receive(name: string, update: RouteUpdate): ImportResult {
     const peer = this.upPeer(name);
+    this.lastImportAt = performance.now();
     let withdrawn = 0;
     let accepted = 0;
     let rejected = 0;
