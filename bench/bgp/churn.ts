@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-streams.js';
 import { receiversByKey } from './ingest.js';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, type Receiver } from './receivers.js';
+import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, waitForStart, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 
 /**
@@ -87,8 +87,7 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
   const running = receiver.start({ ns: link.receiverNs, dir, peers: PEERS });
   const children: ChildProcess[] = [running.process];
   try {
-    await sleep(1500);
-    if (running.process.exitCode !== null) throw new Error(`${receiver.name} exited at start with code ${running.process.exitCode}`);
+    await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
     const feeder = startChurnFeeder(link.feederNs, streamsDir);
     children.push(feeder.process);
     const phase = async (what: string, done: (routes: number) => boolean): Promise<number> =>
