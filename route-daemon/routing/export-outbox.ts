@@ -26,7 +26,6 @@ export interface OutboxSource {
 interface Group {
   readonly id: number;
   readonly source: OutboxSource;
-  readonly encodings: EncodingCache;
   readonly slots: number[];
   /** Slots before this one have been taken. */
   taken: number;
@@ -36,6 +35,11 @@ export class ExportOutbox {
   private withdrawn: Prefix[] = [];
   private readonly groups = new Map<number, Group>();
   private endOfRib: AddressFamily[] = [];
+
+  /** Attribute sets with announcements waiting. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
 
   get empty(): boolean {
     return this.withdrawn.length === 0 && this.groups.size === 0 && this.endOfRib.length === 0;
@@ -51,7 +55,7 @@ export class ExportOutbox {
     const key = id * 2 + (source.family === 6 ? 1 : 0);
     const group = this.groups.get(key);
     if (group) group.slots.push(slot);
-    else this.groups.set(key, { id, source, encodings: source.encodings(id), slots: [slot], taken: 0 });
+    else this.groups.set(key, { id, source, slots: [slot], taken: 0 });
   }
 
   /** Sent after everything announced so far: the walk it ends has been fully emitted. */
@@ -73,7 +77,7 @@ export class ExportOutbox {
       const { id, source } = group;
       for (let i = group.taken; i < end; i++) prefixes.push(source.prefixOf(group.slots[i]!));
       // Built only if asked for: a set already encoded for this kind of session is not needed again.
-      announced.push({ get attributes() { return source.attributes(id); }, prefixes, encodings: group.encodings });
+      announced.push({ get attributes() { return source.attributes(id); }, prefixes, encodings: source.encodings(id) });
       room -= prefixes.length;
       group.taken = end;
       if (end === group.slots.length) this.groups.delete(key);

@@ -24,8 +24,8 @@ export interface ExportRule {
   readonly local: boolean;
 }
 
-/** Sets kept built, per generation: two generations bound the cache while keeping what is in use. */
-const BUILT_PER_GENERATION = 8_192;
+/** Sets kept built, per generation: a set is built to be encoded (once per kind of session) or read, so few need to stay. */
+const BUILT_PER_GENERATION = 1_024;
 
 export class ExportSets {
   private readonly rules: ExportRule[] = [];

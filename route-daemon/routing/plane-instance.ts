@@ -20,7 +20,7 @@ import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK } from './rib.js';
+import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -81,6 +81,14 @@ const DEFAULT_EXPORT_BATCH = 2048;
  * churn bench run).
  */
 const EXPORT_GROUPING_WINDOW = 32_768;
+/**
+ * A fill also stops at this many attribute sets: in a churn nearly every
+ * change has a set of its own, and an outbox group costs a couple of hundred
+ * bytes (ten peers' full windows of one-prefix groups were ~70 MiB).
+ */
+const EXPORT_GROUPS_PER_FILL = 2_048;
+/** Changes settled per step of a fill, between checks of the limits above. */
+const EXPORT_FILL_STEP = 1_024;
 const SCAN_PER_PAGE = 65_536;
 /** How long after the last UPDATE the instance still counts as importing. */
 const IMPORT_QUIET_MS = 20;
@@ -325,8 +333,8 @@ class Instance implements PlaneInstance {
         prefixOf: (slot) => rib.index.prefixOf(slot),
       };
       const exported = { accepted: 0 };
-      const result = rib.drain(consumer, {
-        max: EXPORT_GROUPING_WINDOW - emitted,
+      const step: DrainOptions = {
+        max: EXPORT_FILL_STEP,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
         emit: (slot, { previous, next }) => {
           if (next < 0) peer.outbox.withdraw(rib.index.prefixOf(slot));
@@ -336,9 +344,15 @@ class Instance implements PlaneInstance {
           emitted++;
           return true;
         },
-      });
+      };
+      let pending = true;
+      while (pending && emitted < EXPORT_GROUPING_WINDOW && peer.outbox.groupCount < EXPORT_GROUPS_PER_FILL) {
+        const result = rib.drain(consumer, step);
+        pending = result.pending;
+        if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
+      }
       if (exported.accepted > 0) peer.decisions.add('export:accepted', exported.accepted);
-      if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
+      if (pending) break;
     }
   }
 
