@@ -305,6 +305,9 @@ export async function waitForCount(
   }
 }
 
+/** The span over which a receiver must be nearly idle to count as quiet. */
+export const QUIET_WINDOW_MS = 500;
+
 /**
  * Waits until the process uses less than a tenth of a core over half a second:
  * a receiver that holds every route may still be sending them on to its other
@@ -314,7 +317,7 @@ export async function waitForCount(
 export async function waitForQuiet(pid: number, options: { deadline: number }): Promise<boolean> {
   let before = processStats(pid).cpuSeconds;
   while (Date.now() < options.deadline) {
-    await sleep(500);
+    await sleep(QUIET_WINDOW_MS);
     const now = processStats(pid).cpuSeconds;
     if (now - before < 0.05) return true;
     before = now;
