@@ -1,5 +1,5 @@
 import { attributesEqual, attributesHash, type AttributeStore } from './attribute-store.js';
-import { RecentBytes } from './recent-bytes.js';
+import { ByteArena } from './byte-arena.js';
 import type { RouteAttributes } from './attributes.js';
 import { exportAttributes, type ExportTarget } from './export-attributes.js';
 import { HashChains } from './hash-chains.js';
@@ -14,8 +14,8 @@ import { HashChains } from './hash-chains.js';
  *
  * The outgoing set of a received set under a rule is remembered per rule, so
  * that exporting a table to many peers runs the export rewrite once per
- * attribute set, not once per prefix and peer. Likewise a set's wire
- * encodings are kept while the peers send it, made once for all of them.
+ * attribute set, not once per prefix and peer. Likewise each set's wire
+ * encodings are kept while it lives, made once for all peers.
  */
 
 export interface ExportRule {
@@ -41,8 +41,8 @@ export class ExportSets {
   private live = 0;
   private built = new Map<number, RouteAttributes>();
   private builtBefore = new Map<number, RouteAttributes>();
-  /** Per encoding key: the encodings of sets being sent. */
-  private readonly encodings = new Map<string, RecentBytes>();
+  /** Per encoding key: the encodings of live sets. */
+  private readonly encodings = new Map<string, ByteArena>();
 
   constructor(private readonly store: AttributeStore) {}
 
@@ -107,7 +107,7 @@ export class ExportSets {
     this.chains.remove(id);
     this.built.delete(id);
     this.builtBefore.delete(id);
-    for (const recent of this.encodings.values()) recent.drop(id);
+    for (const arena of this.encodings.values()) arena.drop(id);
     this.store.release(this.base[id]!);
     this.freeIds.push(id);
     this.live--;
@@ -127,15 +127,15 @@ export class ExportSets {
     return attributes;
   }
 
-  /** The set's encoding under `key`, made by `encode` unless it was made lately. */
+  /** The set's encoding under `key`, made by `encode` the first time. */
   encoded(id: number, how: { key: string; encode: () => Buffer }): Buffer {
     if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
-    let recent = this.encodings.get(how.key);
-    if (!recent) this.encodings.set(how.key, (recent = new RecentBytes()));
-    const known = recent.get(id);
+    let arena = this.encodings.get(how.key);
+    if (!arena) this.encodings.set(how.key, (arena = new ByteArena()));
+    const known = arena.get(id);
     if (known) return known;
     const encoded = how.encode();
-    recent.set(id, encoded);
+    arena.set(id, encoded);
     return encoded;
   }
 
