@@ -117,7 +117,7 @@ function packPrefixes(
       size += bytes;
       to++;
     }
-    messages.push(build(prefixes.slice(from, to), size));
+    messages.push(build(from === 0 && to === prefixes.length ? prefixes : prefixes.slice(from, to), size));
     from = to;
   }
   return messages;

@@ -174,7 +174,12 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
   const v4 = options.families.includes('ipv4-unicast');
   const v6 = options.families.includes('ipv6-unicast');
   const out: Buffer[] = [];
-  const of = (prefixes: readonly Prefix[], family: 4 | 6) => prefixes.filter((p) => p.family === family).map(prefixToNlri);
+  // One pass and one array per family: this runs for every prefix sent to every peer.
+  const of = (prefixes: readonly Prefix[], family: 4 | 6): (Ipv4Prefix | Ipv6Prefix)[] => {
+    const out: (Ipv4Prefix | Ipv6Prefix)[] = [];
+    for (const p of prefixes) if (p.family === family) out.push(prefixToNlri(p));
+    return out;
+  };
   if (v4) out.push(...encodeIpv4Withdrawals(of(batch.withdrawn, 4) as Ipv4Prefix[]));
   if (v6) {
     for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
