@@ -13,8 +13,8 @@ export class AttributeStore {
   private readonly chains = new HashChains();
   private sets: (RouteAttributes | undefined)[] = [];
   private refs = new Int32Array(1024);
-  /** Next hops are few (one per neighbour): stored sets share one object for each. */
-  private readonly nextHops = new Map<string, Address>();
+  /** Next hops are few (one per neighbour): stored sets share one object for each, found by family and value. */
+  private readonly nextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
   private readonly freeIds: number[] = [];
   private live = 0;
 
@@ -63,11 +63,11 @@ export class AttributeStore {
 
   private sharingNextHop(attributes: RouteAttributes): RouteAttributes {
     const { nextHop } = attributes;
-    const key = `${nextHop.family} ${nextHop.value}`;
-    const shared = this.nextHops.get(key);
+    const known = this.nextHops[nextHop.family];
+    const shared = known.get(nextHop.value);
     if (shared === nextHop) return attributes;
     if (shared) return { ...attributes, nextHop: shared };
-    if (this.nextHops.size < MAX_SHARED_NEXT_HOPS) this.nextHops.set(key, nextHop);
+    if (known.size < MAX_SHARED_NEXT_HOPS) known.set(nextHop.value, nextHop);
     return attributes;
   }
 
