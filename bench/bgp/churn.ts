@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-streams.js';
 import { receiversByKey } from './ingest.js';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, type Receiver } from './receivers.js';
+import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, waitForStart, QUIET_WINDOW_MS, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 
 /**
@@ -19,7 +19,9 @@ import { FULL_TABLE, generateTable } from './table.js';
  * again. Each step starts once the receiver is idle (done sending what it learned
  * on to the other feeders). Reports per receiver the time to load from ten peers, to converge on
  * the withdrawal and on the re-announcement (from the first octet sent until
- * the route count is right), its CPU seconds for the churn, and peak RSS.
+ * the route count is right), how long until it is idle again after each (it
+ * has sent the change on to the other nine; to within the half-second poll),
+ * its CPU seconds for the churn up to that idle point, and peak RSS.
  * Needs root. Usage: node dist/bench/bgp/churn.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
  */
 
@@ -33,6 +35,9 @@ export interface ChurnMeasurement {
   readonly loadTimedOut: boolean;
   readonly withdrawSeconds: number;
   readonly announceSeconds: number;
+  /** From the start of the step until the receiver was idle again: its export to the other feeders included. */
+  readonly withdrawIdleSeconds: number;
+  readonly announceIdleSeconds: number;
   readonly churnCpuSeconds: number;
   readonly peakRssMiB: number;
   /** Seconds the ten feeders took to hand their shares to their sockets (the slowest of them). */
@@ -87,8 +92,7 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
   const running = receiver.start({ ns: link.receiverNs, dir, peers: PEERS });
   const children: ChildProcess[] = [running.process];
   try {
-    await sleep(1500);
-    if (running.process.exitCode !== null) throw new Error(`${receiver.name} exited at start with code ${running.process.exitCode}`);
+    await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
     const feeder = startChurnFeeder(link.feederNs, streamsDir);
     children.push(feeder.process);
     const phase = async (what: string, done: (routes: number) => boolean): Promise<number> =>
@@ -104,12 +108,17 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
       if (!(error instanceof DeadlineError)) throw error;
       process.stderr.write(`churn: ${error.message}\n`);
       const stats = processStats(running.process.pid!);
-      return { loadSeconds: (Date.now() - established!) / 1000, loadTimedOut: true, withdrawSeconds: Number.NaN, announceSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB, feederSendSeconds: Number.NaN };
+      return {
+        loadSeconds: (Date.now() - established!) / 1000, loadTimedOut: true, withdrawSeconds: Number.NaN, announceSeconds: Number.NaN,
+        withdrawIdleSeconds: Number.NaN, announceIdleSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB, feederSendSeconds: Number.NaN,
+      };
     }
-    const quiet = async (after: string): Promise<void> => {
+    /** Waits until the receiver is idle; returns when its last busy half second ended (ms since the epoch). */
+    const quiet = async (after: string): Promise<number> => {
       if (!(await waitForQuiet(running.process.pid!, { deadline: Date.now() + QUIET_DEADLINE_MS }))) {
         process.stderr.write(`churn: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; timing the churn anyway\n`);
       }
+      return Date.now() - QUIET_WINDOW_MS;
     };
     const { sendSeconds: feederSendSeconds } = await feeder.next('loaded', 30_000);
     await quiet('the load');
@@ -119,16 +128,19 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
     const { at: withdrawStart } = await feeder.next('withdraw-start', 10_000);
     const withdrawn = await phase(`${streams.routes - streams.churned} routes after the withdrawal`, (routes) => routes <= streams.routes - streams.churned);
 
-    await quiet('the withdrawal');
+    const withdrawIdle = await quiet('the withdrawal');
     feeder.command('announce');
     const { at: announceStart } = await feeder.next('announce-start', 10_000);
     const announced = await phase(`${streams.routes} routes after the re-announcement`, (routes) => routes >= streams.routes);
+    const announceIdle = await quiet('the re-announcement');
     const after = processStats(running.process.pid!);
     return {
       loadSeconds: (loaded - established!) / 1000,
       loadTimedOut: false,
       withdrawSeconds: (withdrawn - withdrawStart!) / 1000,
       announceSeconds: (announced - announceStart!) / 1000,
+      withdrawIdleSeconds: Math.max(withdrawn, withdrawIdle) / 1000 - withdrawStart! / 1000,
+      announceIdleSeconds: Math.max(announced, announceIdle) / 1000 - announceStart! / 1000,
       churnCpuSeconds: after.cpuSeconds - before.cpuSeconds,
       peakRssMiB: after.peakRssMiB,
       feederSendSeconds: feederSendSeconds!,
@@ -148,19 +160,27 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
     process.stderr.write(`churn: splitting the table among ${PEERS.length} feeders\n`);
     const streams = writeChurnStreams(generateTable(FULL_TABLE), PEERS, streamsDir);
     const timedOut = new Set<string>();
-    const figures = { load: new Map<string, number>(), withdraw: new Map<string, number>(), announce: new Map<string, number>(), cpu: new Map<string, number>(), rss: new Map<string, number>(), send: new Map<string, number>() };
+    const figures = {
+      load: new Map<string, number>(), withdraw: new Map<string, number>(), announce: new Map<string, number>(),
+      withdrawIdle: new Map<string, number>(), announceIdle: new Map<string, number>(), cpu: new Map<string, number>(), rss: new Map<string, number>(), send: new Map<string, number>(),
+    };
     for (const receiver of receivers) {
       const runsOf: ChurnMeasurement[] = [];
       for (let r = 0; r < runs; r++) {
         process.stderr.write(`churn: ${receiver.name} run ${r + 1}/${runs}\n`);
         const m = await measure(receiver, streamsDir, streams);
-        process.stderr.write(`churn: ${receiver.name} load ${m.loadSeconds.toFixed(2)} s, withdraw ${m.withdrawSeconds.toFixed(2)} s, re-announce ${m.announceSeconds.toFixed(2)} s, ${m.churnCpuSeconds.toFixed(2)} cpu s, ${m.peakRssMiB.toFixed(0)} MiB\n`);
+        process.stderr.write(
+          `churn: ${receiver.name} load ${m.loadSeconds.toFixed(2)} s, withdraw ${m.withdrawSeconds.toFixed(2)} s (idle after ${m.withdrawIdleSeconds.toFixed(2)} s), `
+          + `re-announce ${m.announceSeconds.toFixed(2)} s (idle after ${m.announceIdleSeconds.toFixed(2)} s), ${m.churnCpuSeconds.toFixed(2)} cpu s, ${m.peakRssMiB.toFixed(0)} MiB\n`,
+        );
         runsOf.push(m);
       }
       if (runsOf.some((m) => m.loadTimedOut)) timedOut.add(receiver.name);
       figures.load.set(receiver.name, median(runsOf.map((m) => m.loadSeconds)));
       figures.withdraw.set(receiver.name, median(runsOf.map((m) => m.withdrawSeconds)));
       figures.announce.set(receiver.name, median(runsOf.map((m) => m.announceSeconds)));
+      figures.withdrawIdle.set(receiver.name, median(runsOf.map((m) => m.withdrawIdleSeconds)));
+      figures.announceIdle.set(receiver.name, median(runsOf.map((m) => m.announceIdleSeconds)));
       figures.cpu.set(receiver.name, median(runsOf.map((m) => m.churnCpuSeconds)));
       figures.rss.set(receiver.name, median(runsOf.map((m) => m.peakRssMiB)));
       figures.send.set(`feeders -> ${receiver.name}`, median(runsOf.map((m) => m.feederSendSeconds)));
@@ -170,7 +190,9 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
       { figure: `churn, ${PEERS.length} peers: load full table`, unit: 's', values: figures.load, atLeast: timedOut },
       { figure: `churn: converge on withdrawal of ${share}`, unit: 's', values: figures.withdraw },
       { figure: `churn: converge on re-announcement of ${share}`, unit: 's', values: figures.announce },
-      { figure: 'churn: receiver CPU for withdraw + re-announce', unit: 's', values: figures.cpu },
+      { figure: `churn: withdrawal until idle (sent on to 9 peers, +-0.5 s)`, unit: 's', values: figures.withdrawIdle },
+      { figure: `churn: re-announcement until idle (sent on to 9 peers, +-0.5 s)`, unit: 's', values: figures.announceIdle },
+      { figure: 'churn: receiver CPU for withdraw + re-announce, until idle', unit: 's', values: figures.cpu },
       { figure: `churn, ${PEERS.length} peers: peak RSS (VmHWM)`, unit: 'MiB', values: figures.rss, atLeast: timedOut },
       { figure: `churn, ${PEERS.length} peers: feeders' send time of the load`, unit: 's', values: figures.send, compare: false },
     ];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, type Receiver } from './receivers.js';
+import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForStart, type Receiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream } from './table.js';
 
 /**
@@ -98,8 +98,7 @@ async function measure(receiver: Receiver): Promise<IngestMeasurement> {
   const running = receiver.start({ ns: link.receiverNs, dir, peers: [{ address: FEEDER_ADDRESS, asn: FEEDER_AS }] });
   children.push(running.process);
   try {
-    await sleep(1500);
-    if (running.process.exitCode !== null) throw new Error(`${receiver.name} exited at start with code ${running.process.exitCode}`);
+    await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
 
     const feeder = startFeeder(link.feederNs, receiver.timeoutSeconds + 5);
     children.push(feeder.process);

@@ -261,6 +261,22 @@ export async function makeLink(id: string, feederAddresses: readonly string[]): 
   return { feederNs, receiverNs, remove };
 }
 
+/**
+ * Waits until the receiver answers its route count (its BGP listener is up
+ * before its control socket): a fixed pause was too short on a busy machine,
+ * where the feeders then found the port closed.
+ */
+export async function waitForStart(receiver: { readonly name: string; readonly running: RunningReceiver }, options: { timeoutMs: number }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const { process: child } = receiver.running;
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${receiver.name} exited at start (${child.exitCode ?? child.signalCode})`);
+    if (await receiver.running.count().then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`${receiver.name} did not answer on its control socket within ${options.timeoutMs / 1000} s of starting`);
+    await sleep(200);
+  }
+}
+
 /** A receiver did not get there before its deadline: what it had by then is still a figure (a lower bound). */
 export class DeadlineError extends Error {
   constructor(message: string, readonly last: RouteCount) {
@@ -289,6 +305,9 @@ export async function waitForCount(
   }
 }
 
+/** The span over which a receiver must be nearly idle to count as quiet. */
+export const QUIET_WINDOW_MS = 500;
+
 /**
  * Waits until the process uses less than a tenth of a core over half a second:
  * a receiver that holds every route may still be sending them on to its other
@@ -298,7 +317,7 @@ export async function waitForCount(
 export async function waitForQuiet(pid: number, options: { deadline: number }): Promise<boolean> {
   let before = processStats(pid).cpuSeconds;
   while (Date.now() < options.deadline) {
-    await sleep(500);
+    await sleep(QUIET_WINDOW_MS);
     const now = processStats(pid).cpuSeconds;
     if (now - before < 0.05) return true;
     before = now;

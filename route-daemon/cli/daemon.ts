@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { setFlagsFromString } from 'node:v8';
 import { action } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
@@ -21,6 +22,7 @@ export function daemonCommand(): Command {
     .option('--metrics <address:port>', 'serve Prometheus metrics on GET /metrics at this loopback address, e.g. 127.0.0.1:9179')
     .option('--graceful-restart', 'we are coming back from a graceful restart: set the R and F bits (RFC 4724), like gobgpd -r')
     .action(action(async (options: { config: string; listen: string[]; control?: string; metrics?: string; gracefulRestart?: boolean }) => {
+      boundHeap();
       const config = await loadConfig(options.config);
       const log = createLogger('route-daemon');
       const daemon = await RouteDaemon.start({
@@ -44,6 +46,28 @@ export function daemonCommand(): Command {
         process.on('SIGINT', stop(false));
       });
     }));
+}
+
+/**
+ * The daemon's heap is mostly its tables, long-lived and growing slowly,
+ * while exporting to many peers makes garbage fast, and dead within a batch.
+ * V8's defaults let the old generation grow to two or three times what is
+ * live before a full collection (1 GiB peak for ~350 MiB live, ten peers and
+ * a full table), and the young generation to 32 MiB. Growing the old one by
+ * 30% at a time and keeping the young one at the size it has when the daemon
+ * starts (16 MiB) keep the peak near what is live, for more collections:
+ * measured with bench/bgp, ten peers' churn peaks ~25 MiB lower and a
+ * single-session full-table ingest takes ~15% longer than with V8's defaults
+ * (it still uses ~50 MiB less than before the export side was made compact).
+ * Flags given to node win.
+ */
+const HEAP_FLAGS: Readonly<Record<string, number>> = { '--heap-growing-percent': 30, '--semi-space-growth-factor': 1 };
+
+function boundHeap(): void {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')];
+  for (const [flag, value] of Object.entries(HEAP_FLAGS)) {
+    if (!given.some((arg) => arg.startsWith(flag))) setFlagsFromString(`${flag}=${value}`);
+  }
 }
 
 /** "10.0.0.1:179", "[fd00::1]:179" */

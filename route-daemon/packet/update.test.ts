@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyAttributes, forwardableUnknownAttributes } from './attributes.js';
+import { emptyAttributes, encodePathAttributes, forwardableUnknownAttributes } from './attributes.js';
 import { decodeMessage } from './codec.js';
 import { encodeIpv4Announcements, encodeIpv4Withdrawals } from './update.js';
 import { AttributeFlag, IPV4_UNICAST, ipv4Prefix, MessageType } from './types.js';
@@ -22,6 +22,17 @@ describe('packing UPDATEs', () => {
       seen.push(...u.nlri);
     }
     expect(seen).toEqual(prefixes);
+  });
+
+  it('sends pre-encoded path attributes as they are: the same messages, decoding to the same attributes', () => {
+    const full = { ...attributes, med: 7, communities: [0xfde80001], largeCommunities: [{ globalAdmin: 4200000000, localData1: 1, localData2: 2 }] };
+    const encoded = encodePathAttributes(full, OPTIONS);
+    const fromBytes = encodeIpv4Announcements({ attributes: encoded, prefixes }, OPTIONS);
+    expect(fromBytes).toEqual(encodeIpv4Announcements({ attributes: full, prefixes }, OPTIONS));
+    const decoded = fromBytes.map((m) => decodeMessage(m, OPTIONS) as UpdateMessage);
+    expect(decoded.every((u) => u.problems.length === 0)).toBe(true);
+    expect(decoded[0]!.attributes).toEqual(full);
+    expect(decoded.flatMap((u) => u.nlri)).toEqual(prefixes);
   });
 
   it('splits withdrawals the same way', () => {

@@ -58,27 +58,29 @@ export function encodeUpdateBody(update: Pick<UpdateMessage, 'withdrawn' | 'attr
   return body;
 }
 
-function header(type: number, length: number): Buffer {
-  const h = Buffer.alloc(BGP_HEADER_LENGTH, 0xff);
-  h.writeUInt16BE(length, 16);
-  h[18] = type;
-  return h;
+function writeHeader(message: Buffer, type: number): void {
+  message.fill(0xff, 0, 16);
+  message.writeUInt16BE(message.length, 16);
+  message[18] = type;
 }
 
 /**
  * Whole UPDATE messages announcing `prefixes` with `attributes` (IPv4 NLRI field),
- * as many prefixes per message as fit in 4096 octets. Encodes the attributes once.
+ * as many prefixes per message as fit in 4096 octets. Encodes the attributes once;
+ * given as a Buffer, they are the Path Attributes field encodePathAttributes made
+ * with the same codec options, and go out as they are (one encoding for many peers).
  */
 export function encodeIpv4Announcements(
-  announcement: { readonly attributes: PathAttributes; readonly prefixes: readonly Ipv4Prefix[] },
+  announcement: { readonly attributes: PathAttributes | Buffer; readonly prefixes: readonly Ipv4Prefix[] },
   options: CodecOptions,
 ): Buffer[] {
-  const attributes = encodePathAttributes(announcement.attributes, options);
+  const given = announcement.attributes;
+  const attributes = Buffer.isBuffer(given) ? given : encodePathAttributes(given, options);
   const room = BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4 - attributes.length;
   if (room < 5) throw new RangeError(`path attributes take ${attributes.length} octets, too many for one UPDATE`);
   return packPrefixes(announcement.prefixes, room, (chunk, size) => {
     const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + attributes.length + size);
-    header(MessageType.Update, message.length).copy(message, 0);
+    writeHeader(message, MessageType.Update);
     message.writeUInt16BE(0, BGP_HEADER_LENGTH);
     message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2);
     attributes.copy(message, BGP_HEADER_LENGTH + 4);
@@ -91,7 +93,7 @@ export function encodeIpv4Announcements(
 export function encodeIpv4Withdrawals(prefixes: readonly Ipv4Prefix[]): Buffer[] {
   return packPrefixes(prefixes, BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4, (chunk, size) => {
     const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + size);
-    header(MessageType.Update, message.length).copy(message, 0);
+    writeHeader(message, MessageType.Update);
     message.writeUInt16BE(size, BGP_HEADER_LENGTH);
     writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 2);
     message.writeUInt16BE(0, BGP_HEADER_LENGTH + 2 + size);
@@ -115,7 +117,7 @@ function packPrefixes(
       size += bytes;
       to++;
     }
-    messages.push(build(prefixes.slice(from, to), size));
+    messages.push(build(from === 0 && to === prefixes.length ? prefixes : prefixes.slice(from, to), size));
     from = to;
   }
   return messages;

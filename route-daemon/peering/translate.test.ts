@@ -49,6 +49,26 @@ describe('export on the wire and back', () => {
     expect(rest).toEqual(sent);
     expect(unknown).toEqual([{ flags: 0xe0, type: 99, value: Buffer.from([1, 2, 3]) }]);
   });
+  it('one attribute set sent to a two-octet-AS peer and a four-octet one is encoded for each', () => {
+    const p4 = [parsePrefix('198.51.100.0/24')];
+    const old: CodecOptions = { fourOctetAs: false, families: codec.families };
+    const toOld = encodeExport(batch({ announced: [{ attributes: attrs, prefixes: p4 }] }), { families: both, codec: old });
+    const toNew = encodeExport(batch({ announced: [{ attributes: attrs, prefixes: p4 }] }), { families: both, codec });
+    // Two octets per ASN and AS4_PATH (RFC 6793) for the old speaker: other bytes, the same path once read back.
+    expect(toOld[0]!.equals(toNew[0]!)).toBe(false);
+    expect((decodeMessage(toOld[0]!, old) as UpdateMessage).attributes.asPath).toEqual([{ type: 2, asns: [4200000001, 65010] }, { type: 1, asns: [7, 8] }]);
+    expect(received(toNew).announced[0]?.attributes.asPath).toEqual(attrs.asPath);
+    expect(encodeExport(batch({ announced: [{ attributes: attrs, prefixes: p4 }] }), { families: both, codec: old })).toEqual(toOld);
+    // Through the routing core's cache: one encoding per AS number size, whoever asks first.
+    const cache = new Map<string, Buffer>();
+    let encoded = 0;
+    const encodings = (key: string, encode: () => Buffer): Buffer => cache.get(key) ?? (encoded++, cache.set(key, encode()).get(key)!);
+    const cached = batch({ announced: [{ attributes: attrs, prefixes: p4, encodings }] });
+    expect(encodeExport(cached, { families: both, codec: old })).toEqual(toOld);
+    expect(encodeExport(cached, { families: both, codec })).toEqual(toNew);
+    expect(encodeExport(cached, { families: both, codec })).toEqual(toNew);
+    expect(encoded).toBe(2);
+  });
   it('IPv6 routes go in MP_REACH_NLRI; an IPv4 next hop becomes ::ffff:a.b.c.d', () => {
     const p6 = [parsePrefix('2001:db8:1::/48')];
     const msgs = encodeExport(batch({ announced: [{ attributes: attrs, prefixes: p6 }] }), { families: both, codec });

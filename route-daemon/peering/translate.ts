@@ -16,7 +16,7 @@ import {
   type UpdateMessage,
 } from '../packet/types.js';
 import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
-import { emptyAttributes } from '../packet/attributes.js';
+import { emptyAttributes, encodePathAttributes } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, ExportBatch, RouteUpdate } from '../routing/instance.js';
 
@@ -136,6 +136,21 @@ function wireAttributes(a: RouteAttributes): PathAttributes {
   };
 }
 
+/**
+ * The Path Attributes field of an outgoing set with IPv4 NLRI, or nothing
+ * when its next hop is not IPv4 (such routes do not go out as IPv4 NLRI).
+ * Through the routing core's cache when there is one: a set is then encoded
+ * once for all peers with the same AS number size, not per peer and batch.
+ */
+function ipv4PathAttributes(group: ExportBatch['announced'][number], codec: CodecOptions): Buffer {
+  const encode = (): Buffer => {
+    const { attributes } = group;
+    if (attributes.nextHop.family !== 4) return Buffer.alloc(0);
+    return encodePathAttributes({ ...wireAttributes(attributes), nextHop: Number(attributes.nextHop.value) }, codec);
+  };
+  return group.encodings ? group.encodings(codec.fourOctetAs ? 'ipv4 as4' : 'ipv4 as2', encode) : encode();
+}
+
 /** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
 const IPV6_PREFIXES_PER_UPDATE = 150;
 
@@ -159,20 +174,27 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
   const v4 = options.families.includes('ipv4-unicast');
   const v6 = options.families.includes('ipv6-unicast');
   const out: Buffer[] = [];
-  const of = (prefixes: readonly Prefix[], family: 4 | 6) => prefixes.filter((p) => p.family === family).map(prefixToNlri);
+  // One pass and one array per family: this runs for every prefix sent to every peer.
+  const of = (prefixes: readonly Prefix[], family: 4 | 6): (Ipv4Prefix | Ipv6Prefix)[] => {
+    const out: (Ipv4Prefix | Ipv6Prefix)[] = [];
+    for (const p of prefixes) if (p.family === family) out.push(prefixToNlri(p));
+    return out;
+  };
   if (v4) out.push(...encodeIpv4Withdrawals(of(batch.withdrawn, 4) as Ipv4Prefix[]));
   if (v6) {
     for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
       out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
     }
   }
-  for (const { attributes, prefixes } of batch.announced) {
-    const base = wireAttributes(attributes);
+  for (const group of batch.announced) {
+    const { prefixes } = group;
     const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
-    if (p4.length > 0 && attributes.nextHop.family === 4) {
-      out.push(...encodeIpv4Announcements({ attributes: { ...base, nextHop: Number(attributes.nextHop.value) }, prefixes: p4 }, options.codec));
-    }
+    const encoded = p4.length > 0 ? ipv4PathAttributes(group, options.codec) : undefined;
+    if (encoded && encoded.length > 0) out.push(...encodeIpv4Announcements({ attributes: encoded, prefixes: p4 }, options.codec));
     const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
+    if (p6.length === 0) continue;
+    const { attributes } = group;
+    const base = wireAttributes(attributes);
     const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
     for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {
       const mpReach = { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } as const;

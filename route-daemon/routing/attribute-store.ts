@@ -1,5 +1,6 @@
 import type { Address } from '../../common/prefix.js';
 import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js';
+import { HashChains } from './hash-chains.js';
 
 /**
  * Interns attribute sets: equal sets get one id and one object, counted by
@@ -9,12 +10,11 @@ import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js
  * by field: a string key per set would cost more than the sets themselves.
  */
 export class AttributeStore {
-  /** hash -> first id with that hash; further ones are chained through `nextSameHash`. */
-  private readonly firstByHash = new Map<number, number>();
+  private readonly chains = new HashChains();
   private sets: (RouteAttributes | undefined)[] = [];
-  private hashes = new Int32Array(1024);
-  private nextSameHash = new Int32Array(1024);
   private refs = new Int32Array(1024);
+  /** Next hops are few (one per neighbour): stored sets share one object for each, found by family and value. */
+  private readonly nextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
   private readonly freeIds: number[] = [];
   private live = 0;
 
@@ -26,8 +26,7 @@ export class AttributeStore {
   /** The id of `attributes`, taking one reference to it. */
   intern(attributes: RouteAttributes): number {
     const hash = attributesHash(attributes);
-    const first = this.firstByHash.get(hash);
-    for (let id = first ?? -1; id >= 0; id = this.nextSameHash[id]!) {
+    for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
       if (attributesEqual(this.sets[id]!, attributes)) {
         this.refs[id]!++;
         return id;
@@ -35,11 +34,9 @@ export class AttributeStore {
     }
     const id = this.freeIds.pop() ?? this.sets.length;
     if (id >= this.refs.length) this.grow();
-    this.sets[id] = attributes;
-    this.hashes[id] = hash;
+    this.sets[id] = this.sharingNextHop(attributes);
     this.refs[id] = 1;
-    this.nextSameHash[id] = first ?? -1;
-    this.firstByHash.set(hash, id);
+    this.chains.add(id, hash);
     this.live++;
     return id;
   }
@@ -52,7 +49,7 @@ export class AttributeStore {
     const left = --this.refs[id]!;
     if (left > 0) return;
     if (left < 0) throw new Error(`attribute set ${id} released more often than retained`);
-    this.unlink(id);
+    this.chains.remove(id);
     this.sets[id] = undefined;
     this.freeIds.push(id);
     this.live--;
@@ -64,29 +61,25 @@ export class AttributeStore {
     return attributes;
   }
 
-  private unlink(id: number): void {
-    const hash = this.hashes[id]!;
-    const first = this.firstByHash.get(hash)!;
-    const next = this.nextSameHash[id]!;
-    if (first === id) {
-      if (next >= 0) this.firstByHash.set(hash, next);
-      else this.firstByHash.delete(hash);
-      return;
-    }
-    let previous = first;
-    while (this.nextSameHash[previous] !== id) previous = this.nextSameHash[previous]!;
-    this.nextSameHash[previous] = next;
+  private sharingNextHop(attributes: RouteAttributes): RouteAttributes {
+    const { nextHop } = attributes;
+    const known = this.nextHops[nextHop.family];
+    const shared = known.get(nextHop.value);
+    if (shared === nextHop) return attributes;
+    if (shared) return { ...attributes, nextHop: shared };
+    if (known.size < MAX_SHARED_NEXT_HOPS) known.set(nextHop.value, nextHop);
+    return attributes;
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
-    for (const name of ['hashes', 'nextSameHash', 'refs'] as const) {
-      const grown = new Int32Array(size);
-      grown.set(this[name]);
-      this[name] = grown;
-    }
+    const grown = new Int32Array(this.refs.length * 2);
+    grown.set(this.refs);
+    this.refs = grown;
   }
 }
+
+/** Next hops shared by stored sets; kept for good, so bounded (a next hop is one per neighbour, rarely more). */
+const MAX_SHARED_NEXT_HOPS = 4096;
 
 const ORIGIN_CODE: Record<Origin, number> = { igp: 0, egp: 1, incomplete: 2 };
 const SEGMENT_CODE: Record<AsPathSegmentType, number> = { set: 0x101, sequence: 0x102, 'confed-sequence': 0x103, 'confed-set': 0x104 };

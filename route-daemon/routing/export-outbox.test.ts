@@ -5,7 +5,7 @@ import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 
 const prefixes = Array.from({ length: 10 }, (_, i) => parsePrefix(`10.0.${i}.0/24`));
 const sets = [0, 1].map((id) => ({ origin: 'igp', asPath: [{ type: 'sequence', asns: [65000 + id] }] }) as unknown as RouteAttributes);
-const source: OutboxSource = { family: 4, attributes: (id) => sets[id]!, prefixOf: (slot) => prefixes[slot]! };
+const source: OutboxSource = { family: 4, attributes: (id) => sets[id]!, encodings: () => (_key, encode) => encode(), prefixOf: (slot) => prefixes[slot]! };
 const names = (list: readonly Prefix[]): string[] => list.map(formatPrefix);
 
 describe('ExportOutbox', () => {

@@ -1,6 +1,6 @@
 import type { Family, Prefix } from '../../common/prefix.js';
 import type { RouteAttributes } from './attributes.js';
-import type { AddressFamily, ExportBatch } from './instance.js';
+import type { AddressFamily, EncodingCache, ExportBatch } from './instance.js';
 
 /**
  * One peer's Adj-RIB-Out changes that are settled in the RIB but not yet
@@ -19,12 +19,13 @@ import type { AddressFamily, ExportBatch } from './instance.js';
 export interface OutboxSource {
   readonly family: Family;
   attributes(id: number): RouteAttributes;
+  encodings(id: number): EncodingCache;
   prefixOf(slot: number): Prefix;
 }
 
 interface Group {
-  readonly attributes: RouteAttributes;
-  readonly prefixOf: (slot: number) => Prefix;
+  readonly id: number;
+  readonly source: OutboxSource;
   readonly slots: number[];
   /** Slots before this one have been taken. */
   taken: number;
@@ -34,6 +35,11 @@ export class ExportOutbox {
   private withdrawn: Prefix[] = [];
   private readonly groups = new Map<number, Group>();
   private endOfRib: AddressFamily[] = [];
+
+  /** Attribute sets with announcements waiting. */
+  get groupCount(): number {
+    return this.groups.size;
+  }
 
   get empty(): boolean {
     return this.withdrawn.length === 0 && this.groups.size === 0 && this.endOfRib.length === 0;
@@ -49,7 +55,7 @@ export class ExportOutbox {
     const key = id * 2 + (source.family === 6 ? 1 : 0);
     const group = this.groups.get(key);
     if (group) group.slots.push(slot);
-    else this.groups.set(key, { attributes: source.attributes(id), prefixOf: source.prefixOf, slots: [slot], taken: 0 });
+    else this.groups.set(key, { id, source, slots: [slot], taken: 0 });
   }
 
   /** Sent after everything announced so far: the walk it ends has been fully emitted. */
@@ -63,13 +69,15 @@ export class ExportOutbox {
     const withdrawn = this.withdrawn.length <= max ? this.withdrawn : this.withdrawn.slice(0, max);
     this.withdrawn = withdrawn === this.withdrawn ? [] : this.withdrawn.slice(max);
     let room = max - withdrawn.length;
-    const announced: { attributes: RouteAttributes; prefixes: Prefix[] }[] = [];
+    const announced: { attributes: RouteAttributes; prefixes: Prefix[]; encodings: EncodingCache }[] = [];
     for (const [key, group] of this.groups) {
       if (room <= 0) break;
       const end = Math.min(group.slots.length, group.taken + room);
       const prefixes: Prefix[] = [];
-      for (let i = group.taken; i < end; i++) prefixes.push(group.prefixOf(group.slots[i]!));
-      announced.push({ attributes: group.attributes, prefixes });
+      const { id, source } = group;
+      for (let i = group.taken; i < end; i++) prefixes.push(source.prefixOf(group.slots[i]!));
+      // Built only if asked for: a set already encoded for this kind of session is not needed again.
+      announced.push({ get attributes() { return source.attributes(id); }, prefixes, encodings: source.encodings(id) });
       room -= prefixes.length;
       group.taken = end;
       if (end === group.slots.length) this.groups.delete(key);

@@ -83,11 +83,19 @@ export interface ImportResult {
   };
 }
 
+/**
+ * The wire encodings of one outgoing attribute set, kept by the routing core
+ * for as long as the set lives and shared by every peer it goes to: `encode`
+ * runs only when there is none yet for `key` (what the encoding depends on,
+ * e.g. the session's AS number size).
+ */
+export type EncodingCache = (key: string, encode: () => Buffer) => Buffer;
+
 /** Changes to send to one peer: the Adj-RIB-Out diff since the last drain, grouped by attribute set. */
 export interface ExportBatch {
   readonly withdrawn: readonly Prefix[];
   /** Attributes are the outgoing ones (AS prepended, next hop set): encode them as they are. */
-  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[] }[];
+  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[]; readonly encodings?: EncodingCache }[];
   /** Families whose initial table has now been sent completely: send End-of-RIB for them (RFC 4724). */
   readonly endOfRib: readonly AddressFamily[];
 }
@@ -116,6 +124,12 @@ export interface RoutingInstance {
   peerDown(peer: string, options?: PeerDownOptions): void;
 
   receive(peer: string, update: RouteUpdate): ImportResult;
+  /**
+   * UPDATEs from some peer arrived a moment ago: sessions export in small
+   * steps meanwhile, so that taking in routes comes first (what is exported
+   * later is coalesced, and the Loc-RIB settles sooner).
+   */
+  readonly importing: boolean;
   /** The peer finished its initial table (or its post-restart table) for a family: stale routes go. */
   endOfRib(peer: string, family: AddressFamily): void;
   /** Next Adj-RIB-Out diff for the peer (at most `maxPrefixes` prefixes), or null when nothing is pending. */

@@ -14,13 +14,13 @@ import { AttributeStore } from './attribute-store.js';
 import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
 import { selectBest, type Candidate, type RouteSource } from './decision.js';
-import { exportAttributes } from './export-attributes.js';
 import { ExportOutbox, type OutboxSource } from './export-outbox.js';
+import { ExportSets } from './export-sets.js';
 import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK } from './rib.js';
+import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -81,7 +81,17 @@ const DEFAULT_EXPORT_BATCH = 2048;
  * churn bench run).
  */
 const EXPORT_GROUPING_WINDOW = 32_768;
+/**
+ * A fill also stops at this many attribute sets: in a churn nearly every
+ * change has a set of its own, and an outbox group costs a couple of hundred
+ * bytes (ten peers' full windows of one-prefix groups were ~70 MiB).
+ */
+const EXPORT_GROUPS_PER_FILL = 2_048;
+/** Changes settled per step of a fill, between checks of the limits above. */
+const EXPORT_FILL_STEP = 1_024;
 const SCAN_PER_PAGE = 65_536;
+/** How long after the last UPDATE the instance still counts as importing. */
+const IMPORT_QUIET_MS = 20;
 /** How often suppressed routes are checked for reuse. */
 const REUSE_CHECK_MS = 10_000;
 
@@ -111,18 +121,21 @@ interface PeerState {
 class Instance implements PlaneInstance {
   readonly plane: Plane;
   private readonly store = new AttributeStore();
+  private readonly exportSets = new ExportSets(this.store);
   private readonly ribs: Record<Family, FamilyRib>;
   private policy: ImportPolicy;
   private readonly peers = new Map<string, PeerState>();
   private readonly peersByIndex: (PeerState | undefined)[] = [];
   private readonly decisions = new DecisionCounters();
-  private readonly fibConsumers: Record<Family, number>;
+  /** The FIB's place in each RIB, made when something first reads the FIB: without one, changes are not kept for it. */
+  private fibConsumers: Record<Family, number> | undefined;
   private fibListener: (() => void) | undefined;
   private readonly localSource: RouteSource;
   private readonly log: Logger;
   private readonly damping: FlapDamping | undefined;
   private readonly reuseTimer: NodeJS.Timeout | undefined;
   private readonly changes: RouteChangeLog;
+  private lastImportAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -141,10 +154,6 @@ class Instance implements PlaneInstance {
       this.reuseTimer = setInterval(() => this.reuseDamped(), REUSE_CHECK_MS).unref();
     }
     this.localSource = { local: true, ebgp: false, routerId: 0, address: { family: 4, value: 0n } };
-    this.fibConsumers = {
-      4: this.ribs[4].addConsumer(() => this.signalFib()),
-      6: this.ribs[6].addConsumer(() => this.signalFib()),
-    };
   }
 
   close(): void {
@@ -185,7 +194,7 @@ class Instance implements PlaneInstance {
     const state = peer;
     for (const name of session.families) {
       const family: Family = name === 'ipv4-unicast' ? 4 : 6;
-      state.consumers.set(family, this.ribs[family].addConsumer(() => this.signalPeer(state)));
+      state.consumers.set(family, this.ribs[family].addConsumer(() => this.signalPeer(state), { release: (id) => this.exportSets.release(id) }));
       state.initialWalk.add(family);
     }
     peer.log.info({ families: session.families, stale: peer.stale }, 'peer up');
@@ -216,8 +225,13 @@ class Instance implements PlaneInstance {
     peer.log.info({ stale: peer.stale, restartTimeSeconds: restart.restartTimeSeconds }, 'peer restarting, routes kept as stale');
   }
 
+  get importing(): boolean {
+    return performance.now() - this.lastImportAt < IMPORT_QUIET_MS;
+  }
+
   receive(name: string, update: RouteUpdate): ImportResult {
     const peer = this.upPeer(name);
+    this.lastImportAt = performance.now();
     let withdrawn = 0;
     let accepted = 0;
     let rejected = 0;
@@ -309,12 +323,19 @@ class Instance implements PlaneInstance {
     for (const [family, consumer] of peer.consumers) {
       if (emitted >= EXPORT_GROUPING_WINDOW) break;
       const rib = this.ribs[family];
-      const outgoing = new Map<number, number>();
       const nextHopSelf = nextHopFor(session, family);
-      const source: OutboxSource = { family, attributes: (id) => this.store.get(id), prefixOf: (slot) => rib.index.prefixOf(slot) };
-      const result = rib.drain(consumer, {
-        max: EXPORT_GROUPING_WINDOW - emitted,
-        desired: (slot) => this.exportedAttributes(slot, { peer, rib, outgoing, nextHopSelf }),
+      const target = nextHopSelf && { ebgp: peer.ebgp, localAsn: this.options.localAsn, nextHopSelf };
+      const rules = target && { peer: this.exportSets.ruleId({ target, local: false }), local: this.exportSets.ruleId({ target, local: true }) };
+      const source: OutboxSource = {
+        family,
+        attributes: (id) => this.exportSets.attributes(id),
+        encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
+        prefixOf: (slot) => rib.index.prefixOf(slot),
+      };
+      const exported = { accepted: 0 };
+      const step: DrainOptions = {
+        max: EXPORT_FILL_STEP,
+        desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
         emit: (slot, { previous, next }) => {
           if (next < 0) peer.outbox.withdraw(rib.index.prefixOf(slot));
           else peer.outbox.announce(next, slot, source);
@@ -323,9 +344,15 @@ class Instance implements PlaneInstance {
           emitted++;
           return true;
         },
-      });
-      for (const id of outgoing.values()) this.store.release(id);
-      if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
+      };
+      let pending = true;
+      while (pending && emitted < EXPORT_GROUPING_WINDOW && peer.outbox.groupCount < EXPORT_GROUPS_PER_FILL) {
+        const result = rib.drain(consumer, step);
+        pending = result.pending;
+        if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
+      }
+      if (exported.accepted > 0) peer.decisions.add('export:accepted', exported.accepted);
+      if (pending) break;
     }
   }
 
@@ -369,6 +396,16 @@ class Instance implements PlaneInstance {
 
   onFibReady(listener: () => void): void {
     this.fibListener = listener;
+    this.fibConsumer(4);
+  }
+
+  /** A consumer added late starts with a walk of the whole table, as the FIB needs. */
+  private fibConsumer(family: Family): number {
+    this.fibConsumers ??= {
+      4: this.ribs[4].addConsumer(() => this.signalFib()),
+      6: this.ribs[6].addConsumer(() => this.signalFib()),
+    };
+    return this.fibConsumers[family];
   }
 
   /** Deferred: the session must not be re-entered while the RIB is in the middle of a change. */
@@ -388,7 +425,7 @@ class Instance implements PlaneInstance {
     const max = options.maxChanges ?? DEFAULT_EXPORT_BATCH;
     for (const family of FAMILIES) {
       const rib = this.ribs[family];
-      rib.drain(this.fibConsumers[family], {
+      rib.drain(this.fibConsumer(family), {
         max: max - changes.length,
         desired: (slot) => this.fibAttributes(rib, slot),
         emit: (slot, { previous, next }) => {
@@ -413,10 +450,10 @@ class Instance implements PlaneInstance {
     for (const family of FAMILIES) {
       const rib = this.ribs[family];
       // Catch the FIB's change queue up without emitting: the diff stream continues from this snapshot.
-      while (rib.drain(this.fibConsumers[family], { max: 65_536, desired: (slot) => this.fibAttributes(rib, slot), emit: () => true }).pending);
+      while (rib.drain(this.fibConsumer(family), { max: 65_536, desired: (slot) => this.fibAttributes(rib, slot), emit: () => true }).pending);
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
-        const installed = rib.sent(this.fibConsumers[family], slot);
+        const installed = rib.sent(this.fibConsumer(family), slot);
         if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
       }
     }
@@ -620,40 +657,36 @@ class Instance implements PlaneInstance {
     return { attributes: this.store.get(rib.pathAttr[path]!), source };
   }
 
-  /** The outgoing attribute set for `slot` to the peer (one reference taken), or -1 if export policy says no. */
+  /**
+   * The outgoing attribute set for `slot` to the peer (one reference taken),
+   * or -1 if export policy says no. `rules` are the peer's export rules for
+   * the family, absent when we have no next hop of that family to give.
+   */
   private exportedAttributes(
     slot: number,
-    context: { peer: PeerState; rib: FamilyRib; outgoing: Map<number, number>; nextHopSelf: Address | undefined },
+    context: { peer: PeerState; rib: FamilyRib; rules: { peer: number; local: number } | undefined; exported: { accepted: number } },
   ): number {
     const { peer, rib } = context;
     const p = rib.best[slot]!;
     if (p < 0) return -1;
     const owner = rib.pathPeer[p]!;
     const attrId = rib.pathAttr[p]!;
-    const attributes = this.store.get(attrId);
     let origin: RouteOrigin;
     if (owner === LOCAL_PEER) {
       // Authorizations can change after the announcement: check again on the way out.
-      origin = { kind: 'local', authorized: this.policy.validate(rib.index.prefixOf(slot), attributes).validation === 'valid' };
+      origin = { kind: 'local', authorized: this.policy.validate(rib.index.prefixOf(slot), this.store.get(attrId)).validation === 'valid' };
     } else {
       const source = this.peersByIndex[owner]!;
       origin = { kind: 'peer', peer: source.settings.name, ebgp: source.ebgp };
     }
-    const reason = exportReason(origin, { name: peer.settings.name, ebgp: peer.ebgp }) ?? (context.nextHopSelf ? null : 'no local address of this family on the session');
+    const reason = exportReason(origin, { name: peer.settings.name, ebgp: peer.ebgp }) ?? (context.rules ? null : 'no local address of this family on the session');
     if (reason) {
       peer.decisions.add(`export:rejected:${reason}`);
       if (origin.kind === 'local') this.reject(peer, { prefix: rib.index.prefixOf(slot), direction: 'export', check: 'export', reason });
       return -1;
     }
-    peer.decisions.add('export:accepted');
-    let out = context.outgoing.get(attrId);
-    if (out === undefined) {
-      const target = { ebgp: peer.ebgp, localAsn: this.options.localAsn, nextHopSelf: context.nextHopSelf! };
-      out = this.store.intern(exportAttributes(attributes, target, { local: owner === LOCAL_PEER }));
-      context.outgoing.set(attrId, out);
-    }
-    this.store.retain(out);
-    return out;
+    context.exported.accepted++;
+    return this.exportSets.export(attrId, owner === LOCAL_PEER ? context.rules!.local : context.rules!.peer);
   }
 
   private routeView(rib: FamilyRib, slot: number): RouteView {

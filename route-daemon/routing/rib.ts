@@ -11,6 +11,12 @@ import { PrefixIndex } from './prefix-index.js';
  *   sent for each prefix, plus a coalesced queue of prefixes to look at again.
  * A prefix keeps its slot while any consumer still holds it (advertised or
  * queued), so a withdrawal can never be lost to slot reuse.
+ *
+ * A consumer's queue is a ring of fixed size: a peer that lags behind a full
+ * table would otherwise queue a million slots (8 bytes each, and as many
+ * again while the array grows), times the number of peers. Changes that do
+ * not fit are still marked dirty and found by a scan of the dirty flags,
+ * one bit per prefix (a byte per prefix and peer was 10 MiB for ten peers).
  */
 
 /** Path owner of locally originated routes; peers count from 1. */
@@ -27,11 +33,23 @@ export type BestChangeListener = (slot: number, change: { before: number; after:
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
 
+/** Changes a consumer queues in order before it falls back to scanning its dirty flags. */
+const QUEUE_SLOTS = 16_384;
+
 interface Consumer {
   out: Int32Array;
-  dirty: Uint8Array;
-  queue: number[];
+  /** One bit per slot: the slot is queued, or waits for the scan. */
+  dirty: Uint32Array;
+  /** Ring of dirty slots in the order they changed; a slot found clean when taken was settled by a scan. */
+  readonly queue: Int32Array;
   queueHead: number;
+  queued: number;
+  /** Next slot of a scan for dirty slots that did not fit in the queue, or -1. */
+  scan: number;
+  /** A slot the scan had passed got dirty without room in the queue: scan again from the start. */
+  rescan: boolean;
+  /** Drops the reference `out` holds on a set. */
+  readonly release: (id: number) => void;
   /** Next slot of a full-table walk, or -1. */
   cursor: number;
   /** The walk re-sends what was already sent (route refresh). */
@@ -217,13 +235,22 @@ export class FamilyRib {
     return paths;
   }
 
-  /** A consumer walks the whole table once (its initial dump), then follows changes. */
-  addConsumer(notify: () => void): number {
+  /**
+   * A consumer walks the whole table once (its initial dump), then follows
+   * changes. The ids it holds are `desired`'s, released with `release`
+   * (default: the RIB's attribute store).
+   */
+  addConsumer(notify: () => void, options: { release?: (id: number) => void } = {}): number {
+    const store = this.store;
     const consumer: Consumer = {
       out: new Int32Array(this.head.length).fill(-1),
-      dirty: new Uint8Array(this.head.length),
-      queue: [],
+      dirty: new Uint32Array(bitWords(this.head.length)),
+      queue: new Int32Array(QUEUE_SLOTS),
       queueHead: 0,
+      queued: 0,
+      scan: -1,
+      rescan: false,
+      release: options.release ?? ((id) => store.release(id)),
       cursor: 0,
       force: false,
       notify,
@@ -241,9 +268,9 @@ export class FamilyRib {
     this.consumers[id] = null;
     const limit = this.index.slotLimit;
     for (let slot = 0; slot < limit; slot++) {
-      let released = c.dirty[slot]!;
+      let released = isDirty(c, slot) ? 1 : 0;
       if (c.out[slot]! >= 0) {
-        this.store.release(c.out[slot]!);
+        c.release(c.out[slot]!);
         released++;
       }
       if (released > 0) {
@@ -275,16 +302,24 @@ export class FamilyRib {
     const c = this.consumer(id);
     c.notified = false;
     let emitted = 0;
-    while (c.queueHead < c.queue.length && emitted < options.max) {
-      const slot = c.queue[c.queueHead++]!;
-      c.dirty[slot] = 0;
-      this.holds[slot]!--;
-      if (this.settle(c, slot, options)) emitted++;
-      this.freeIfUnused(slot);
+    while (c.queued > 0 && emitted < options.max) {
+      const slot = c.queue[c.queueHead]!;
+      c.queueHead = (c.queueHead + 1) % QUEUE_SLOTS;
+      c.queued--;
+      if (isDirty(c, slot) && this.settleDirty(c, slot, options)) emitted++;
     }
-    if (c.queueHead === c.queue.length) {
-      c.queue.length = 0;
-      c.queueHead = 0;
+    while (c.scan >= 0 && emitted < options.max) {
+      if (c.scan >= this.index.slotLimit) {
+        c.scan = c.rescan ? 0 : -1;
+        c.rescan = false;
+        continue;
+      }
+      if ((c.scan & 31) === 0 && c.dirty[c.scan >>> 5] === 0) {
+        c.scan += 32;
+        continue;
+      }
+      const slot = c.scan++;
+      if (isDirty(c, slot) && this.settleDirty(c, slot, options)) emitted++;
     }
     let walkFinished = false;
     if (c.cursor >= 0) {
@@ -302,7 +337,15 @@ export class FamilyRib {
         walkFinished = true;
       }
     }
-    return { pending: c.queue.length > 0 || c.cursor >= 0, walkFinished };
+    return { pending: c.queued > 0 || c.scan >= 0 || c.cursor >= 0, walkFinished };
+  }
+
+  private settleDirty(c: Consumer, slot: number, options: DrainOptions): boolean {
+    c.dirty[slot >>> 5]! &= ~(1 << (slot & 31));
+    this.holds[slot]!--;
+    const counted = this.settle(c, slot, options);
+    this.freeIfUnused(slot);
+    return counted;
   }
 
   /** With `force` (a refresh walk), an unchanged route is emitted again. */
@@ -310,11 +353,11 @@ export class FamilyRib {
     const previous = c.out[slot]!;
     const next = options.desired(slot);
     if (next === previous && !(options.force && next >= 0)) {
-      if (next >= 0) this.store.release(next);
+      if (next >= 0) c.release(next);
       return false;
     }
     const counted = options.emit(slot, { previous, next });
-    if (previous >= 0) this.store.release(previous);
+    if (previous >= 0) c.release(previous);
     if (previous < 0 && next >= 0) this.holds[slot]!++;
     if (previous >= 0 && next < 0) this.holds[slot]!--;
     c.out[slot] = next;
@@ -382,10 +425,17 @@ export class FamilyRib {
 
   private markDirty(slot: number): void {
     for (const c of this.consumers) {
-      if (!c || c.dirty[slot] || (c.cursor >= 0 && slot >= c.cursor)) continue;
-      c.dirty[slot] = 1;
-      c.queue.push(slot);
+      if (!c || isDirty(c, slot) || (c.cursor >= 0 && slot >= c.cursor)) continue;
+      c.dirty[slot >>> 5]! |= 1 << (slot & 31);
       this.holds[slot]!++;
+      if (c.queued < QUEUE_SLOTS) {
+        c.queue[(c.queueHead + c.queued) % QUEUE_SLOTS] = slot;
+        c.queued++;
+      } else if (c.scan < 0) {
+        c.scan = 0;
+      } else if (slot < c.scan) {
+        c.rescan = true;
+      }
       this.signal(c);
     }
   }
@@ -423,11 +473,19 @@ export class FamilyRib {
     for (const c of this.consumers) {
       if (!c) continue;
       c.out = grow(c.out, { size, fill: -1 });
-      const dirty = new Uint8Array(size);
+      const dirty = new Uint32Array(bitWords(size));
       dirty.set(c.dirty);
       c.dirty = dirty;
     }
   }
+}
+
+function bitWords(bits: number): number {
+  return (bits + 31) >>> 5;
+}
+
+function isDirty(c: Consumer, slot: number): boolean {
+  return (c.dirty[slot >>> 5]! & (1 << (slot & 31))) !== 0;
 }
 
 function grow(array: Int32Array, to: { size: number; fill: number }): Int32Array {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ByteArena } from './byte-arena.js';
+
+describe('ByteArena', () => {
+  it('agrees with a Map of id to bytes over a seeded run of stores and drops, through compactions', () => {
+    const arena = new ByteArena();
+    const model = new Map<number, Buffer>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const early: { view: Buffer; copy: Buffer }[] = [];
+    for (let step = 0; step < 50_000; step++) {
+      const id = random(3000);
+      if (random(3) === 0) {
+        arena.drop(id);
+        model.delete(id);
+      } else {
+        const value = Buffer.from(Array.from({ length: 1 + random(90) }, () => random(256)));
+        arena.set(id, value);
+        model.set(id, value);
+        if (step % 5000 === 0) early.push({ view: arena.get(id)!, copy: Buffer.from(value) });
+      }
+    }
+    for (let id = 0; id < 3000; id++) expect(arena.get(id)).toEqual(model.get(id));
+    expect(arena.size).toBe([...model.values()].reduce((n, b) => n + b.length, 0));
+    // Views handed out before later compactions still hold what they held.
+    for (const { view, copy } of early) expect(view).toEqual(copy);
+    expect(arena.get(99_999)).toBeUndefined();
+  });
+});

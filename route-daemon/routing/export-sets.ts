@@ -1,0 +1,168 @@
+import { attributesEqual, attributesHash, type AttributeStore } from './attribute-store.js';
+import { ByteArena } from './byte-arena.js';
+import type { RouteAttributes } from './attributes.js';
+import { exportAttributes, type ExportTarget } from './export-attributes.js';
+import { HashChains } from './hash-chains.js';
+
+/**
+ * The outgoing attribute sets of every peer of an instance, interned like the
+ * received ones (equal sets share one id, so an Adj-RIB-Out compares ids),
+ * but each kept as the received set it was made from plus the rule that made
+ * it (export target and whether the route is our own): a few words instead
+ * of a second object graph as big as the received sets. Sets are built again
+ * when they are to be encoded; the ones used last stay built.
+ *
+ * The outgoing set of a received set under a rule is remembered per rule, so
+ * that exporting a table to many peers runs the export rewrite once per
+ * attribute set, not once per prefix and peer. Likewise each set's wire
+ * encodings are kept while it lives, made once for all peers.
+ */
+
+export interface ExportRule {
+  readonly target: ExportTarget;
+  /** The route is our own (originated here), not learned from a peer. */
+  readonly local: boolean;
+}
+
+/** Sets kept built, per generation: a set is built to be encoded (once per kind of session) or read, so few need to stay. */
+const BUILT_PER_GENERATION = 1_024;
+
+export class ExportSets {
+  private readonly rules: ExportRule[] = [];
+  private readonly ruleIds = new Map<string, number>();
+  /** Per rule: received set id -> the outgoing set made from it, or -1 (checked on use: ids are reused). */
+  private made: Int32Array[] = [];
+  private base = new Int32Array(1024);
+  private rule = new Int32Array(1024);
+  private refs = new Int32Array(1024);
+  private readonly chains = new HashChains();
+  private readonly freeIds: number[] = [];
+  private allocated = 0;
+  private live = 0;
+  private built = new Map<number, RouteAttributes>();
+  private builtBefore = new Map<number, RouteAttributes>();
+  /** Per encoding key: the encodings of live sets. */
+  private readonly encodings = new Map<string, ByteArena>();
+
+  constructor(private readonly store: AttributeStore) {}
+
+  /** Distinct outgoing sets held. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** The id of a rule; rules are few (one per distinct target, twice). */
+  ruleId(rule: ExportRule): number {
+    const { target, local } = rule;
+    const key = `${target.ebgp ? 'e' : 'i'} ${target.localAsn} ${target.nextHopSelf.family} ${target.nextHopSelf.value} ${local ? 'l' : 'p'}`;
+    let id = this.ruleIds.get(key);
+    if (id === undefined) {
+      id = this.rules.length;
+      this.rules.push(rule);
+      this.made.push(new Int32Array(0));
+      this.ruleIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The outgoing set for received set `received` under `ruleId`, taking one reference to it. */
+  export(received: number, ruleId: number): number {
+    const made = this.made[ruleId]!;
+    const known = received < made.length ? made[received]! : -1;
+    if (known >= 0 && this.refs[known]! > 0 && this.base[known] === received && this.rule[known] === ruleId) {
+      this.refs[known]!++;
+      return known;
+    }
+    const rule = this.rules[ruleId]!;
+    const attributes = exportAttributes(this.store.get(received), rule.target, { local: rule.local });
+    const hash = attributesHash(attributes);
+    for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
+      if (attributesEqual(this.attributes(id), attributes)) {
+        this.refs[id]!++;
+        if (this.base[id] === received) this.remember(ruleId, { received, id });
+        return id;
+      }
+    }
+    const id = this.freeIds.pop() ?? this.allocated++;
+    if (id >= this.refs.length) this.grow();
+    this.store.retain(received);
+    this.base[id] = received;
+    this.rule[id] = ruleId;
+    this.refs[id] = 1;
+    this.chains.add(id, hash);
+    this.live++;
+    this.keepBuilt(id, attributes);
+    this.remember(ruleId, { received, id });
+    return id;
+  }
+
+  retain(id: number): void {
+    this.refs[id]!++;
+  }
+
+  release(id: number): void {
+    const left = --this.refs[id]!;
+    if (left > 0) return;
+    if (left < 0) throw new Error(`outgoing attribute set ${id} released more often than retained`);
+    this.chains.remove(id);
+    this.built.delete(id);
+    this.builtBefore.delete(id);
+    for (const arena of this.encodings.values()) arena.drop(id);
+    this.store.release(this.base[id]!);
+    this.freeIds.push(id);
+    this.live--;
+  }
+
+  /** The set itself; the same object while it stays in use, so that its encoding can be cached by object. */
+  attributes(id: number): RouteAttributes {
+    if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
+    let attributes = this.built.get(id);
+    if (attributes) return attributes;
+    attributes = this.builtBefore.get(id);
+    if (!attributes) {
+      const rule = this.rules[this.rule[id]!]!;
+      attributes = exportAttributes(this.store.get(this.base[id]!), rule.target, { local: rule.local });
+    }
+    this.keepBuilt(id, attributes);
+    return attributes;
+  }
+
+  /** The set's encoding under `key`, made by `encode` the first time. */
+  encoded(id: number, how: { key: string; encode: () => Buffer }): Buffer {
+    if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
+    let arena = this.encodings.get(how.key);
+    if (!arena) this.encodings.set(how.key, (arena = new ByteArena()));
+    const known = arena.get(id);
+    if (known) return known;
+    const encoded = how.encode();
+    arena.set(id, encoded);
+    return encoded;
+  }
+
+  private keepBuilt(id: number, attributes: RouteAttributes): void {
+    if (this.built.size >= BUILT_PER_GENERATION) {
+      this.builtBefore = this.built;
+      this.built = new Map();
+    }
+    this.built.set(id, attributes);
+  }
+
+  private remember(ruleId: number, entry: { received: number; id: number }): void {
+    let made = this.made[ruleId]!;
+    if (entry.received >= made.length) {
+      const grown = new Int32Array(Math.max(1024, 2 ** Math.ceil(Math.log2(entry.received + 1)))).fill(-1);
+      grown.set(made);
+      this.made[ruleId] = made = grown;
+    }
+    made[entry.received] = entry.id;
+  }
+
+  private grow(): void {
+    const size = this.refs.length * 2;
+    for (const name of ['base', 'rule', 'refs'] as const) {
+      const grown = new Int32Array(size);
+      grown.set(this[name]);
+      this[name] = grown;
+    }
+  }
+}
