@@ -8,7 +8,7 @@ import type {
   Allocation, AuditEntry, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView, Organization,
   Presence, PublicView, Viewer, WatchResponse,
 } from './model.js';
-import { registryServiceClient } from './proto.js';
+import { serviceClient } from '../common/grpc-service.js';
 import { certPin, derToPem } from './tls.js';
 
 /**
@@ -72,7 +72,7 @@ export class RegistryClient {
   private readonly timeoutMs: number;
 
   constructor(readonly address: string, options: ConnectOptions) {
-    const Ctor = registryServiceClient();
+    const Ctor = serviceClient('registry/Registry');
     // The pin (or the PEM from the state directory) is the identity check: the
     // certificate need not name the host the node dialled.
     const channel = grpcCredentials.createSsl(Buffer.from(options.certPem), null, null, { checkServerIdentity: () => undefined });

@@ -6,7 +6,7 @@ import { createLogger } from '../common/log.js';
 import { parseCredential } from './credentials.js';
 import { metrics } from './metrics.js';
 import type { WatchResponse } from './model.js';
-import { registryServiceDefinition } from './proto.js';
+import { serviceClient } from '../common/grpc-service.js';
 import { permissionDenied, toRpcError, unauthenticated } from './rpcError.js';
 import type { Caller, RegistryService } from './service.js';
 import type { Store } from './store.js';
@@ -40,7 +40,7 @@ export async function startServer(
   options: { store: Store; listen: string; keyPem: string; certPem: string },
 ): Promise<RunningServer> {
   const log = createLogger('registry').child({ listen: options.listen });
-  const definition = registryServiceDefinition();
+  const definition = serviceClient('registry/Registry').service;
   const watchDef = definition.Watch!;
   const encodeWatch = (r: WatchResponse): Buffer => watchDef.responseSerialize(r);
   const hub = new WatchHub(options.store, encodeWatch);

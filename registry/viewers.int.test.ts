@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { parseCredential } from './credentials.js';
 import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
-import { registryServiceClient, registryServiceDefinition } from './proto.js';
+import { serviceClient } from '../common/grpc-service.js';
 import { expectRefusal } from './test-support/harness.js';
 
 // Viewer credentials against a real etcd and a real TLS gRPC server: they
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** Makes `method` with `credential` on a bare gRPC stub (every call of the service, also those the typed client has no method for); resolves to the status it ended with. */
 function rawCall(method: string, credential: string): Promise<{ code: number; details: string }> {
-  const Ctor = registryServiceClient();
+  const Ctor = serviceClient('registry/Registry');
   const channel = grpcCredentials.createSsl(Buffer.from(t.state.certPem), null, null, { checkServerIdentity: () => undefined });
   const stub = new Ctor(t.address, channel, { 'grpc.ssl_target_name_override': 'registry.garagenet' }) as Client & Record<string, Function>; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   const md = new Metadata();
@@ -46,7 +46,7 @@ function rawCall(method: string, credential: string): Promise<{ code: number; de
     return { code: err?.code ?? status.OK, details: err?.details ?? '' };
   };
   return new Promise((resolve) => {
-    if (registryServiceDefinition()[method]!.responseStream) {
+    if (serviceClient('registry/Registry').service[method]!.responseStream) {
       const stream = stub[method]!({}, md) as NodeJS.EventEmitter & { cancel(): void };
       stream.on('error', (err: ServiceError) => resolve(done(err)));
       stream.on('data', () => { stream.cancel(); resolve(done(null)); });
@@ -89,7 +89,7 @@ describe('viewer credentials', () => {
 
   it('are refused every other call, by the call\'s name', async () => {
     // Join takes no credential at all: it is authenticated by the invitation's secret in the request.
-    const others = Object.keys(registryServiceDefinition()).filter((m) => !['GetPublicView', 'ListAuditLog', 'Join'].includes(m));
+    const others = Object.keys(serviceClient('registry/Registry').service).filter((m) => !['GetPublicView', 'ListAuditLog', 'Join'].includes(m));
     expect(others).toEqual(expect.arrayContaining(['Watch', 'AppendAuditLog', 'SetExperimentState', 'KeepAlive', 'ListNodes', 'ListInvitations', 'RemoveViewer']));
     for (const method of others) {
       expect({ method, ...(await rawCall(method, credential)) }).toEqual({

@@ -14,7 +14,7 @@ import { RegistryService } from '../../registry/service.js';
 import { initState, type RegistryState } from '../../registry/state.js';
 import { connectEtcd, Store } from '../../registry/store.js';
 import type { WatchResponse } from '../../registry/model.js';
-import { registryServiceDefinition } from '../../registry/proto.js';
+import { serviceClient } from '../../common/grpc-service.js';
 import { certPin } from '../../registry/tls.js';
 import { WatchHub } from '../../registry/watchHub.js';
 
@@ -231,7 +231,7 @@ interface WatchFigures {
 /** A WatchHub in this process on the registry's etcd, with `count` sinks that note when each batch arrived. */
 async function inProcessFanOut(state: RegistryState, from: number, count: number): Promise<{ arrivals: [Buffer, number][]; close(): Promise<void> }> {
   const etcd = connectEtcd([managedEtcdUrl(state)]);
-  const watchDef = registryServiceDefinition().Watch!;
+  const watchDef = serviceClient('registry/Registry').service.Watch!;
   const hub = new WatchHub(new Store(etcd, new KeyLayout()), (r) => watchDef.responseSerialize(r));
   await hub.start();
   const arrivals: [Buffer, number][] = [];
@@ -291,7 +291,7 @@ async function watchBench(state: RegistryState, admin: RegistryClient, serverPid
     const spread = arrivals.map(([name, at]) => at - first.get(name)!).sort((a, b) => a - b);
     writes.sort((a, b) => a - b);
     // Each batch is one shared Buffer: decode it once to learn which change it carries.
-    const watchDef = registryServiceDefinition().Watch!;
+    const watchDef = serviceClient('registry/Registry').service.Watch!;
     const names = new Map<Buffer, string[]>();
     const inProcess: number[] = [];
     for (const [bytes, at] of peer.arrivals) {

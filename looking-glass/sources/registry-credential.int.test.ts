@@ -2,10 +2,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatCredential, newSecret } from '../../registry/credentials.js';
 import { lookingGlassCommand } from '../cli.js';
 import { readViewerCredential } from './registry-credential.js';
+import { runCli, type CliResult } from '../../common/test-support/run-cli.js';
 
 // The credential file `looking-glass serve --registry-credential` reads once at start: real files in a temporary directory.
 
@@ -71,22 +72,8 @@ describe('the looking glass registry credential file', () => {
 
 describe('looking-glass serve with a bad credential file', () => {
   /** Runs `looking-glass serve` in-process up to the point it would listen; returns what it printed and its exit code. */
-  async function serve(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-    let out = '';
-    let err = '';
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-    process.exitCode = 0;
-    try {
-      const program = new Command('garagenet').exitOverride().addCommand(lookingGlassCommand());
-      await program.parseAsync(['node', 'garagenet', 'looking-glass', 'serve', '--listen', '127.0.0.1:1', ...args]);
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    return { out, err, code };
+  function serve(...args: string[]): Promise<CliResult> {
+    return runCli(new Command('garagenet').exitOverride().addCommand(lookingGlassCommand()), ['looking-glass', 'serve', '--listen', '127.0.0.1:1', ...args]);
   }
 
   it('prints one clear line and exits 1, before listening', async () => {

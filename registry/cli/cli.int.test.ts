@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from '../client.js';
 import { parseCredential } from '../credentials.js';
 import { freePort } from '../etcdProcess.js';
@@ -10,6 +10,7 @@ import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../localRegistry.js
 import { runRegistry, type RunningRegistry } from '../serve.js';
 import { loadState } from '../state.js';
 import { registryCommand } from './index.js';
+import { runCli, type CliResult } from '../../common/test-support/run-cli.js';
 
 // The `garagenet registry` verbs, run in-process against a real registry and etcd.
 
@@ -29,22 +30,8 @@ afterAll(async () => {
 });
 
 /** Runs one command line; returns what it printed and its exit code. */
-async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-  process.exitCode = 0;
-  try {
-    const program = new Command('garagenet').exitOverride().addCommand(registryCommand());
-    await program.parseAsync(['node', 'garagenet', 'registry', '--state', join(dir, 'state'), ...args]);
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
+function run(...args: string[]): Promise<CliResult> {
+  return runCli(new Command('garagenet').exitOverride().addCommand(registryCommand()), ['registry', '--state', join(dir, 'state'), ...args]);
 }
 
 it('initializes a mesh, refusing overlapping pools without leaving files behind', async () => {

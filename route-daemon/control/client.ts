@@ -4,7 +4,7 @@ import { DEFAULT_CONTROL_SOCKET } from '../config/config.js';
 import type {
   ListRoutesRequestMessage, ListRoutesResponseMessage, LookupRouteResponseMessage, NeighborMessage, PlaneSummaryMessage, RouteChangeMessage,
 } from './messages.js';
-import { routedServiceClient } from './proto.js';
+import { serviceClient } from '../../common/grpc-service.js';
 
 /**
  * A typed client of the control API, for the CLI and the looking glass.
@@ -29,7 +29,7 @@ export class RoutedClient {
   constructor(options: RoutedClientOptions = {}) {
     this.address = options.address ?? process.env.GARAGENET_ROUTED ?? `unix:${DEFAULT_CONTROL_SOCKET}`;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    const Ctor = routedServiceClient();
+    const Ctor = serviceClient('routed/Routed');
     this.client = new Ctor(this.address, credentials.createInsecure());
   }
 

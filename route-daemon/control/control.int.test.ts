@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../node/cli/main.js';
 import { oneLine } from '../../common/errors.js';
 import { formatPrefix, parseAddress, parsePrefix } from '../../common/prefix.js';
@@ -11,6 +11,7 @@ import { createRoutingInstance, type PlaneInstance } from '../routing/plane-inst
 import { RoutedClient } from './client.js';
 import type { NeighborSource, NeighborState } from './neighbors.js';
 import { startControlServer, type ControlServer } from './server.js';
+import { runCli, type CliResult } from '../../common/test-support/run-cli.js';
 
 const LOCAL_AS = 4200000001;
 
@@ -222,21 +223,8 @@ describe('control API over a unix socket', () => {
 });
 
 describe('garagenet bgp (CLI over the same socket)', () => {
-  async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-    let out = '';
-    let err = '';
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-    process.exitCode = 0;
-    try {
-      await buildProgram().exitOverride().parseAsync(['node', 'garagenet', 'bgp', '--socket', server.address, ...args]);
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    return { out, err, code };
+  function run(...args: string[]): Promise<CliResult> {
+    return runCli(buildProgram().exitOverride(), ['bgp', '--socket', server.address, ...args]);
   }
 
   it('neighbors prints a table, and --json the API shape', async () => {

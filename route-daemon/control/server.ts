@@ -13,7 +13,7 @@ import type { RoutingInstance } from '../routing/instance.js';
 import { parseCommunity, parseLargeCommunity, routeChangeMessage, routeMessage } from './convert.js';
 import type { ListRoutesRequestMessage, NeighborMessage, PlaneSummaryMessage } from './messages.js';
 import type { NeighborSource, NeighborState } from './neighbors.js';
-import { routedServiceClient } from './proto.js';
+import { serviceClient } from '../../common/grpc-service.js';
 
 /**
  * The control API server. It answers from the routing instances' counters
@@ -43,7 +43,7 @@ const MAX_PAGE = 5000;
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const log = createLogger('routed-control');
   const server = new Server();
-  server.addService(routedServiceClient().service, handlers(options));
+  server.addService(serviceClient('routed/Routed').service, handlers(options));
   const socketPath = options.address.startsWith('unix:') ? options.address.slice('unix:'.length).replace(/^\/\/(?=\/)/, '') : undefined;
   if (socketPath) {
     if (!socketPath.startsWith('/')) throw new UserError(`control socket "${socketPath}" is not an absolute path`, { hint: 'write it like unix:/run/garagenet/routed.sock' });

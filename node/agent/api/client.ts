@@ -1,7 +1,7 @@
 import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { UserError } from '../../../common/errors.js';
 import type { CompareRibFibResponseMessage, ListTunnelsResponseMessage, PingResponseMessage, TracerouteResponseMessage } from './messages.js';
-import { agentServiceClient } from './proto.js';
+import { serviceClient } from '../../../common/grpc-service.js';
 
 /**
  * A typed client of the agent API, for the looking glass and the tests.
@@ -24,7 +24,7 @@ export class AgentApiClient {
 
   /** `address`: unix:/path/agent-api.sock or ADDRESS:PORT. */
   constructor(readonly address: string, private readonly options: { timeoutMs?: number } = {}) {
-    const Ctor = agentServiceClient();
+    const Ctor = serviceClient('agent/Agent');
     this.client = new Ctor(address, credentials.createInsecure());
   }
 

@@ -6,7 +6,7 @@ import { oneLine } from '../../../common/errors.js';
 import type { Logger } from '../../../common/log.js';
 import { ApiError } from './api-error.js';
 import type { ApiListen } from './config.js';
-import { agentServiceClient } from './proto.js';
+import { serviceClient } from '../../../common/grpc-service.js';
 import type { AgentApiService } from './service.js';
 
 /**
@@ -54,7 +54,7 @@ function bind(server: Server, address: string): Promise<number> {
 /** Serves the unix socket; a TCP address that cannot be bound is logged and left out (the API is an aid, not a reason to stay down). */
 export async function serveAgentApi(service: AgentApiService, listen: ApiListen, log: Logger): Promise<AgentApiServer> {
   const server = new Server();
-  server.addService(agentServiceClient().service, handlers(service, log));
+  server.addService(serviceClient('agent/Agent').service, handlers(service, log));
   // A socket left by an agent that died would make the bind fail; the agent's pid file guards against a live one.
   await rm(listen.socket, { force: true });
   await bind(server, `unix:${listen.socket}`);
