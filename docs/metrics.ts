@@ -75,7 +75,7 @@ export function metricCatalog(): MetricInfo[] {
       registerSessionMetrics(r, () => []);
       registerRoutingMetrics(r, []);
     }),
-    ...fromRegistry('node agent', (r) => registerTunnelMetrics(r, { tunnels: unused, bfd: unused })),
+    ...fromRegistry('node agent', (r) => registerTunnelMetrics(r, { tunnels: unused, bfd: unused, linkQuality: unused })),
     ...fromRegistry('node agent', (r) => registerIsolationMetrics(r)),
     ...(lookingGlassRegistry().getMetricsAsArray() as unknown as PromMetric[]).map(asInfo('looking glass')).filter((m) => !defaults.has(m.name)),
   ];

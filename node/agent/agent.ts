@@ -7,6 +7,7 @@ import type { Node, WatchResponse } from '../../registry/model.js';
 import { setUpBasePlane, tearDownBasePlane } from './base-plane.js';
 import { startControlSocket, type ControlSocket } from './control-socket.js';
 import { startAgentApi, type AgentApi } from './api/start.js';
+import { LinkProber } from './link-prober.js';
 import { EndpointReporter } from './endpoint.js';
 import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
@@ -59,6 +60,7 @@ export class Agent {
   private control: ControlSocket | undefined;
   private api: AgentApi | undefined;
   private metrics: AgentMetrics | undefined;
+  private links: LinkProber | undefined;
   private client: RegistryClient | undefined;
   private watch: { cancel(): void } | undefined;
   private endpointReporter: EndpointReporter | undefined;
@@ -113,8 +115,10 @@ export class Agent {
       audit: (event) => this.experiments.audit(event),
     });
     this.health = new TunnelHealth(this.self.productionLoopbackV4, (peer) => this.onTunnelDown(peer), (peer) => this.onTunnelUp(peer), this.log);
+    const links = new LinkProber(this.self.productionLoopbackV4, () => this.peerList().map((p) => ({ name: p.name, loopback: p.productionLoopbackV4 })));
+    this.links = links;
     // Metrics are an aid, not a reason to stay down: a taken port is logged.
-    this.metrics = await startAgentMetrics(metricsAddress, { tunnels: this.tunnels, health: this.health }).catch((err: unknown) => {
+    this.metrics = await startAgentMetrics(metricsAddress, { tunnels: this.tunnels, health: this.health, links }).catch((err: unknown) => {
       this.log.warn({ address: metricsAddress, err: oneLine(err) }, 'metrics not served');
       return undefined;
     });
@@ -127,8 +131,9 @@ export class Agent {
       stop: () => onStop?.(),
       experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
     });
+    links.start();
     this.api = await startAgentApi({
-      stateDir: this.paths.dir, identity: this.identity, daemon: this.routing.daemon, rt: this.rt, log: this.log,
+      stateDir: this.paths.dir, identity: this.identity, daemon: this.routing.daemon, rt: this.rt, log: this.log, links,
       peers: () => this.peerList(), status: () => this.status({ latency: false }),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
@@ -359,6 +364,7 @@ export class Agent {
     await this.queue;
     await this.control?.close();
     await this.api?.close();
+    await this.links?.close();
     if (!options.keepDataPlane) await this.experiments?.stopAll();
     await this.metrics?.close();
     await this.health?.close();

@@ -153,7 +153,14 @@ describe('garagenet join, end to end', () => {
     const scrape = (port: number): Promise<string> =>
       run(process.execPath, ['-e', `fetch('http://127.0.0.1:${port}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { netns: garage.netns });
     expect(await scrape(9464)).toMatch(/^garagenet_tunnels 3$/m);
-    expect(await scrape(9465)).toMatch(/^# HELP /m);
+    // The agent's echo probes run every 5 s: each peer's latency and loss appear once one is answered.
+    const probed = async (): Promise<boolean> => {
+      const text = await scrape(9464);
+      return shown.peers.every((p) => new RegExp(`^garagenet_tunnel_probe_latency_seconds\\{peer="${p.name}",interface="[^"]+"\\} 0\\.\\d+`, 'm').test(text)
+        && new RegExp(`^garagenet_tunnel_probe_loss_ratio\\{peer="${p.name}",interface="[^"]+"\\} 0$`, 'm').test(text));
+    };
+    expect(await eventually(probed, 15_000)).toBe(true);
+    expect(await scrape(9465)).toMatch(/^garagenet_bgp_routes\{plane="production",family="ipv4"\} [1-9]/m);
   });
 
   it('joining again changes nothing; a join string of another mesh is refused in one line', async () => {

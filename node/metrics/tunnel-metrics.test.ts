@@ -31,6 +31,7 @@ describe('tunnel and BFD metrics', () => {
         ],
         droppedPackets: 4,
       }),
+      linkQuality: (name) => (name === 'garage-1' ? { latencyMs: 2.5, loss: 0.25, probes: 4 } : { loss: name === 'garage-2' ? 1 : 0, probes: 0 }),
       now: () => NOW,
     });
     reconcileErrors.inc({ peer: 'garage-3' });
@@ -44,6 +45,10 @@ describe('tunnel and BFD metrics', () => {
     expect(text).not.toContain('garagenet_tunnel_handshake_age_seconds{peer="garage-3"');
     expect(text).toContain('garagenet_tunnel_received_bytes_total{peer="garage-1",interface="gn-g1"} 1000');
     expect(text).toContain('garagenet_tunnel_sent_bytes_total{peer="garage-1",interface="gn-g1"} 2000');
+    expect(text).toContain('garagenet_tunnel_probe_latency_seconds{peer="garage-1",interface="gn-g1"} 0.0025');
+    expect(text).not.toContain('garagenet_tunnel_probe_latency_seconds{peer="garage-2"');
+    expect(text).toContain('garagenet_tunnel_probe_loss_ratio{peer="garage-1",interface="gn-g1"} 0.25');
+    expect(text).toContain('garagenet_tunnel_probe_loss_ratio{peer="garage-2",interface="gn-g2"} 1');
     expect(text).toContain('garagenet_bfd_session_state{peer="garage-1"} 3');
     expect(text).toContain('garagenet_bfd_session_state{peer="garage-2"} 1');
     expect(text).toContain('garagenet_bfd_detection_time_seconds{peer="garage-1"} 0.15');

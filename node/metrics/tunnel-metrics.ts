@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BfdPeerStatus } from '../bfd/transport.js';
+import type { LinkQuality } from '../agent/link-window.js';
 import type { WireguardPeerInfo } from '../wireguard/dump.js';
 
 /** One tunnel as the agent sees it at scrape time: which peer, which interface, and what `wg show dump` says. */
@@ -12,6 +13,8 @@ export interface TunnelSample {
 export interface TunnelMetricsSources {
   tunnels(): Promise<TunnelSample[]>;
   bfd(): { sessions: Array<BfdPeerStatus & { tunnelPeer: string }>; droppedPackets: number };
+  /** The agent's echo probes to the peer's loopback through the tunnel (node/agent/link-prober.ts). */
+  linkQuality(peer: string): LinkQuality;
   /** Seconds since the epoch (injected so that ages are testable). */
   now?: () => number;
 }
@@ -102,6 +105,29 @@ export function registerTunnelMetrics(registry: Registry, sources: TunnelMetrics
       },
     });
   }
+  new Gauge({
+    name: 'garagenet_tunnel_probe_latency_seconds',
+    help: "Median round trip of the agent's last echo probes to the peer's loopback (absent while none was answered)",
+    labelNames: ['peer', 'interface'],
+    registers: [registry],
+    async collect(): Promise<void> {
+      this.reset();
+      for (const s of await samples()) {
+        const { latencyMs } = sources.linkQuality(s.peer);
+        if (latencyMs !== undefined) this.set(labelsOf(s), latencyMs / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'garagenet_tunnel_probe_loss_ratio',
+    help: "Share of the agent's last echo probes to the peer's loopback that went unanswered (0..1)",
+    labelNames: ['peer', 'interface'],
+    registers: [registry],
+    async collect(): Promise<void> {
+      this.reset();
+      for (const s of await samples()) this.set(labelsOf(s), sources.linkQuality(s.peer).loss);
+    },
+  });
   new Gauge({
     name: 'garagenet_bfd_session_state',
     help: 'BFD session state: 0 AdminDown, 1 Down, 2 Init, 3 Up',

@@ -6,8 +6,8 @@ import type { RouteQueries } from '../../../route-daemon/routing/queries.js';
 import { PLANES, type Plane } from '../../../route-daemon/routing/instance.js';
 import type { NodeStatus } from '../status.js';
 import { invalidArgument } from './api-error.js';
-import type { LinkQuality } from './link-window.js';
-import { tunnelState } from './link-window.js';
+import type { LinkQuality } from '../link-window.js';
+import { tunnelState } from '../link-window.js';
 import type {
   CompareRibFibResponseMessage, ListTunnelsResponseMessage, PingResponseMessage, TracerouteResponseMessage, TunnelMessage,
 } from './messages.js';

@@ -9,7 +9,7 @@ import { PLANE_TABLES } from '../routing.js';
 import type { Identity } from '../../state/layout.js';
 import type { NodeStatus } from '../status.js';
 import { apiListen } from './config.js';
-import { LinkProber } from './link-prober.js';
+import type { LinkProber } from '../link-prober.js';
 import { Prober } from './probes.js';
 import { serveAgentApi } from './server.js';
 import { AgentApiService } from './service.js';
@@ -21,6 +21,8 @@ export interface AgentApiOptions {
   readonly daemon: RouteDaemon;
   readonly rt: Rtnetlink;
   readonly log: Logger;
+  /** The agent's link probes, for latency and loss per tunnel. */
+  readonly links: LinkProber;
   peers(): Node[];
   status(): Promise<NodeStatus>;
 }
@@ -31,7 +33,7 @@ export interface AgentApi {
 }
 
 /**
- * Starts the link probes and the agent API (proto/agent.proto). Never
+ * Starts the agent API (proto/agent.proto). Never
  * throws: a broken agent-api.json or a socket that cannot be made is logged,
  * and the node runs on without the API.
  */
@@ -40,7 +42,7 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi 
   const n = options.identity.node;
   const lan = options.identity.lanInterface ? lanAddresses(options.identity).map((a) => a.split('/')[0]!) : [];
   const loopbacks = [n.productionLoopbackV4, n.productionLoopbackV6, n.experimentalLoopbackV4, n.experimentalLoopbackV6];
-  const links = new LinkProber(n.productionLoopbackV4, () => options.peers().map((p) => ({ name: p.name, loopback: p.productionLoopbackV4 })));
+  const { links } = options;
   const service = new AgentApiService({
     node: n.name,
     mesh: options.identity.mesh,
@@ -61,13 +63,9 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi 
   }, new Prober());
   try {
     const server = await serveAgentApi(service, await apiListen(options.stateDir), log);
-    links.start();
     return {
       addresses: server.addresses,
-      close: async () => {
-        await server.close();
-        await links.close();
-      },
+      close: () => server.close(),
     };
   } catch (err) {
     log.error({ err: oneLine(err) }, 'agent API not served');

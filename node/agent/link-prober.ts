@@ -1,4 +1,4 @@
-import { probeLatency } from '../probe.js';
+import { probeLatency } from './probe.js';
 import { LinkWindow, type LinkQuality } from './link-window.js';
 
 /**
