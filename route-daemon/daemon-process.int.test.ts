@@ -65,13 +65,21 @@ asn = 4200000002
 passive = yes
 `);
     daemon = spawn(CLI[0]!, [CLI[1]!, 'bgp', 'daemon', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GARAGENET_LOG: 'warn' } });
+    // The peer connects the moment the BGP port accepts, as an eager router
+    // would: its session must already be waiting (no close before OPEN).
     const deadline = Date.now() + 30_000;
-    while (!existsSync(socket)) {
-      if (Date.now() > deadline || daemon.exitCode !== null) throw new Error('the daemon did not open its control socket');
-      await new Promise((r) => setTimeout(r, 100));
+    while (!peer) {
+      if (Date.now() > deadline || daemon.exitCode !== null) throw new Error('the daemon did not open its BGP port');
+      peer = await RawPeer.connect({ host: '127.0.0.1', port: PORT, localAddress: '127.0.0.2' }).catch(async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        return undefined;
+      });
     }
-    peer = await RawPeer.connect({ host: '127.0.0.1', port: PORT, localAddress: '127.0.0.2' });
     await peer.establish({ asn: 4200000002, bgpId: 0x0a000002 });
+    while (!existsSync(socket)) {
+      if (Date.now() > deadline) throw new Error('the daemon did not open its control socket');
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     const { stdout, code } = await garagenet(['bgp', '--socket', socket, 'neighbors', '--json']);
     expect(code).toBe(0);

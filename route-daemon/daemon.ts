@@ -81,23 +81,26 @@ export class RouteDaemon implements NeighborSource {
   static async start(options: DaemonOptions): Promise<RouteDaemon> {
     const daemon = new RouteDaemon(options);
     try {
+      // Sessions first, the control socket last: a peer that connects as soon
+      // as the port is open finds its session waiting, and whoever waits for
+      // the control socket finds the daemon ready.
+      daemon.startForwarding();
+      for (const session of daemon.sessions.values()) session.start();
       await daemon.listener.listen(options.listen ?? [options.config.router.listen]);
-      const control = options.control ?? `unix:${options.config.router.controlSocket}`;
-      if (control !== false) {
-        daemon.control = await startControlServer({ instances: daemon.instances, neighbors: daemon, localAsn: options.config.router.asn, address: control });
-      }
       if (options.metrics) {
         const registry = new Registry();
         registerRoutingMetrics(registry, daemon.instances.values());
         registerSessionMetrics(registry, () => [...daemon.sessions.values()].map((s) => s.neighborStatus()));
         daemon.metrics = await startMetricsServer(registry, options.metrics);
       }
+      const control = options.control ?? `unix:${options.config.router.controlSocket}`;
+      if (control !== false) {
+        daemon.control = await startControlServer({ instances: daemon.instances, neighbors: daemon, localAsn: options.config.router.asn, address: control });
+      }
     } catch (err) {
       await daemon.stop();
       throw err;
     }
-    daemon.startForwarding();
-    for (const session of daemon.sessions.values()) session.start();
     daemon.log.info({ planes: [...daemon.instances.keys()], peers: daemon.sessions.size, restarting: options.restarting ?? false }, 'route daemon started');
     return daemon;
   }
