@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,9 +24,11 @@ describe('attachment store', () => {
 
   it('names the file and the field of a broken entry', () => {
     dir = mkdtempSync(join(tmpdir(), 'gn-attach-'));
-    writeFileSync(attachmentsPath(dir), JSON.stringify({ attachments: [{ ...plan, theirAsn: 'x' }] }));
-    expect(() => loadAttachments(dir)).toThrow(/experiments\.json: attachments\[0\]\.theirAsn is missing or not a whole number/);
-    writeFileSync(attachmentsPath(dir), '{');
-    expect(() => loadAttachments(dir)).toThrow(/experiments\.json is not valid JSON/);
+    writeFileSync(attachmentsPath(dir), JSON.stringify({ attachments: [{ ...plan, theirAsn: 'x' }] }), { mode: 0o600 });
+    expect(() => loadAttachments(dir)).toThrow(/experiments\.json: attachments\[0\]\.theirAsn: expected an integer/);
+    writeFileSync(attachmentsPath(dir), '{', { mode: 0o600 });
+    expect(() => loadAttachments(dir)).toThrow(/experiments\.json: is not valid JSON/);
+    chmodSync(attachmentsPath(dir), 0o644);
+    expect(() => loadAttachments(dir)).toThrow(/experiments\.json: holds a secret but is readable by others/);
   });
 });

@@ -1,47 +1,54 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../common/errors.js';
-import { writeFileAtomic } from '../system/atomic-file.js';
+import { array, field, integer, object, string } from '../state/check.js';
+import { readStateFile, writeStateFile, type StateFileSpec } from '../state/state-file.js';
 import type { AttachmentPlan } from './attachment-plan.js';
 
 /**
  * The attachments a node hosts, kept in its state directory (mode 0600) so
  * that an agent restart brings them back: the researcher's router stays
  * attached, or is cleaned away if its experiment ended in the meantime.
+ * Read and written like every state file (node/state/state-file.ts).
  */
 
-export const ATTACHMENTS_FILE = 'experiments.json';
+const ASN = { min: 1, max: 4_294_967_295 };
 
-const FIELDS = ['experiment', 'interface', 'allocation', 'ourAddress', 'theirAddress', 'peerName'] as const;
+const attachmentsFile: StateFileSpec<{ attachments: AttachmentPlan[] }> = {
+  name: 'experiments.json',
+  secret: true,
+  fix: 'remove it and attach the experiments again',
+  check(value): { attachments: AttachmentPlan[] } {
+    const doc = object(value, '');
+    const attachments = array(...field(doc, 'attachments', ''), (item, at): AttachmentPlan => {
+      const p = object(item, at);
+      const optional = (name: 'peerInterface' | 'netns'): { [k: string]: string } => (p[name] === undefined ? {} : { [name]: string(...field(p, name, at)) });
+      return {
+        experiment: string(...field(p, 'experiment', at)),
+        interface: string(...field(p, 'interface', at)),
+        ...optional('peerInterface'),
+        ...optional('netns'),
+        allocation: string(...field(p, 'allocation', at)),
+        ourAddress: string(...field(p, 'ourAddress', at)),
+        theirAddress: string(...field(p, 'theirAddress', at)),
+        prefixLength: integer(...field(p, 'prefixLength', at), { min: 0, max: 128 }),
+        ourAsn: integer(...field(p, 'ourAsn', at), ASN),
+        theirAsn: integer(...field(p, 'theirAsn', at), ASN),
+        maxPrefixes: integer(...field(p, 'maxPrefixes', at), { min: 1, max: 1_000_000 }),
+        maxUpdatesPerMinute: integer(...field(p, 'maxUpdatesPerMinute', at), { min: 1, max: 1_000_000 }),
+        peerName: string(...field(p, 'peerName', at)),
+      };
+    });
+    return { attachments };
+  },
+};
 
 export function attachmentsPath(stateDir: string): string {
-  return join(stateDir, ATTACHMENTS_FILE);
+  return join(stateDir, attachmentsFile.name);
 }
 
 export function loadAttachments(stateDir: string): AttachmentPlan[] {
-  const path = attachmentsPath(stateDir);
-  if (!existsSync(path)) return [];
-  const hint = `remove ${path} and attach the experiments again`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${path} is not valid JSON: ${(err as Error).message}`, { hint });
-  }
-  const list = (parsed as { attachments?: unknown }).attachments;
-  if (!Array.isArray(list)) throw new UserError(`${path}: no "attachments" list`, { hint });
-  return list.map((entry: unknown, i) => {
-    const plan = entry as Record<string, unknown>;
-    for (const field of FIELDS) {
-      if (typeof plan?.[field] !== 'string') throw new UserError(`${path}: attachments[${i}].${field} is missing or not a string`, { hint });
-    }
-    for (const field of ['prefixLength', 'ourAsn', 'theirAsn', 'maxPrefixes', 'maxUpdatesPerMinute'] as const) {
-      if (!Number.isInteger(plan[field])) throw new UserError(`${path}: attachments[${i}].${field} is missing or not a whole number`, { hint });
-    }
-    return plan as unknown as AttachmentPlan;
-  });
+  return readStateFile(stateDir, attachmentsFile)?.attachments ?? [];
 }
 
-export async function saveAttachments(stateDir: string, plans: readonly AttachmentPlan[]): Promise<void> {
-  await writeFileAtomic(attachmentsPath(stateDir), `${JSON.stringify({ attachments: plans }, null, 2)}\n`, { mode: 0o600 });
+export function saveAttachments(stateDir: string, plans: readonly AttachmentPlan[]): Promise<void> {
+  return writeStateFile(stateDir, attachmentsFile, { attachments: [...plans] });
 }
