@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PREFIX, isAlive, readDemoState, removeDemoLeftovers } from '../node/demo/leftovers.js';
 import { CLI, ROOT } from '../node/demo/mesh-lab.js';
 import { namespacesWithPrefix } from '../node/test-support/topology.js';
+import { freePort } from '../common/free-port.js';
 
 // The looking-glass page in Debian's real Chromium against the real demo
 // mesh: `garagenet demo --garages 3` (namespaces, wireguard-go tunnels, the
@@ -23,16 +23,6 @@ interface MeshLink { a: string; b: string; state: string; knownFrom: string; lat
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The state directory the demo made for a node (a temporary directory named after the demo's topology, holding node.json). */
 function demoStateDir(node: string): string {

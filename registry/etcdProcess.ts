@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
+import { freePort } from '../common/free-port.js';
 
 /**
  * Runs Debian's real `etcd` binary as a child process on loopback ports: the
@@ -25,16 +26,6 @@ export interface EtcdMemberOptions {
   binary?: string;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /**
  * etcd's /health over plain HTTP. Over TLS etcd may demand a client

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { EtcdMember, freePort } from './etcdProcess.js';
+import { EtcdMember } from './etcdProcess.js';
+import { freePort } from '../common/free-port.js';
 import { startLocalRegistry } from './localRegistry.js';
 import { createSelfSignedCert } from './tls.js';
 

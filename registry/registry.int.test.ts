@@ -291,7 +291,7 @@ describe('experiments and authorizations', () => {
 describe('metrics', () => {
   it('counts calls by method and status on /metrics', async () => {
     const { startMetricsServer } = await import('./metrics.js');
-    const { freePort } = await import('./etcdProcess.js');
+    const { freePort } = await import('../common/free-port.js');
     const listen = `127.0.0.1:${await freePort()}`;
     const server = await startMetricsServer(listen);
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
-import { freePort } from './etcdProcess.js';
+import { freePort } from '../common/free-port.js';
 import type { WatchResponse } from './model.js';
 import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
 

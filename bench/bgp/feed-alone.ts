@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { formatTable } from '../../common/cli.js';
 import { feedTable } from './feeder.js';
 import { FULL_TABLE, loadTableStream } from './table.js';
+import { freePort } from '../../common/free-port.js';
 
 /**
  * The feeder's own speed: the full table into a sink (bench/bgp/sink.ts, its own
@@ -15,14 +15,6 @@ import { FULL_TABLE, loadTableStream } from './table.js';
 const FEEDER_AS = 65000;
 const SINK_AS = 65001;
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free TCP port');
-  return address.port;
-}
 
 async function feedOnce(stream: Buffer): Promise<{ sendSeconds: number; receiveSeconds: number }> {
   const port = await freePort();

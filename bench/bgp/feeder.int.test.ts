@@ -1,7 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { ipv4PrefixAddress, ipv4PrefixLength } from '../../route-daemon/packet/t
 import { feedTable } from './feeder.js';
 import type { FeedResult } from './feeder.js';
 import { encodeTableStream, generateTable } from './table.js';
+import { freePort } from '../../common/free-port.js';
 
 /** The feeder against a real BIRD 2 on loopback: the session comes up and BIRD holds every route. */
 
@@ -17,14 +17,6 @@ const run = promisify(execFile);
 const SMALL = { prefixes: 20_000, attributeSets: 4_400, origins: 1_200, seed: 7 };
 const FEEDER_ADDRESS = '127.0.0.2';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
-}
 
 let dir = '';
 let bird: ChildProcess | null = null;

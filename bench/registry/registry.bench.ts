@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { formatTable } from '../../common/cli.js';
 import { emitFigures } from '../figures.js';
 import { RegistryClient } from '../../registry/client.js';
-import { freePort } from '../../registry/etcdProcess.js';
+import { freePort } from '../../common/free-port.js';
 import { wgPublicKey } from '../../registry/localRegistry.js';
 import { KeyLayout } from '../../registry/keys.js';
 import { RegistryService } from '../../registry/service.js';

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { WIREGUARD_SOCKET_DIR } from '../wireguard/userspace.js';
 import { DEMO_PREFIX, DEMO_STATE_FILE, isAlive, readDemoState, removeDemoLeftovers } from './leftovers.js';
 import { CLI, ROOT } from './mesh-lab.js';
 import { attachResearcher } from './researcher.js';
+import { freePort } from '../../common/free-port.js';
 
 /**
  * `garagenet demo` as a newcomer runs it: the built CLI as a child process,
@@ -25,16 +25,6 @@ interface Summary {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function parseSummary(stdout: string): Summary {
   const lines = stdout.split('\n');

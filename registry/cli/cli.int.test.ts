@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from '../client.js';
 import { parseCredential } from '../credentials.js';
-import { freePort } from '../etcdProcess.js';
+import { freePort } from '../../common/free-port.js';
 import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../localRegistry.js';
 import { runRegistry, type RunningRegistry } from '../serve.js';
 import { loadState } from '../state.js';
