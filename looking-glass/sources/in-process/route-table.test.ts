@@ -59,3 +59,92 @@ describe('RouteTable', () => {
     expect(t.filter(() => false, 3)).toEqual({ entries: [], truncated: false });
   });
 });
+
+describe('RouteTable by origin AS', () => {
+  const p = parsePrefix('192.0.2.0/24');
+  const origins = (t: RouteTable, asn: number, limit = 100): [string, string, boolean][] =>
+    t.withOriginAsn(asn, limit).entries.map((e) => [formatPrefix(e.prefix), e.attributes.neighbor, e.best]);
+
+  it('follows a route through announce, replacement with another origin, withdrawal and re-announcement', () => {
+    const t = new RouteTable();
+    t.announce(p, attrs('a', [1, 65001]), 0);
+    expect(origins(t, 65001)).toEqual([['192.0.2.0/24', 'a', true]]);
+    t.announce(p, attrs('a', [1, 65002]), 1);
+    expect(origins(t, 65001)).toEqual([]);
+    expect(origins(t, 65002)).toEqual([['192.0.2.0/24', 'a', true]]);
+    expect(t.withOriginAsn(65002, 10).entries[0]).toMatchObject({ since: 1 });
+    t.withdraw(p, 'a');
+    expect(origins(t, 65002)).toEqual([]);
+    t.announce(p, attrs('a', [1, 65001]), 2);
+    expect(origins(t, 65001)).toEqual([['192.0.2.0/24', 'a', true]]);
+    expect(origins(t, 65002)).toEqual([]);
+  });
+
+  it('does not list a reused slot under the origin of the route that held it before', () => {
+    const t = new RouteTable();
+    t.announce(parsePrefix('10.0.0.0/24'), attrs('a', [65001]), 0);
+    t.announce(parsePrefix('10.0.1.0/24'), attrs('a', [65001]), 0);
+    t.withdraw(parsePrefix('10.0.0.0/24'), 'a');
+    // Takes the slot the withdrawn route freed.
+    t.announce(parsePrefix('10.0.2.0/24'), attrs('b', [65002]), 0);
+    expect(origins(t, 65001)).toEqual([['10.0.1.0/24', 'a', true]]);
+    expect(origins(t, 65002)).toEqual([['10.0.2.0/24', 'b', true]]);
+  });
+
+  it('lists every path of a prefix from that origin, marks the best, and follows the best as it moves', () => {
+    const t = new RouteTable();
+    t.announce(p, attrs('long', [1, 2, 65001]), 0);
+    t.announce(p, attrs('short', [2, 65001]), 0);
+    t.announce(p, attrs('other', [65009]), 0);
+    expect(origins(t, 65001)).toEqual([['192.0.2.0/24', 'long', false], ['192.0.2.0/24', 'short', false]]);
+    t.withdraw(p, 'other');
+    expect(origins(t, 65001)).toEqual([['192.0.2.0/24', 'long', false], ['192.0.2.0/24', 'short', true]]);
+    expect(origins(t, 65009)).toEqual([]);
+  });
+
+  it('has no origin AS for a locally originated route', () => {
+    const t = new RouteTable();
+    t.announce(p, attrs('self', []), 0);
+    expect(t.size).toBe(1);
+    expect(t.withOriginAsn(0, 10)).toEqual({ entries: [], truncated: false });
+  });
+
+  it('cuts the list at the limit and says so, oldest first', () => {
+    const t = new RouteTable();
+    for (let i = 0; i < 5; i++) t.announce(parsePrefix(`10.0.${i}.0/24`), attrs('a', [65001]), 0);
+    t.announce(parsePrefix('10.0.9.0/24'), attrs('a', [65002]), 0);
+    expect(t.withOriginAsn(65001, 3)).toMatchObject({ truncated: true, entries: { length: 3 } });
+    expect(origins(t, 65001, 3).map(([prefix]) => prefix)).toEqual(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24']);
+    expect(t.withOriginAsn(65001, 5)).toMatchObject({ truncated: false, entries: { length: 5 } });
+    expect(t.withOriginAsn(65001, 6)).toMatchObject({ truncated: false, entries: { length: 5 } });
+  });
+
+  it('agrees with a model of the table after a long random stream of announcements, replacements and withdrawals', () => {
+    let s = 7;
+    const random = (n: number): number => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s % n;
+    };
+    const t = new RouteTable();
+    // prefix|neighbor → origin AS of the path the table should hold
+    const model = new Map<string, number>();
+    for (let step = 0; step < 3000; step++) {
+      const prefix = `10.${random(4)}.${random(8)}.0/24`;
+      const neighbor = `n${random(3)}`;
+      if (random(3) === 0) {
+        expect(t.withdraw(parsePrefix(prefix), neighbor)).toBe(model.delete(`${prefix}|${neighbor}`));
+      } else {
+        const origin = 65000 + random(6);
+        t.announce(parsePrefix(prefix), attrs(neighbor, [random(2) + 1, origin]), step);
+        model.set(`${prefix}|${neighbor}`, origin);
+      }
+      if (step % 100 !== 99) continue;
+      for (let origin = 65000; origin < 65006; origin++) {
+        const listed = origins(t, origin, 1000).map(([prefix, neighbor]) => `${prefix}|${neighbor}`).sort();
+        const expected = [...model].filter(([, o]) => o === origin).map(([key]) => key).sort();
+        expect(listed).toEqual(expected);
+      }
+    }
+    expect(t.size).toBe(model.size);
+  });
+});
