@@ -216,9 +216,10 @@ export class RegistryClient {
     return this.call('AddAuthorization', { maxLength: 0, ...req });
   }
   createExperiment(req: {
-    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; durationSeconds?: number; node?: string; prefixLength?: number;
+    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; maxMbits?: number; durationSeconds?: number; node?: string;
+    prefixLength?: number;
   }): Promise<Experiment> {
-    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
+    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, maxMbits: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
   }
   async listExperiments(): Promise<Experiment[]> { return (await this.call<{ experiments: Experiment[] }>('ListExperiments', {})).experiments; }
   createViewer(name: string): Promise<{ viewer: Viewer; credential: string }> { return this.call('CreateViewer', { name }); }

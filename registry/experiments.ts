@@ -7,17 +7,15 @@ import { EXPERIMENT_STATES, timestamp } from './model.js';
 import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpcError.js';
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
-import { checkName, checkRange } from './validate.js';
+import { checkName } from './validate.js';
+import { experimentLimits, experimentRecord, MAX_V4_LENGTH } from './experimentLimits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
-const DAY = 86_400;
-const SLOT_V4_LENGTH = 24;
-const MAX_V4_LENGTH = 28;
 
 /**
  * Experiments on the experimental plane: each gets its own slot of
  * experimental space and an ASN (claimed like a node's), guard-rail limits
- * (max prefixes, max updates per minute, expiry), authorizations for that
+ * (max prefixes, max updates per minute, traffic rate, expiry), authorizations for that
  * space only, and an audit log that the hosting node appends to and viewers may read.
  */
 export class Experiments {
@@ -27,30 +25,28 @@ export class Experiments {
     private readonly mesh: Mesh,
   ) {}
 
-  list(): Promise<Experiment[]> {
-    return this.store.list<Experiment>(this.store.keys.experiment(''));
+  async list(): Promise<Experiment[]> {
+    return (await this.store.list<Experiment>(this.store.keys.experiment(''))).map(experimentRecord);
   }
 
   async create(req: {
-    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string; prefixLength: number;
+    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; maxMbits: number; durationSeconds: number; node: string;
+    prefixLength: number;
   }): Promise<Experiment> {
     checkName('name', req.name);
     checkName('owner', req.owner);
     if (req.node) checkName('node', req.node);
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 100;
-    // One slot is a /24: an experiment gets the whole slot or its first /25../28.
-    const prefixLength = req.prefixLength ? checkRange('prefix_length', req.prefixLength, SLOT_V4_LENGTH, MAX_V4_LENGTH) : SLOT_V4_LENGTH;
-    const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
-    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
+    const limits = experimentLimits(req);
     const at = timestamp();
-    const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
+    const expiresAt = new Date(Date.now() + limits.durationSeconds * 1000).toISOString();
     const build = ([slot, asnSlot]: number[]): Experiment => {
       const site = this.plan.site('experimental', slot!);
-      const v4 = formatPrefix(subnet(parsePrefix(site.v4), prefixLength, 0n));
+      const v4 = formatPrefix(subnet(parsePrefix(site.v4), limits.prefixLength, 0n));
       return {
         name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [v4, site.v6],
-        maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
+        maxPrefixes: limits.maxPrefixes, maxUpdatesPerMinute: limits.maxUpdatesPerMinute, maxMbits: limits.maxMbits,
+        expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
       };
     };
     const guards = [
@@ -152,7 +148,7 @@ export class Experiments {
       const key = this.store.keys.experiment(name);
       const current = await this.store.get<Experiment>(key);
       if (!current) throw notFound(`experiment "${name}"`);
-      const { next, audit } = change(current.value);
+      const { next, audit } = change(experimentRecord(current.value));
       const writes = [this.store.putJson(key, next), ...(audit ? [this.store.putJson(this.auditKey(audit), audit)] : [])];
       const res = await this.store.etcd.if(key, 'Mod', '==', current.modRevision).then(...writes).commit();
       if (res.succeeded) return next;
@@ -209,7 +205,7 @@ export class Experiments {
       const entry: AuditEntry = { experiment: experiment.name, node: '', event: 'expired', detail: `expired at ${experiment.expiresAt}`, at };
       const res = await this.store.etcd
         .if(key, 'Mod', '==', current.modRevision)
-        .then(this.store.putJson(key, { ...current.value, state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
+        .then(this.store.putJson(key, { ...experimentRecord(current.value), state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
         .commit();
       if (res.succeeded) stopped.push(experiment.name);
     }

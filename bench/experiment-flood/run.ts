@@ -19,7 +19,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { buildMeshLab } from '../../node/demo/mesh-lab.js';
-import { EXPERIMENTAL_RATE_LIMIT } from '../../node/experiments/attachments.js';
 import { attachBird, createExperiment, joinGarage, type JoinedGarage } from '../../node/e2e/experiment-lab.js';
 import { readCounters } from '../../native/isolation/nftables.js';
 import { run } from '../../node/system/run.js';
@@ -120,7 +119,7 @@ try {
     `  production, flood through the node and tunnel: ${mbits(flooded)}`,
     `  production, same flood kept on the researcher's own link (control): ${mbits(control)}`,
     `  flood (iperf3 UDP -b ${floodMbits ? `${floodMbits}M` : '0'}) through the node: ${meshFloods.map((f) => `${f.sent.toFixed(0)} Mbit/s sent, ${f.delivered.toFixed(1)} delivered`).join('; ')}`,
-    `  experimental packets over the limit (${(EXPERIMENTAL_RATE_LIMIT.bytesPerSecond * 8 / 1e6).toFixed(0)} Mbit/s), dropped at the hosting node: ${dropped}`,
+    `  experimental packets over the limit (${experiment.maxMbits} Mbit/s), dropped at the hosting node: ${dropped}`,
     `  ratio flood / alone: ${ratio.toFixed(2)} (target >= 0.90); flood / control: ${(mean(flooded) / mean(control)).toFixed(2)}`,
     '',
   ].join('\n'));

@@ -11,7 +11,7 @@ import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { AuditEntry, Experiment } from '../../registry/model.js';
 import { run } from '../system/run.js';
-import { planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';
+import { attachmentRateLimit, planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';
 import { loadAttachments, saveAttachments } from './attachment-store.js';
 
 /**
@@ -45,13 +45,6 @@ export interface ExperimentStatus {
 }
 
 const UPDATES_PER_MINUTE_DEFAULT = 60;
-
-/**
- * Experimental traffic this node forwards, at most: policed where it enters
- * the mesh (the node hosting an attachment), so a researcher's flood never
- * reaches the shared tunnels beyond this rate. 10 Mbit/s, bursts of 0.1 s.
- */
-export const EXPERIMENTAL_RATE_LIMIT = { bytesPerSecond: 1_250_000, burstBytes: 125_000 } as const;
 
 async function ip(args: string[]): Promise<string> {
   return run('ip', args);
@@ -230,8 +223,11 @@ export class Attachments {
   }
 
   private config(killed: readonly string[]): IsolationConfig {
-    const attachments = [...this.attached.values()].map((p) => ({ interface: p.interface, experiment: p.experiment, allocations: [p.allocation] }));
-    return { ...this.deps.isolation(attachments, killed), rateLimit: EXPERIMENTAL_RATE_LIMIT };
+    // Each attachment is policed by its own experiment's rate where it enters: a flood never reaches a shared tunnel beyond it.
+    const attachments = [...this.attached.values()].map((p) => ({
+      interface: p.interface, experiment: p.experiment, allocations: [p.allocation], rateLimit: attachmentRateLimit(p.maxMbits),
+    }));
+    return this.deps.isolation(attachments, killed);
   }
 
   private async isolate(): Promise<void> {
