@@ -188,6 +188,9 @@ export class RegistryClient {
   appendAuditLog(req: { experiment: string; event: string; detail?: string }): Promise<AuditEntry> {
     return this.call('AppendAuditLog', { detail: '', ...req });
   }
+  async appendAuditLogBatch(experiment: string, events: readonly { event: string; detail: string; at: string }[]): Promise<AuditEntry[]> {
+    return (await this.call<{ entries: AuditEntry[] }>('AppendAuditLogBatch', { experiment, events })).entries;
+  }
   attachExperiment(experiment: string, detail = ''): Promise<Experiment> { return this.call('AttachExperiment', { experiment, detail }); }
 
   // admin, or the node hosting the experiment (and any viewer for the audit log)

@@ -14,6 +14,9 @@ export const MAX_V4_LENGTH = 28;
 /** Mbit/s an experiment's attachment may send: a home or campus line's worth at most. */
 export const MAX_MBITS = { default: 10, min: 1, max: 1000 } as const;
 
+/** Entries in one AppendAuditLogBatch call (an etcd transaction allows 128 operations by default). */
+export const MAX_AUDIT_BATCH = 100;
+
 export interface ExperimentLimits {
   readonly maxPrefixes: number;
   readonly maxUpdatesPerMinute: number;

@@ -8,9 +8,16 @@ import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, u
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
 import { checkName } from './validate.js';
-import { experimentLimits, experimentRecord, MAX_V4_LENGTH } from './experimentLimits.js';
+import { experimentLimits, experimentRecord, MAX_AUDIT_BATCH, MAX_V4_LENGTH } from './experimentLimits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
+/** How far ahead of the registry's clock a node's decision time may be. */
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
+function checkAuditEvent(at: string, e: { event: string; detail: string }): void {
+  if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(e.event)) throw invalidArgument(`${at}event`, `"${e.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
+  if (e.detail.length > 4096) throw invalidArgument(`${at}detail`, `${e.detail.length} characters; at most 4096`);
+}
 
 /**
  * Experiments on the experimental plane: each gets its own slot of
@@ -167,16 +174,45 @@ export class Experiments {
   }
 
   async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
-    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
-    checkName('experiment', req.experiment);
-    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.event)) throw invalidArgument('event', `"${req.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
-    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
-    const experiment = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
-    if (!experiment) throw notFound(`experiment "${req.experiment}"`);
-    this.checkHost(caller, experiment.value);
+    checkAuditEvent('', req);
+    await this.checkAuditor(caller, req.experiment);
     const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
     await this.store.putJson(this.auditKey(entry), entry).exec();
     return entry;
+  }
+
+  /**
+   * A batch of one experiment's entries, all or none in one transaction, at
+   * the times the node gives (its decisions, sent up to a second later or
+   * after a registry outage); keys keep the batch's order within a millisecond.
+   */
+  async appendAuditLogBatch(caller: Caller, req: { experiment: string; events: { event: string; detail: string; at: string }[] }): Promise<AuditEntry[]> {
+    if (req.events.length < 1 || req.events.length > MAX_AUDIT_BATCH) throw invalidArgument('events', `${req.events.length} entries; 1..${MAX_AUDIT_BATCH} a call`);
+    const latest = Date.now() + MAX_CLOCK_AHEAD_MS;
+    req.events.forEach((e, i) => {
+      checkAuditEvent(`events[${i}].`, e);
+      const at = Date.parse(e.at);
+      if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(e.at) || Number.isNaN(at)) throw invalidArgument(`events[${i}].at`, `"${e.at}" is not an ISO 8601 UTC time (as toISOString() writes)`);
+      if (at > latest) throw invalidArgument(`events[${i}].at`, `${e.at} is ahead of the registry's clock by more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes; check the node's clock`);
+    });
+    await this.checkAuditor(caller, req.experiment);
+    const node = caller.kind === 'node' ? caller.node : '';
+    const batch = randomBytes(4).toString('hex');
+    const entries = req.events.map((e): AuditEntry => ({ experiment: req.experiment, node, event: e.event, detail: e.detail, at: new Date(Date.parse(e.at)).toISOString() }));
+    const keys = entries.map((e, i) => `${this.store.keys.audit(req.experiment)}${e.at}-${batch}.${String(i).padStart(3, '0')}`);
+    const res = await this.store.etcd.if(this.store.keys.experiment(req.experiment), 'Create', '>', 0)
+      .then(...entries.map((e, i) => this.store.putJson(keys[i]!, e))).commit();
+    if (!res.succeeded) throw notFound(`experiment "${req.experiment}"`);
+    return entries;
+  }
+
+  /** Who may append to an experiment's log: the administrator and its hosting node. */
+  private async checkAuditor(caller: Caller, experiment: string): Promise<void> {
+    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    checkName('experiment', experiment);
+    const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
+    if (!found) throw notFound(`experiment "${experiment}"`);
+    this.checkHost(caller, found.value);
   }
 
   /** The administrator, the hosting node, and viewers (the looking glass shows every experiment's log) may read it. */

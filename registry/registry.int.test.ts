@@ -270,6 +270,33 @@ describe('experiments and authorizations', () => {
     await expectRefusal(host.client.attachExperiment('route-lab'), status.FAILED_PRECONDITION, /experiment "route-lab" is stopped; it cannot be attached/);
   });
 
+  it("appends a node's batch of audit entries in order, at its decision times, all or none", async () => {
+    const host = await joinNode('uni-a');
+    const other = await joinNode('lab-b');
+    await t.admin.createExperiment({ name: 'batched', owner: 'uni-a', durationSeconds: 3600 });
+    await host.client.attachExperiment('batched', 'router');
+    // Four decisions in one millisecond, then one later: the log keeps the batch's order.
+    const at = new Date(Date.now() - 5000).toISOString();
+    const events = ['a', 'b', 'c', 'd'].map((x) => ({ event: `import.rejected.${x}`, detail: x, at }));
+    const entries = await host.client.appendAuditLogBatch('batched', events);
+    expect(entries.map((e) => [e.event, e.at, e.node])).toEqual(events.map((e) => [e.event, at, host.res.node.name]));
+    await host.client.appendAuditLogBatch('batched', [{ event: 'import.accepted', detail: 'e', at: new Date(Date.now() - 1000).toISOString() }]);
+    const batchedDetails = async (): Promise<string[]> => (await t.admin.listAuditLog('batched')).filter((e) => e.event.startsWith('import.')).map((e) => e.detail);
+    expect(await batchedDetails()).toEqual(['a', 'b', 'c', 'd', 'e']);
+
+    const ok = { event: 'import.accepted', detail: 'x', at: new Date().toISOString() };
+    const refused = (call: Promise<unknown>, code: number, message: RegExp) => expectRefusal(call, code, message);
+    await refused(host.client.appendAuditLogBatch('batched', Array.from({ length: 101 }, () => ok)), status.INVALID_ARGUMENT, /^events: 101 entries; 1..100 a call/);
+    await refused(host.client.appendAuditLogBatch('batched', []), status.INVALID_ARGUMENT, /^events: 0 entries/);
+    await refused(host.client.appendAuditLogBatch('batched', [ok, { ...ok, at: 'yesterday' }]), status.INVALID_ARGUMENT, /^events\[1\]\.at: "yesterday" is not an ISO 8601 UTC time/);
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    await refused(host.client.appendAuditLogBatch('batched', [{ ...ok, at: ahead }]), status.INVALID_ARGUMENT, /^events\[0\]\.at: .* ahead of the registry's clock by more than 5 minutes/);
+    await refused(host.client.appendAuditLogBatch('batched', [ok, ok, { ...ok, event: 'Bad' }]), status.INVALID_ARGUMENT, /^events\[2\]\.event: "Bad"/);
+    await refused(other.client.appendAuditLogBatch('batched', [ok]), status.PERMISSION_DENIED, /does not host experiment "batched"/);
+    await refused(host.client.appendAuditLogBatch('ghost', [ok]), status.NOT_FOUND, /experiment "ghost"/);
+    expect(await batchedDetails()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('stops experiments past their expiry, with an audit entry, and will not restart them', async () => {
     await t.admin.createExperiment({ name: 'short', owner: 'lab-b', durationSeconds: 1 });
     expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');

@@ -6,7 +6,7 @@ import { formatPrefix, parsePrefix, prefixContains, subnet } from '../../common/
 import { readCounters } from '../../native/isolation/nftables.js';
 import { Rtnetlink } from '../../native/rtnetlink.js';
 import { PLANE_TABLES } from '../agent/routing.js';
-import { buildMeshLab, cli, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { buildMeshLab, cli, REGISTRY_ADDRESS, ROOT, type MeshLab } from '../demo/mesh-lab.js';
 import { attachmentRateLimit } from '../experiments/attachment-plan.js';
 import { attachmentsPath } from '../experiments/attachment-store.js';
 import { run } from '../system/run.js';
@@ -23,6 +23,7 @@ import {
  */
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const REGISTRY_METRICS_PORT = 9470;
 
 /**
  * UDP from SOURCE to DEST:PORT, TOTAL bytes of payload paced at RATE bytes/s,
@@ -129,7 +130,7 @@ describe('researchers\' routers on the mesh, end to end', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
-    lab = await buildMeshLab({ garages: 3, prefix: 'gnx' });
+    lab = await buildMeshLab({ garages: 3, prefix: 'gnx', registryMetricsPort: REGISTRY_METRICS_PORT });
     for (const garage of lab.topology.garages) g.push(await joinGarage(lab, garage));
     // B first: it is short-lived and expires at the end of the run.
     b = await createExperiment(lab, { name: 'exp-b', node: g[1]!.name, maxPrefixes: 10, maxUpdates: 600, duration: '100s' });
@@ -247,6 +248,17 @@ describe('researchers\' routers on the mesh, end to end', () => {
     const [sent, received] = [Number(summary![1]), Number(summary![2])];
     expect(sent).toBeGreaterThan(100);
     expect(received).toBe(sent);
+
+    // Every entry went to the registry in batches (one call per experiment per second at most), none waits or was lost.
+    const metrics = await run('curl', ['-sf', `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics`], { netns: lab.topology.internet });
+    const calls = (method: string): number => Number(new RegExp(`garagenet_registry_calls_total\\{method="${method}",code="OK"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect([calls('AppendAuditLog'), calls('AppendAuditLogBatch') > 0]).toEqual([0, true]);
+    const drained = await eventually(async () => {
+      const r = await cli(g[0]!.garage.netns, ['experiment', 'status', 'exp-a', '--json', '--state-dir', g[0]!.stateDir]);
+      const s = JSON.parse(r.stdout) as { auditPending: number; auditDropped: number };
+      return s.auditPending === 0 && s;
+    }, 10_000);
+    expect(drained && drained.auditDropped).toBe(0);
   }, 150_000);
 
   it('(c) spoofed and cross-plane traffic from the researcher\'s host is dropped, and counted', async () => {
