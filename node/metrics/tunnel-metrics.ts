@@ -63,32 +63,27 @@ export function registerTunnelMetrics(registry: Registry, sources: TunnelMetrics
       this.set((await samples()).length);
     },
   });
-  new Gauge({
-    name: 'garagenet_tunnel_up',
-    help: `1 if the tunnel completed a handshake in the last ${HANDSHAKE_STALE_SECONDS} s`,
-    labelNames: ['peer', 'interface'],
-    registers: [registry],
-    async collect(): Promise<void> {
-      this.reset();
-      for (const s of await samples()) {
-        const age = handshakeAge(s);
-        this.set(labelsOf(s), age !== null && age <= HANDSHAKE_STALE_SECONDS ? 1 : 0);
-      }
-    },
+  /** A gauge with one series per tunnel; `valueOf` null leaves the tunnel's series out of this scrape. */
+  const tunnelGauge = (name: string, help: string, valueOf: (s: TunnelSample) => number | null): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['peer', 'interface'],
+      registers: [registry],
+      async collect(): Promise<void> {
+        this.reset();
+        for (const s of await samples()) {
+          const value = valueOf(s);
+          if (value !== null) this.set(labelsOf(s), value);
+        }
+      },
+    });
+  };
+  tunnelGauge('garagenet_tunnel_up', `1 if the tunnel completed a handshake in the last ${HANDSHAKE_STALE_SECONDS} s`, (s) => {
+    const age = handshakeAge(s);
+    return age !== null && age <= HANDSHAKE_STALE_SECONDS ? 1 : 0;
   });
-  new Gauge({
-    name: 'garagenet_tunnel_handshake_age_seconds',
-    help: 'Seconds since the latest handshake (absent before the first)',
-    labelNames: ['peer', 'interface'],
-    registers: [registry],
-    async collect(): Promise<void> {
-      this.reset();
-      for (const s of await samples()) {
-        const age = handshakeAge(s);
-        if (age !== null) this.set(labelsOf(s), age);
-      }
-    },
-  });
+  tunnelGauge('garagenet_tunnel_handshake_age_seconds', 'Seconds since the latest handshake (absent before the first)', handshakeAge);
   // WireGuard's own byte counters, mirrored: they restart from zero when an interface is recreated.
   for (const [name, field, what] of [
     ['garagenet_tunnel_received_bytes_total', 'rxBytes', 'received'],
@@ -105,49 +100,34 @@ export function registerTunnelMetrics(registry: Registry, sources: TunnelMetrics
       },
     });
   }
-  new Gauge({
-    name: 'garagenet_tunnel_probe_latency_seconds',
-    help: "Median round trip of the agent's last echo probes to the peer's loopback (absent while none was answered)",
-    labelNames: ['peer', 'interface'],
-    registers: [registry],
-    async collect(): Promise<void> {
-      this.reset();
-      for (const s of await samples()) {
-        const { latencyMs } = sources.linkQuality(s.peer);
-        if (latencyMs !== undefined) this.set(labelsOf(s), latencyMs / 1000);
-      }
+  tunnelGauge(
+    'garagenet_tunnel_probe_latency_seconds',
+    "Median round trip of the agent's last echo probes to the peer's loopback (absent while none was answered)",
+    (s) => {
+      const { latencyMs } = sources.linkQuality(s.peer);
+      return latencyMs === undefined ? null : latencyMs / 1000;
     },
-  });
-  new Gauge({
-    name: 'garagenet_tunnel_probe_loss_ratio',
-    help: "Share of the agent's last echo probes to the peer's loopback that went unanswered (0..1)",
-    labelNames: ['peer', 'interface'],
-    registers: [registry],
-    async collect(): Promise<void> {
-      this.reset();
-      for (const s of await samples()) this.set(labelsOf(s), sources.linkQuality(s.peer).loss);
-    },
-  });
-  new Gauge({
-    name: 'garagenet_bfd_session_state',
-    help: 'BFD session state: 0 AdminDown, 1 Down, 2 Init, 3 Up',
-    labelNames: ['peer'],
-    registers: [registry],
-    collect(): void {
-      this.reset();
-      for (const s of sources.bfd().sessions) this.set({ peer: s.tunnelPeer }, BFD_STATE_VALUE[s.state]);
-    },
-  });
-  new Gauge({
-    name: 'garagenet_bfd_detection_time_seconds',
-    help: 'Negotiated BFD detection time',
-    labelNames: ['peer'],
-    registers: [registry],
-    collect(): void {
-      this.reset();
-      for (const s of sources.bfd().sessions) this.set({ peer: s.tunnelPeer }, s.detectionTimeUs / 1e6);
-    },
-  });
+  );
+  tunnelGauge(
+    'garagenet_tunnel_probe_loss_ratio',
+    "Share of the agent's last echo probes to the peer's loopback that went unanswered (0..1)",
+    (s) => sources.linkQuality(s.peer).loss,
+  );
+  /** A gauge with one series per BFD session. */
+  const bfdGauge = (name: string, help: string, valueOf: (s: BfdPeerStatus) => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['peer'],
+      registers: [registry],
+      collect(): void {
+        this.reset();
+        for (const s of sources.bfd().sessions) this.set({ peer: s.tunnelPeer }, valueOf(s));
+      },
+    });
+  };
+  bfdGauge('garagenet_bfd_session_state', 'BFD session state: 0 AdminDown, 1 Down, 2 Init, 3 Up', (s) => BFD_STATE_VALUE[s.state]);
+  bfdGauge('garagenet_bfd_detection_time_seconds', 'Negotiated BFD detection time', (s) => s.detectionTimeUs / 1e6);
   new Counter({
     name: 'garagenet_bfd_dropped_packets_total',
     help: 'BFD packets dropped as malformed or for no session',
