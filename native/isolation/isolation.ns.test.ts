@@ -209,7 +209,7 @@ describe('plane isolation with real traffic', () => {
     // F's own budget (8 kB of burst) is untouched by E's flood just before: 5 pings of 1 kB all pass.
     const other = ping(f, '100.96.9.1', { count: 5, interval: '0.005', size: 1000 });
     const production = ping(p, '10.2.0.1', { count: 100, interval: '0.005', size: 1000 });
-    // 100 datagrams of 1 kB from T toward E, 5 times E's rate limit's burst: not E's to pay for.
+    // 100 datagrams of 1 kB from T toward E, more than three times all E's bucket holds: not E's to pay for.
     const inbound = (): number => Number(/packets (\d+)/.exec(lab.exec(e, 'nft', ['list', 'counter', 'inet', 'probe', 'inbound']))![1]);
     const inboundBefore = inbound();
     udpProbe(t, '100.96.9.1', 100, { target: '100.96.1.2', size: 1000 });
