@@ -18,8 +18,9 @@ import {
  * Researchers' routers on a live mesh, end to end: three garages joined with
  * the real CLI; experiment A's BIRD 2 attached at garage 0 (test host behind
  * it), experiment B's at garage 1 (short-lived, for expiry). A behaves, then
- * misbehaves in every way the guard rails know, while production is watched;
- * then it is stopped, C is stopped while its agent is down, and B expires.
+ * misbehaves in every way the guard rails know, while production is watched,
+ * and floods at four times its 2 Mbit/s rate; then it is stopped, C is
+ * stopped while its agent is down, and B expires.
  */
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
