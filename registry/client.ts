@@ -188,6 +188,9 @@ export class RegistryClient {
   appendAuditLog(req: { experiment: string; event: string; detail?: string }): Promise<AuditEntry> {
     return this.call('AppendAuditLog', { detail: '', ...req });
   }
+  async appendAuditLogBatch(experiment: string, events: readonly { event: string; detail: string; at: string }[]): Promise<AuditEntry[]> {
+    return (await this.call<{ entries: AuditEntry[] }>('AppendAuditLogBatch', { experiment, events })).entries;
+  }
   attachExperiment(experiment: string, detail = ''): Promise<Experiment> { return this.call('AttachExperiment', { experiment, detail }); }
 
   // admin, or the node hosting the experiment (and any viewer for the audit log)
@@ -216,9 +219,10 @@ export class RegistryClient {
     return this.call('AddAuthorization', { maxLength: 0, ...req });
   }
   createExperiment(req: {
-    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; durationSeconds?: number; node?: string; prefixLength?: number;
+    name: string; owner: string; description?: string; maxPrefixes?: number; maxUpdatesPerMinute?: number; maxMbits?: number; durationSeconds?: number; node?: string;
+    prefixLength?: number;
   }): Promise<Experiment> {
-    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
+    return this.call('CreateExperiment', { description: '', maxPrefixes: 0, maxUpdatesPerMinute: 0, maxMbits: 0, durationSeconds: 0, node: '', prefixLength: 0, ...req });
   }
   async listExperiments(): Promise<Experiment[]> { return (await this.call<{ experiments: Experiment[] }>('ListExperiments', {})).experiments; }
   createViewer(name: string): Promise<{ viewer: Viewer; credential: string }> { return this.call('CreateViewer', { name }); }

@@ -7,17 +7,22 @@ import { EXPERIMENT_STATES, timestamp } from './model.js';
 import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpcError.js';
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
-import { checkName, checkRange } from './validate.js';
+import { checkName } from './validate.js';
+import { experimentLimits, experimentRecord, MAX_AUDIT_BATCH, MAX_V4_LENGTH } from './experimentLimits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
-const DAY = 86_400;
-const SLOT_V4_LENGTH = 24;
-const MAX_V4_LENGTH = 28;
+/** How far ahead of the registry's clock a node's decision time may be. */
+const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+
+function checkAuditEvent(at: string, e: { event: string; detail: string }): void {
+  if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(e.event)) throw invalidArgument(`${at}event`, `"${e.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
+  if (e.detail.length > 4096) throw invalidArgument(`${at}detail`, `${e.detail.length} characters; at most 4096`);
+}
 
 /**
  * Experiments on the experimental plane: each gets its own slot of
  * experimental space and an ASN (claimed like a node's), guard-rail limits
- * (max prefixes, max updates per minute, expiry), authorizations for that
+ * (max prefixes, max updates per minute, traffic rate, expiry), authorizations for that
  * space only, and an audit log that the hosting node appends to and viewers may read.
  */
 export class Experiments {
@@ -27,30 +32,28 @@ export class Experiments {
     private readonly mesh: Mesh,
   ) {}
 
-  list(): Promise<Experiment[]> {
-    return this.store.list<Experiment>(this.store.keys.experiment(''));
+  async list(): Promise<Experiment[]> {
+    return (await this.store.list<Experiment>(this.store.keys.experiment(''))).map(experimentRecord);
   }
 
   async create(req: {
-    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; durationSeconds: number; node: string; prefixLength: number;
+    name: string; owner: string; description: string; maxPrefixes: number; maxUpdatesPerMinute: number; maxMbits: number; durationSeconds: number; node: string;
+    prefixLength: number;
   }): Promise<Experiment> {
     checkName('name', req.name);
     checkName('owner', req.owner);
     if (req.node) checkName('node', req.node);
     if (req.description.length > 200) throw invalidArgument('description', 'longer than 200 characters');
-    const maxPrefixes = req.maxPrefixes ? checkRange('max_prefixes', req.maxPrefixes, 1, 100_000) : 100;
-    // One slot is a /24: an experiment gets the whole slot or its first /25../28.
-    const prefixLength = req.prefixLength ? checkRange('prefix_length', req.prefixLength, SLOT_V4_LENGTH, MAX_V4_LENGTH) : SLOT_V4_LENGTH;
-    const maxUpdates = req.maxUpdatesPerMinute ? checkRange('max_updates_per_minute', req.maxUpdatesPerMinute, 1, 1_000_000) : 60;
-    const duration = req.durationSeconds ? checkRange('duration_seconds', req.durationSeconds, 1, 365 * DAY) : 7 * DAY;
+    const limits = experimentLimits(req);
     const at = timestamp();
-    const expiresAt = new Date(Date.now() + duration * 1000).toISOString();
+    const expiresAt = new Date(Date.now() + limits.durationSeconds * 1000).toISOString();
     const build = ([slot, asnSlot]: number[]): Experiment => {
       const site = this.plan.site('experimental', slot!);
-      const v4 = formatPrefix(subnet(parsePrefix(site.v4), prefixLength, 0n));
+      const v4 = formatPrefix(subnet(parsePrefix(site.v4), limits.prefixLength, 0n));
       return {
         name: req.name, owner: req.owner, description: req.description, asn: this.plan.asnForSlot(asnSlot!), prefixes: [v4, site.v6],
-        maxPrefixes, maxUpdatesPerMinute: maxUpdates, expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
+        maxPrefixes: limits.maxPrefixes, maxUpdatesPerMinute: limits.maxUpdatesPerMinute, maxMbits: limits.maxMbits,
+        expiresAt, state: 'active', node: req.node, slot: slot!, createdAt: at, updatedAt: at,
       };
     };
     const guards = [
@@ -152,7 +155,7 @@ export class Experiments {
       const key = this.store.keys.experiment(name);
       const current = await this.store.get<Experiment>(key);
       if (!current) throw notFound(`experiment "${name}"`);
-      const { next, audit } = change(current.value);
+      const { next, audit } = change(experimentRecord(current.value));
       const writes = [this.store.putJson(key, next), ...(audit ? [this.store.putJson(this.auditKey(audit), audit)] : [])];
       const res = await this.store.etcd.if(key, 'Mod', '==', current.modRevision).then(...writes).commit();
       if (res.succeeded) return next;
@@ -171,16 +174,45 @@ export class Experiments {
   }
 
   async appendAuditLog(caller: Caller, req: { experiment: string; event: string; detail: string }): Promise<AuditEntry> {
-    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
-    checkName('experiment', req.experiment);
-    if (!/^[a-z][a-z0-9_.-]{0,63}$/.test(req.event)) throw invalidArgument('event', `"${req.event}" is not an event name (a-z, 0-9, "_", ".", "-")`);
-    if (req.detail.length > 4096) throw invalidArgument('detail', `${req.detail.length} characters; at most 4096`);
-    const experiment = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
-    if (!experiment) throw notFound(`experiment "${req.experiment}"`);
-    this.checkHost(caller, experiment.value);
+    checkAuditEvent('', req);
+    await this.checkAuditor(caller, req.experiment);
     const entry: AuditEntry = { experiment: req.experiment, node: caller.kind === 'node' ? caller.node : '', event: req.event, detail: req.detail, at: timestamp() };
     await this.store.putJson(this.auditKey(entry), entry).exec();
     return entry;
+  }
+
+  /**
+   * A batch of one experiment's entries, all or none in one transaction, at
+   * the times the node gives (its decisions, sent up to a second later or
+   * after a registry outage); keys keep the batch's order within a millisecond.
+   */
+  async appendAuditLogBatch(caller: Caller, req: { experiment: string; events: { event: string; detail: string; at: string }[] }): Promise<AuditEntry[]> {
+    if (req.events.length < 1 || req.events.length > MAX_AUDIT_BATCH) throw invalidArgument('events', `${req.events.length} entries; 1..${MAX_AUDIT_BATCH} a call`);
+    const latest = Date.now() + MAX_CLOCK_AHEAD_MS;
+    req.events.forEach((e, i) => {
+      checkAuditEvent(`events[${i}].`, e);
+      const at = Date.parse(e.at);
+      if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(e.at) || Number.isNaN(at)) throw invalidArgument(`events[${i}].at`, `"${e.at}" is not an ISO 8601 UTC time (as toISOString() writes)`);
+      if (at > latest) throw invalidArgument(`events[${i}].at`, `${e.at} is ahead of the registry's clock by more than ${MAX_CLOCK_AHEAD_MS / 60_000} minutes; check the node's clock`);
+    });
+    await this.checkAuditor(caller, req.experiment);
+    const node = caller.kind === 'node' ? caller.node : '';
+    const batch = randomBytes(4).toString('hex');
+    const entries = req.events.map((e): AuditEntry => ({ experiment: req.experiment, node, event: e.event, detail: e.detail, at: new Date(Date.parse(e.at)).toISOString() }));
+    const keys = entries.map((e, i) => `${this.store.keys.audit(req.experiment)}${e.at}-${batch}.${String(i).padStart(3, '0')}`);
+    const res = await this.store.etcd.if(this.store.keys.experiment(req.experiment), 'Create', '>', 0)
+      .then(...entries.map((e, i) => this.store.putJson(keys[i]!, e))).commit();
+    if (!res.succeeded) throw notFound(`experiment "${req.experiment}"`);
+    return entries;
+  }
+
+  /** Who may append to an experiment's log: the administrator and its hosting node. */
+  private async checkAuditor(caller: Caller, experiment: string): Promise<void> {
+    if (caller.kind === 'public') throw unauthenticated('a node or administrator credential is needed');
+    checkName('experiment', experiment);
+    const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
+    if (!found) throw notFound(`experiment "${experiment}"`);
+    this.checkHost(caller, found.value);
   }
 
   /** The administrator, the hosting node, and viewers (the looking glass shows every experiment's log) may read it. */
@@ -209,7 +241,7 @@ export class Experiments {
       const entry: AuditEntry = { experiment: experiment.name, node: '', event: 'expired', detail: `expired at ${experiment.expiresAt}`, at };
       const res = await this.store.etcd
         .if(key, 'Mod', '==', current.modRevision)
-        .then(this.store.putJson(key, { ...current.value, state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
+        .then(this.store.putJson(key, { ...experimentRecord(current.value), state: 'stopped', updatedAt: at }), this.store.putJson(this.auditKey(entry), entry))
         .commit();
       if (res.succeeded) stopped.push(experiment.name);
     }

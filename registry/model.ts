@@ -76,6 +76,8 @@ export interface Experiment {
   prefixes: string[];
   maxPrefixes: number;
   maxUpdatesPerMinute: number;
+  /** Mbit/s its attachment may send into the mesh (policed on the hosting node). */
+  maxMbits: number;
   expiresAt: string;
   state: ExperimentState;
   node: string;

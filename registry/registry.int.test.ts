@@ -4,6 +4,8 @@ import { parseAddress, parsePrefix, prefixContains, prefixContainsAddress } from
 import { RegistryClient } from './client.js';
 import { decodeJoinString, encodeJoinString } from './joinString.js';
 import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
+import { KeyLayout } from './keys.js';
+import { connectEtcd } from './store.js';
 import { expectRefusal } from './test-support/harness.js';
 
 // Every registry call against a real etcd and a real TLS gRPC server, with its refusals.
@@ -199,7 +201,7 @@ describe('experiments and authorizations', () => {
     expect(exp.prefixes).toHaveLength(2);
     expect(prefixContains(parsePrefix(mesh.experimentalV4), parsePrefix(exp.prefixes[0]!))).toBe(true);
     expect(prefixContains(parsePrefix(mesh.experimentalV6), parsePrefix(exp.prefixes[1]!))).toBe(true);
-    expect(exp).toMatchObject({ maxPrefixes: 5, maxUpdatesPerMinute: 30, state: 'active', node: host.res.node.name });
+    expect(exp).toMatchObject({ maxPrefixes: 5, maxUpdatesPerMinute: 30, maxMbits: 10, state: 'active', node: host.res.node.name });
     expect(Date.parse(exp.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
     const nodeAsns = (await t.admin.listNodes()).map((n) => n.node.asn);
     expect(nodeAsns).not.toContain(exp.asn);
@@ -214,6 +216,9 @@ describe('experiments and authorizations', () => {
     const small = await t.admin.createExperiment({ name: 'x5', owner: 'uni-a', prefixLength: 27 });
     expect(small.prefixes[0]).toMatch(/\/27$/);
     expect(small.maxPrefixes).toBe(100);
+    await expectRefusal(t.admin.createExperiment({ name: 'x6', owner: 'uni-a', maxMbits: 5000 }), status.INVALID_ARGUMENT, /^max_mbits: 5000 is outside 1..1000/);
+    const slow = await t.admin.createExperiment({ name: 'x7', owner: 'uni-a', maxMbits: 2 });
+    expect([slow.maxMbits, (await t.admin.publicView()).experiments.find((e) => e.name === 'x7')?.maxMbits]).toEqual([2, 2]);
     const smallAuth = (await t.admin.listAuthorizations()).find((a) => a.holder === 'x5' && a.prefix === small.prefixes[0]);
     expect(smallAuth).toMatchObject({ maxLength: 28, originAsn: small.asn });
 
@@ -265,6 +270,33 @@ describe('experiments and authorizations', () => {
     await expectRefusal(host.client.attachExperiment('route-lab'), status.FAILED_PRECONDITION, /experiment "route-lab" is stopped; it cannot be attached/);
   });
 
+  it("appends a node's batch of audit entries in order, at its decision times, all or none", async () => {
+    const host = await joinNode('uni-a');
+    const other = await joinNode('lab-b');
+    await t.admin.createExperiment({ name: 'batched', owner: 'uni-a', durationSeconds: 3600 });
+    await host.client.attachExperiment('batched', 'router');
+    // Four decisions in one millisecond, then one later: the log keeps the batch's order.
+    const at = new Date(Date.now() - 5000).toISOString();
+    const events = ['a', 'b', 'c', 'd'].map((x) => ({ event: `import.rejected.${x}`, detail: x, at }));
+    const entries = await host.client.appendAuditLogBatch('batched', events);
+    expect(entries.map((e) => [e.event, e.at, e.node])).toEqual(events.map((e) => [e.event, at, host.res.node.name]));
+    await host.client.appendAuditLogBatch('batched', [{ event: 'import.accepted', detail: 'e', at: new Date(Date.now() - 1000).toISOString() }]);
+    const batchedDetails = async (): Promise<string[]> => (await t.admin.listAuditLog('batched')).filter((e) => e.event.startsWith('import.')).map((e) => e.detail);
+    expect(await batchedDetails()).toEqual(['a', 'b', 'c', 'd', 'e']);
+
+    const ok = { event: 'import.accepted', detail: 'x', at: new Date().toISOString() };
+    const refused = (call: Promise<unknown>, code: number, message: RegExp) => expectRefusal(call, code, message);
+    await refused(host.client.appendAuditLogBatch('batched', Array.from({ length: 101 }, () => ok)), status.INVALID_ARGUMENT, /^events: 101 entries; 1..100 a call/);
+    await refused(host.client.appendAuditLogBatch('batched', []), status.INVALID_ARGUMENT, /^events: 0 entries/);
+    await refused(host.client.appendAuditLogBatch('batched', [ok, { ...ok, at: 'yesterday' }]), status.INVALID_ARGUMENT, /^events\[1\]\.at: "yesterday" is not an ISO 8601 UTC time/);
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+    await refused(host.client.appendAuditLogBatch('batched', [{ ...ok, at: ahead }]), status.INVALID_ARGUMENT, /^events\[0\]\.at: .* ahead of the registry's clock by more than 5 minutes/);
+    await refused(host.client.appendAuditLogBatch('batched', [ok, ok, { ...ok, event: 'Bad' }]), status.INVALID_ARGUMENT, /^events\[2\]\.event: "Bad"/);
+    await refused(other.client.appendAuditLogBatch('batched', [ok]), status.PERMISSION_DENIED, /does not host experiment "batched"/);
+    await refused(host.client.appendAuditLogBatch('ghost', [ok]), status.NOT_FOUND, /experiment "ghost"/);
+    expect(await batchedDetails()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('stops experiments past their expiry, with an audit entry, and will not restart them', async () => {
     await t.admin.createExperiment({ name: 'short', owner: 'lab-b', durationSeconds: 1 });
     expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
@@ -274,6 +306,22 @@ describe('experiments and authorizations', () => {
     expect((await t.admin.listAuditLog('short')).map((e) => e.event)).toEqual(['expired']);
     expect(await t.registry.service.experiments.stopExpired()).not.toContain('short');
     await expectRefusal(t.admin.setExperimentState('short', 'active'), status.FAILED_PRECONDITION, /expired at/);
+  });
+
+  it('reads an experiment stored before max_mbits existed with the default rate, everywhere it is shown', async () => {
+    await t.admin.createExperiment({ name: 'legacy', owner: 'lab-b', maxMbits: 7 });
+    const etcdClient = connectEtcd([etcd.url]);
+    try {
+      const key = new KeyLayout().experiment('legacy');
+      const stored = JSON.parse((await etcdClient.get(key).string())!) as Record<string, unknown>;
+      delete stored.maxMbits;
+      await etcdClient.put(key).value(JSON.stringify(stored));
+    } finally {
+      etcdClient.close();
+    }
+    expect((await t.admin.listExperiments()).find((e) => e.name === 'legacy')?.maxMbits).toBe(10);
+    expect((await t.admin.publicView()).experiments.find((e) => e.name === 'legacy')?.maxMbits).toBe(10);
+    expect((await t.admin.setExperimentState('legacy', 'stopped')).maxMbits).toBe(10);
   });
 
   it('adds authorizations only inside the pools of their plane', async () => {

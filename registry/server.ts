@@ -139,6 +139,7 @@ export async function startServer(
     KeepAlive: unary('KeepAlive', 'node', (r, c) => s.keepAlive(c, r.ttlSeconds)),
     Leave: unary('Leave', 'node', async (_r, c) => ({ released: await s.leave(c) })),
     AppendAuditLog: unary('AppendAuditLog', 'member', (r, c) => s.experiments.appendAuditLog(c, r)),
+    AppendAuditLogBatch: unary('AppendAuditLogBatch', 'member', async (r, c) => ({ entries: await s.experiments.appendAuditLogBatch(c, r) })),
     AttachExperiment: unary('AttachExperiment', 'member', (r, c) => s.experiments.attach(c, r)),
     SetExperimentState: unary('SetExperimentState', 'member', (r, c) => s.experiments.setState(c, r)),
     ListAuditLog: unary('ListAuditLog', 'reader', async (r, c) => ({ entries: await s.experiments.listAuditLog(c, r.experiment) })),

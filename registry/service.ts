@@ -11,6 +11,7 @@ import type {
 } from './model.js';
 import { PLANES, timestamp } from './model.js';
 import { Experiments } from './experiments.js';
+import { experimentRecord } from './experimentLimits.js';
 import { PresenceKeeper } from './presence.js';
 import { Viewers } from './viewers.js';
 import {
@@ -86,7 +87,7 @@ export class RegistryService {
         case 'node': nodes.push(record as Node); break;
         case 'allocation': view.allocations.push(record as Allocation); break;
         case 'authorization': view.authorizations.push(record as Authorization); break;
-        case 'experiment': view.experiments.push(record as Experiment); break;
+        case 'experiment': view.experiments.push(experimentRecord(record as Experiment)); break;
         case 'presence': presence.set(parsed.id, record as Presence); break;
         default: break;
       }

@@ -2,7 +2,8 @@ import type { IWatchResponse, Watcher } from 'etcd3';
 import { createLogger, type Logger } from '../common/log.js';
 import type { KeyLayout } from './keys.js';
 import { metrics } from './metrics.js';
-import type { Change, WatchResponse } from './model.js';
+import { experimentRecord } from './experimentLimits.js';
+import type { Change, Experiment, WatchResponse } from './model.js';
 import type { Store } from './store.js';
 
 /**
@@ -34,7 +35,9 @@ export function toChange(keys: KeyLayout, key: string, value: Buffer | null): Ch
   const parsed = keys.parsePub(key);
   if (!parsed) return null;
   const change: Change = { kind: parsed.kind, id: parsed.id, deleted: value === null };
-  if (value !== null) (change as unknown as Record<string, unknown>)[parsed.kind] = JSON.parse(value.toString());
+  if (value === null) return change;
+  const record: unknown = JSON.parse(value.toString());
+  (change as unknown as Record<string, unknown>)[parsed.kind] = parsed.kind === 'experiment' ? experimentRecord(record as Experiment) : record;
   return change;
 }
 

@@ -19,7 +19,7 @@ const registryView: PublicView = {
   allocations: [{ id: 'x', prefix: '10.64.8.0/24', plane: 'production', holderKind: 'node', holder: 'garage-a', purpose: 'garage', createdAt: '' }],
   authorizations: [{ id: 'y', prefix: '10.64.8.0/24', maxLength: 24, originAsn: 4200000001, plane: 'production', holder: 'garage-a', createdAt: '' }],
   experiments: [{
-    name: 'e1', owner: 'uni-a', description: 'd', asn: 4200100001, prefixes: ['10.100.0.0/24'], maxPrefixes: 4, maxUpdatesPerMinute: 60,
+    name: 'e1', owner: 'uni-a', description: 'd', asn: 4200100001, prefixes: ['10.100.0.0/24'], maxPrefixes: 4, maxUpdatesPerMinute: 60, maxMbits: 10,
     expiresAt: '2026-02-01T00:00:00Z', state: 'stopped', node: '', slot: 3, createdAt: '2026-01-01T00:00:00Z', updatedAt: '',
   }],
   revision: 7,

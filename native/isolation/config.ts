@@ -9,6 +9,8 @@ export interface Attachment {
   readonly experiment: string;
   /** The experiment's allocation: the only sources accepted from the attachment. */
   readonly allocations: readonly string[];
+  /** What the attachment may send, policed as it enters the node; unlimited when absent. */
+  readonly rateLimit?: RateLimit;
 }
 
 export interface RateLimit {
@@ -28,8 +30,6 @@ export interface IsolationConfig {
   readonly rulePriority?: number;
   /** Packet mark of experimental traffic (a single bit is best). */
   readonly experimentalMark?: number;
-  /** Cap on forwarded experimental traffic; none when absent. */
-  readonly rateLimit?: RateLimit;
 }
 
 export const DEFAULT_RULE_PRIORITY = 1000;
@@ -78,6 +78,10 @@ export function validateIsolationConfig(config: IsolationConfig): void {
     }
     if (names.has(a.interface)) throw new UserError(`${where}: interface ${a.interface} is listed twice`);
     names.add(a.interface);
+    const limit = a.rateLimit;
+    if (limit && !(Number.isInteger(limit.bytesPerSecond) && limit.bytesPerSecond > 0 && Number.isInteger(limit.burstBytes) && limit.burstBytes > 0)) {
+      throw new UserError(`${where}: rateLimit ${limit.bytesPerSecond} bytes/s, burst ${limit.burstBytes} bytes: both must be positive whole numbers`);
+    }
     for (const [k, alloc] of prefixes(a.allocations, `attachments[${i}].allocations`).entries()) {
       if (!experimental.some((pool) => prefixContains(pool, alloc))) {
         throw new UserError(`${where}: allocation ${a.allocations[k]} is outside the experimental pools`, {
@@ -89,10 +93,6 @@ export function validateIsolationConfig(config: IsolationConfig): void {
   const mark = config.experimentalMark ?? DEFAULT_EXPERIMENTAL_MARK;
   if (!Number.isInteger(mark) || mark <= 0 || mark > 0xffffffff) {
     throw new UserError(`isolation config experimentalMark: ${mark} is not a packet mark`, { hint: 'use a single bit such as 0x100' });
-  }
-  const limit = config.rateLimit;
-  if (limit && !(Number.isInteger(limit.bytesPerSecond) && limit.bytesPerSecond > 0 && Number.isInteger(limit.burstBytes) && limit.burstBytes > 0)) {
-    throw new UserError('isolation config rateLimit: bytesPerSecond and burstBytes must be positive whole numbers');
   }
 }
 

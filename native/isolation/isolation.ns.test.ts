@@ -10,10 +10,10 @@ import { registerIsolationMetrics } from './metrics.js';
 import { applyIsolation, removeIsolation } from './plane-isolation.js';
 
 /**
- * Four namespaces: the node R, a production host P (lan0), an experiment's
- * router E (attachment att0) and a remote node T behind the shared tunnel
- * (tun0) that holds a production address 10.2.0.1 and an experimental one
- * 100.96.9.1. Real packets (ping, UDP) decide every case.
+ * Five namespaces: the node R, a production host P (lan0), two experiments'
+ * routers E (attachment att0) and F (att1), and a remote node T behind the
+ * shared tunnel (tun0) that holds a production address 10.2.0.1 and an
+ * experimental one 100.96.9.1. Real packets (ping, UDP) decide every case.
  */
 const PROD = 1100;
 const EXP = 1101;
@@ -21,6 +21,7 @@ const lab = new Lab();
 let r: string;
 let p: string;
 let e: string;
+let f: string;
 let t: string;
 let rt: Rtnetlink;
 
@@ -29,8 +30,10 @@ const config: IsolationConfig = {
   experimentalTable: EXP,
   productionPools: ['10.0.0.0/8', 'fd00:1::/32'],
   experimentalPools: ['100.96.0.0/12', 'fd00:e::/32'],
-  attachments: [{ interface: 'att0', experiment: 'exp1', allocations: ['100.96.1.0/24', 'fd00:e:1::/48'] }],
-  rateLimit: { bytesPerSecond: 20_000, burstBytes: 8_000 },
+  attachments: [
+    { interface: 'att0', experiment: 'exp1', allocations: ['100.96.1.0/24', 'fd00:e:1::/48'], rateLimit: { bytesPerSecond: 20_000, burstBytes: 8_000 } },
+    { interface: 'att1', experiment: 'exp2', allocations: ['100.96.2.0/24'], rateLimit: { bytesPerSecond: 20_000, burstBytes: 8_000 } },
+  ],
 };
 
 function ping(ns: string, target: string, options: { from?: string; count?: number; interval?: string; size?: number } = {}): number {
@@ -47,12 +50,12 @@ function ping(ns: string, target: string, options: { from?: string; count?: numb
   return received ? Number(received[1]) : 0;
 }
 
-/** Sends `count` UDP datagrams from `source` to T's experimental address, port 9999. */
-function udpProbe(ns: string, source: string, count: number): void {
+/** Sends `count` UDP datagrams (of `size` bytes) from `source` to `target` (T's experimental address), port 9999. */
+function udpProbe(ns: string, source: string, count: number, options: { target?: string; size?: number } = {}): void {
   const script =
     'import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind((sys.argv[1],0))\n' +
-    'for i in range(int(sys.argv[2])): s.sendto(b"probe",("100.96.9.1",9999))\n';
-  lab.exec(ns, 'python3', ['-c', script, source, String(count)]);
+    'for i in range(int(sys.argv[2])): s.sendto(b"p"*int(sys.argv[4]),(sys.argv[3],9999))\n';
+  lab.exec(ns, 'python3', ['-c', script, source, String(count), options.target ?? '100.96.9.1', String(options.size ?? 5)]);
 }
 
 /** Packets T's probe counters saw per source address. */
@@ -70,6 +73,7 @@ beforeAll(async () => {
   r = lab.namespace('R');
   p = lab.namespace('P');
   e = lab.namespace('E');
+  f = lab.namespace('F');
   t = lab.namespace('T');
   lab.sysctl(r, {
     'net.ipv4.ip_forward': '1',
@@ -79,12 +83,14 @@ beforeAll(async () => {
   });
   lab.veth({ ns: r, name: 'lan0', addresses: ['10.1.0.1/24', 'fd00:1:1::1/64'] }, { ns: p, name: 'eth0', addresses: ['10.1.0.2/24', 'fd00:1:1::2/64'] });
   lab.veth({ ns: r, name: 'att0', addresses: ['100.96.1.1/24', 'fd00:e:1::1/64'] }, { ns: e, name: 'eth0', addresses: ['100.96.1.2/24', 'fd00:e:1::2/64'] });
+  lab.veth({ ns: r, name: 'att1', addresses: ['100.96.2.1/24'] }, { ns: f, name: 'eth0', addresses: ['100.96.2.2/24'] });
   lab.veth({ ns: r, name: 'tun0', addresses: ['10.255.0.1/30'] }, { ns: t, name: 'tun0', addresses: ['10.255.0.2/30'] });
   for (const a of ['10.2.0.1/32', '100.96.9.1/32']) lab.exec(t, 'ip', ['addr', 'add', a, 'dev', 'lo']);
   lab.exec(p, 'ip', ['route', 'add', 'default', 'via', '10.1.0.1']);
   lab.exec(p, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd00:1:1::1']);
   lab.exec(e, 'ip', ['route', 'add', 'default', 'via', '100.96.1.1']);
   lab.exec(e, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd00:e:1::1']);
+  lab.exec(f, 'ip', ['route', 'add', 'default', 'via', '100.96.2.1']);
   lab.exec(t, 'ip', ['route', 'add', 'default', 'via', '10.255.0.1']);
   // T counts what reaches it, by source, for the UDP probes.
   lab.exec(t, 'nft', ['-f', '-'], {
@@ -95,10 +101,12 @@ beforeAll(async () => {
       '  udp dport 9999 ip saddr 100.97.0.5 counter name spoofed_exp\n' +
       '  udp dport 9999 ip saddr 10.1.0.99 counter name spoofed_prod\n }\n}\n',
   });
-  // E counts packets for the production address it hijacks (10.2.0.1).
+  // E counts packets for the production address it hijacks (10.2.0.1), and UDP probes sent to it.
   lab.exec(e, 'ip', ['addr', 'add', '10.2.0.1/32', 'dev', 'lo']);
   lab.exec(e, 'nft', ['-f', '-'], {
-    input: 'table inet probe {\n counter hijacked {}\n chain in { type filter hook prerouting priority 0; ip daddr 10.2.0.1 counter name hijacked\n }\n}\n',
+    input:
+      'table inet probe {\n counter hijacked {}\n counter inbound {}\n chain in { type filter hook prerouting priority 0;\n' +
+      '  ip daddr 10.2.0.1 counter name hijacked\n  udp dport 9999 counter name inbound\n }\n}\n',
   });
   for (const a of ['100.97.0.5/32', '10.1.0.99/32']) lab.exec(e, 'ip', ['addr', 'add', a, 'dev', 'eth0']);
 
@@ -108,6 +116,7 @@ beforeAll(async () => {
   const experimental: Route[] = [
     { prefix: '100.96.1.0/24', device: 'att0' },
     { prefix: 'fd00:e:1::/48', device: 'att0' },
+    { prefix: '100.96.2.0/24', device: 'att1' },
     { prefix: '100.96.9.0/24', gateway: '10.255.0.2' },
   ];
   expect((await rt.applyRoutes(production.map((route) => ({ op: 'add', route })), owner(PROD))).failed).toEqual([]);
@@ -124,7 +133,7 @@ describe('plane isolation with real traffic', () => {
   it('sets up rules, the unreachable default and the nftables table, idempotently', async () => {
     const rules = () => rt.listRules().then((all) => all.filter((x) => x.protocol === ISOLATION_PROTOCOL).length);
     const before = await rules();
-    expect(before).toBe(2 + 2 + 2 + 2);
+    expect(before).toBe(2 + 2 + 2 + 2 + 2);
     await applyIsolation(rt, config);
     expect(await rules()).toBe(before);
     expect(lab.exec(r, 'ip', ['rule', 'show'])).toMatch(/1000:\s+from all iif att0 lookup 1101 proto 202/);
@@ -193,15 +202,23 @@ describe('plane isolation with real traffic', () => {
     expect(await registry.metrics()).toContain(`garagenet_isolation_packets{rule="spoofed"} ${after}`);
   });
 
-  it('marks and rate-limits experimental traffic while production keeps its rate', async () => {
+  it("polices each attachment by its own rate as it enters: not production, not another experiment, not traffic toward it", async () => {
     const before = await counters();
     const experimental = ping(e, '100.96.9.1', { count: 100, interval: '0.005', size: 1000 });
+    const flooded = await counters();
+    // F's own budget (8 kB of burst) is untouched by E's flood just before: 5 pings of 1 kB all pass.
+    const other = ping(f, '100.96.9.1', { count: 5, interval: '0.005', size: 1000 });
     const production = ping(p, '10.2.0.1', { count: 100, interval: '0.005', size: 1000 });
+    // 100 datagrams of 1 kB from T toward E, more than three times all E's bucket holds: not E's to pay for.
+    const inbound = (): number => Number(/packets (\d+)/.exec(lab.exec(e, 'nft', ['list', 'counter', 'inet', 'probe', 'inbound']))![1]);
+    const inboundBefore = inbound();
+    udpProbe(t, '100.96.9.1', 100, { target: '100.96.1.2', size: 1000 });
     const after = await counters();
-    expect(production).toBe(100);
     expect(experimental).toBeLessThan(60);
-    expect(after.experimental_over_limit.packets - before.experimental_over_limit.packets).toBeGreaterThan(40);
-    expect(after.experimental_forwarded.packets - before.experimental_forwarded.packets).toBeGreaterThan(0);
+    expect(flooded.experimental_over_limit.packets - before.experimental_over_limit.packets).toBeGreaterThan(40);
+    expect([other, production, inbound() - inboundBefore]).toEqual([5, 100, 100]);
+    expect(after.experimental_over_limit.packets).toBe(flooded.experimental_over_limit.packets);
+    expect(after.experimental_forwarded.packets - before.experimental_forwarded.packets).toBeGreaterThan(100);
   });
 
   it('the kill switch removes the experiment routes and cuts the attachment at once', async () => {
@@ -211,7 +228,7 @@ describe('plane isolation with real traffic', () => {
     expect(killed.killed).toEqual(['exp1']);
     expect(routesRemoved).toBe(3);
     const left = (await rt.listRoutes(EXP)).filter((x) => x.protocol === ROUTE_DAEMON_PROTOCOL).map((x) => x.prefix).sort();
-    expect(left).toEqual(['10.1.0.0/24', '100.96.9.0/24', 'fd00:1:1::/64']);
+    expect(left).toEqual(['10.1.0.0/24', '100.96.2.0/24', '100.96.9.0/24', 'fd00:1:1::/64']);
     expect((await rt.listLinks()).find((l) => l.name === 'att0')?.up).toBe(false);
     expect(ping(e, '100.96.9.1')).toBe(0);
     lab.exec(r, 'ip', ['link', 'set', 'att0', 'up']);

@@ -6,8 +6,12 @@ import { DEFAULT_EXPERIMENTAL_MARK, familyOf, type IsolationConfig } from './con
 /**
  * The nftables half of plane isolation: one table, `inet garagenet`, owned by
  * garagenet and replaced as a whole in one `nft -f` transaction.
- *   prerouting: anti-spoofing on attachments, then the experimental mark;
- *   forward: cross-plane drops, killed attachments, the experimental rate limit.
+ *   prerouting: anti-spoofing on attachments, each attachment's own rate
+ *     limit (before routing: its excess never reaches a shared tunnel), then
+ *     the experimental mark;
+ *   forward: cross-plane drops, killed attachments.
+ * Traffic only passing through (another node's experiments) is policed where
+ * it entered the mesh, not again here.
  * Named counters make every drop visible to metrics.
  */
 
@@ -60,6 +64,11 @@ export function renderRuleset(config: IsolationConfig): string {
     // Link-local and unspecified sources carry neighbour discovery and MLD, and never leave the link.
     add(`    ${iif} ip6 saddr { ::, fe80::/10 } return`);
     add(v6.length ? `    ${iif} ip6 saddr != { ${v6.join(', ')} } counter name spoofed drop` : `    ${iif} meta nfproto ipv6 counter name spoofed drop`);
+    // Each rule's limit keeps its own token bucket: one experiment's flood spends only its own budget.
+    if (a.rateLimit) {
+      const { bytesPerSecond, burstBytes } = a.rateLimit;
+      add(`    ${iif} limit rate over ${bytesPerSecond} bytes/second burst ${burstBytes} bytes counter name experimental_over_limit drop`);
+    }
   }
   add(`    iifname @attachments meta mark set meta mark | ${mark}`);
   add(`    ip saddr @experimental4 meta mark set meta mark | ${mark}`);
@@ -81,10 +90,6 @@ export function renderRuleset(config: IsolationConfig): string {
   add('    iifname @attachments ip6 daddr != @experimental6 counter name cross_plane drop');
   add('    oifname @attachments ip saddr != @experimental4 counter name cross_plane drop');
   add('    oifname @attachments ip6 saddr != @experimental6 counter name cross_plane drop');
-  if (config.rateLimit) {
-    const { bytesPerSecond, burstBytes } = config.rateLimit;
-    add(`    meta mark & ${mark} == ${mark} limit rate over ${bytesPerSecond} bytes/second burst ${burstBytes} bytes counter name experimental_over_limit drop`);
-  }
   add(`    meta mark & ${mark} == ${mark} counter name experimental_forwarded`);
   add('  }');
   add('}');

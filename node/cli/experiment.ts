@@ -39,9 +39,10 @@ export function experimentCommand(): Command {
       const e = s.experiment;
       process.stdout.write([
         `experiment ${e.name}: ${e.state}, AS${e.asn}, ${e.prefixes.join(' ')}, expires ${e.expiresAt || 'never'}`,
-        `limits: ${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates a minute`,
+        `limits: ${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates a minute, ${e.maxMbits} Mbit/s`,
         `session: ${s.session}${s.attachment ? ` with ${s.attachment.theirAddress} on ${s.attachment.interface}` : ' (not attached here)'}`,
         `routes: ${s.accepted} accepted, ${s.rejected} rejected`,
+        `audit entries not yet in the registry: ${s.auditPending}${s.auditDropped ? `, ${s.auditDropped} dropped while it was away` : ''}`,
         s.audit ? `audit log (last ${s.audit.length}):` : `audit log: not available (${s.auditError ?? 'unknown'})`,
         ...(s.audit ? [formatTable(['AT', 'NODE', 'EVENT', 'DETAIL'], s.audit.map((a) => [a.at, a.node, a.event, a.detail]))] : []),
       ].join('\n') + '\n');

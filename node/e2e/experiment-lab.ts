@@ -66,12 +66,16 @@ export interface ExperimentRecord {
   asn: number;
   prefixes: string[];
   expiresAt: string;
+  maxMbits: number;
 }
 
-export async function createExperiment(lab: MeshLab, options: { name: string; node: string; maxPrefixes: number; maxUpdates: number; duration: string }): Promise<ExperimentRecord> {
+export async function createExperiment(lab: MeshLab, options: {
+  name: string; node: string; maxPrefixes: number; maxUpdates: number; duration: string; maxMbits?: number;
+}): Promise<ExperimentRecord> {
   return JSON.parse(await registryAdmin(lab, [
     'experiment', 'create', '--name', options.name, '--owner', 'garages', '--node', options.node,
-    '--max-prefixes', String(options.maxPrefixes), '--max-updates-per-minute', String(options.maxUpdates), '--expires', options.duration, '--json',
+    '--max-prefixes', String(options.maxPrefixes), '--max-updates-per-minute', String(options.maxUpdates), '--expires', options.duration,
+    ...(options.maxMbits ? ['--max-mbits', String(options.maxMbits)] : []), '--json',
   ])) as ExperimentRecord;
 }
 

@@ -6,7 +6,8 @@ import { formatPrefix, parsePrefix, prefixContains, subnet } from '../../common/
 import { readCounters } from '../../native/isolation/nftables.js';
 import { Rtnetlink } from '../../native/rtnetlink.js';
 import { PLANE_TABLES } from '../agent/routing.js';
-import { buildMeshLab, cli, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { buildMeshLab, cli, REGISTRY_ADDRESS, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { attachmentRateLimit } from '../experiments/attachment-plan.js';
 import { attachmentsPath } from '../experiments/attachment-store.js';
 import { run } from '../system/run.js';
 import {
@@ -17,11 +18,35 @@ import {
  * Researchers' routers on a live mesh, end to end: three garages joined with
  * the real CLI; experiment A's BIRD 2 attached at garage 0 (test host behind
  * it), experiment B's at garage 1 (short-lived, for expiry). A behaves, then
- * misbehaves in every way the guard rails know, while production is watched;
- * then it is stopped, C is stopped while its agent is down, and B expires.
+ * misbehaves in every way the guard rails know, while production is watched,
+ * and floods at four times its 2 Mbit/s rate; then it is stopped, C is
+ * stopped while its agent is down, and B expires.
  */
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const REGISTRY_METRICS_PORT = 9470;
+
+/**
+ * UDP from SOURCE to DEST:PORT, TOTAL bytes of payload paced at RATE bytes/s,
+ * 1300 bytes a datagram; bounded by a 15 s deadline.
+ */
+const FLOOD = `
+import socket, sys, time
+src, dst, port, total, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, 0))
+payload = b"f" * 1300
+sent, t0 = 0, time.monotonic()
+while sent < total and time.monotonic() - t0 < 15:
+    ahead = sent / rate - (time.monotonic() - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+    try:
+        s.sendto(payload, (dst, port))
+        sent += len(payload)
+    except OSError:
+        time.sleep(0.001)
+`;
 
 async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
@@ -106,11 +131,11 @@ describe('researchers\' routers on the mesh, end to end', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
-    lab = await buildMeshLab({ garages: 3, prefix: 'gnx' });
+    lab = await buildMeshLab({ garages: 3, prefix: 'gnx', registryMetricsPort: REGISTRY_METRICS_PORT });
     for (const garage of lab.topology.garages) g.push(await joinGarage(lab, garage));
     // B first: it is short-lived and expires at the end of the run.
     b = await createExperiment(lab, { name: 'exp-b', node: g[1]!.name, maxPrefixes: 10, maxUpdates: 600, duration: '100s' });
-    a = await createExperiment(lab, { name: 'exp-a', node: g[0]!.name, maxPrefixes: 4, maxUpdates: 600, duration: '1d' });
+    a = await createExperiment(lab, { name: 'exp-a', node: g[0]!.name, maxPrefixes: 4, maxUpdates: 600, duration: '1d', maxMbits: 2 });
     const aSpace = parsePrefix(a.prefixes[0]!);
     Object.assign(bad, {
       production: `${g[1]!.productionLoopback}/32`,
@@ -151,8 +176,8 @@ describe('researchers\' routers on the mesh, end to end', () => {
     // The hosting node reads the experiment's audit log itself, and keeps the attachment in a 0600 file.
     const status = await cli(g[0]!.garage.netns, ['experiment', 'status', 'exp-a', '--json', '--state-dir', g[0]!.stateDir]);
     expect(status.code, status.stderr).toBe(0);
-    const s = JSON.parse(status.stdout) as { session: string; audit: AuditJson[] | null };
-    expect(s.session).toBe('Established');
+    const s = JSON.parse(status.stdout) as { session: string; audit: AuditJson[] | null; experiment: { maxMbits: number } };
+    expect([s.session, s.experiment.maxMbits]).toEqual(['Established', 2]);
     expect(s.audit?.map((e) => e.event)).toEqual(expect.arrayContaining(['attached', 'import.accepted']));
     expect(statSync(attachmentsPath(g[0]!.stateDir)).mode & 0o777).toBe(0o600);
   });
@@ -224,6 +249,17 @@ describe('researchers\' routers on the mesh, end to end', () => {
     const [sent, received] = [Number(summary![1]), Number(summary![2])];
     expect(sent).toBeGreaterThan(100);
     expect(received).toBe(sent);
+
+    // Every entry went to the registry in batches (one call per experiment per second at most), none waits or was lost.
+    const metrics = await run('curl', ['-sf', `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics`], { netns: lab.topology.internet });
+    const calls = (method: string): number => Number(new RegExp(`garagenet_registry_calls_total\\{method="${method}",code="OK"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect([calls('AppendAuditLog'), calls('AppendAuditLogBatch') > 0]).toEqual([0, true]);
+    const drained = await eventually(async () => {
+      const r = await cli(g[0]!.garage.netns, ['experiment', 'status', 'exp-a', '--json', '--state-dir', g[0]!.stateDir]);
+      const s = JSON.parse(r.stdout) as { auditPending: number; auditDropped: number };
+      return s.auditPending === 0 && s;
+    }, 10_000);
+    expect(drained && drained.auditDropped).toBe(0);
   }, 150_000);
 
   it('(c) spoofed and cross-plane traffic from the researcher\'s host is dropped, and counted', async () => {
@@ -249,6 +285,37 @@ describe('researchers\' routers on the mesh, end to end', () => {
     expect(after.spoofed.packets - before.spoofed.packets).toBeGreaterThanOrEqual(3);
     // The same host, with its own address, still reaches the experimental plane.
     expect(await pings(ra.hostNetns, target)).toBe(true);
+  });
+
+  it("(c) a flood from the researcher's host is cut to its own experiment's rate where it enters the mesh", async () => {
+    const target = g[1]!;
+    expect(a.maxMbits).toBe(2);
+    // Only A's attachment is policed, at A's rate; the node's other interfaces are not.
+    const ruleset = await run('nft', ['list', 'chain', 'inet', 'garagenet', 'prerouting'], { netns: g[0]!.garage.netns });
+    expect(ruleset.split('\n').filter((l) => l.includes('limit rate')).map((l) => l.trim().split(' limit')[0])).toEqual([`iifname "${ra.plan.interface}"`]);
+    // The receiving node counts what arrives of the flood, in IP bytes as the policer counts them.
+    const port = 5999;
+    await run('nft', ['-f', '-'], {
+      netns: target.garage.netns,
+      input: `table inet floodprobe {\n counter flood {}\n chain input {\n  type filter hook input priority 0; policy accept;\n  ip saddr ${ra.host} udp dport ${port} counter name flood\n }\n}\n`,
+    });
+    const limit = attachmentRateLimit(a.maxMbits);
+    const total = 2_000_000;
+    const before = await readCounters({ netns: g[0]!.garage.netns });
+    const started = Date.now();
+    // 2 MB at 4 times the experiment's rate (about 2 s), whatever this machine's speed.
+    await run('python3', ['-c', FLOOD, ra.host, target.experimentalLoopback, String(port), String(total), String(limit.bytesPerSecond * 4)], { netns: ra.hostNetns, timeoutMs: 30_000 });
+    await sleep(500);
+    const listing = JSON.parse(await run('nft', ['-j', 'list', 'counter', 'inet', 'floodprobe', 'flood'], { netns: target.garage.netns })) as {
+      nftables: { counter?: { packets: number; bytes: number } }[];
+    };
+    const delivered = listing.nftables.find((x) => x.counter)!.counter!;
+    const elapsed = (Date.now() - started) / 1000;
+    const after = await readCounters({ netns: g[0]!.garage.netns });
+    expect(after.experimental_over_limit.packets - before.experimental_over_limit.packets).toBeGreaterThan(0);
+    expect(delivered.packets).toBeGreaterThan(0);
+    // The policer's guarantee on any machine: its bucket (one second of the rate plus the burst), then the rate, for as long as the flood can have lasted.
+    expect(delivered.bytes).toBeLessThanOrEqual(limit.bytesPerSecond * (1 + elapsed) + limit.burstBytes);
   });
 
   it('(d) `experiment stop` removes every trace of the experiment from every node\'s RIB and kernel tables, and the registry marks it stopped', async () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../../registry/model.js';
-import { birdSnippet, planAttachment } from './attachment-plan.js';
+import { attachmentRateLimit, birdSnippet, describeAttachment, planAttachment } from './attachment-plan.js';
 
 const experiment: Experiment = {
   name: 'alice-bgp', owner: 'alice', description: '', asn: 4200000100, prefixes: ['10.128.1.0/24', 'fd80:0:1::/48'],
-  maxPrefixes: 100, maxUpdatesPerMinute: 60, expiresAt: '', state: 'active', node: 'garage-a', slot: 3, createdAt: '', updatedAt: '',
+  maxPrefixes: 100, maxUpdatesPerMinute: 60, maxMbits: 4, expiresAt: '', state: 'active', node: 'garage-a', slot: 3, createdAt: '', updatedAt: '',
 };
 const node = { name: 'garage-a', asn: 4200000001 };
 
@@ -14,6 +14,15 @@ describe('planAttachment', () => {
     expect([plan.ourAddress, plan.theirAddress, plan.prefixLength, plan.theirAsn, plan.ourAsn]).toEqual(['10.128.1.1', '10.128.1.2', 24, 4200000100, 4200000001]);
     expect([plan.interface, plan.peerInterface, plan.peerName]).toEqual(['gx3a', 'gx3b', 'exp-alice-bgp']);
     expect(birdSnippet(plan)).toContain('local 10.128.1.2 as 4200000100;\n  neighbor 10.128.1.1 as 4200000001;');
+  });
+
+  it("carries the experiment's rate to the attachment's policer; a registry without one gives the default", () => {
+    const plan = planAttachment(experiment, { experiment: 'alice-bgp', routerAddress: '10.128.1.2', netns: 'lab' }, node);
+    expect(plan.maxMbits).toBe(4);
+    expect(describeAttachment(plan)).toContain('send at most 4 Mbit/s');
+    expect(attachmentRateLimit(plan.maxMbits)).toEqual({ bytesPerSecond: 500_000, burstBytes: 50_000 });
+    expect(attachmentRateLimit(1)).toEqual({ bytesPerSecond: 125_000, burstBytes: 12_500 });
+    expect(planAttachment({ ...experiment, maxMbits: 0 }, { experiment: 'alice-bgp', routerAddress: '10.128.1.2', netns: 'lab' }, node).maxMbits).toBe(10);
   });
 
   it('takes the second host when the router wants the first', () => {

@@ -1,5 +1,7 @@
 import { UserError } from '../../common/errors.js';
 import { formatAddress, hostAddress, parseAddress, parsePrefix, prefixContains } from '../../common/prefix.js';
+import type { RateLimit } from '../../native/isolation/config.js';
+import { MAX_MBITS } from '../../registry/experimentLimits.js';
 import type { Experiment } from '../../registry/model.js';
 
 /**
@@ -33,6 +35,8 @@ export interface AttachmentPlan {
   readonly theirAsn: number;
   readonly maxPrefixes: number;
   readonly maxUpdatesPerMinute: number;
+  /** Mbit/s the researcher's router may send into the mesh. */
+  readonly maxMbits: number;
   /** The route daemon's peer name for the attachment. */
   readonly peerName: string;
 }
@@ -77,8 +81,21 @@ export function planAttachment(experiment: Experiment, request: AttachRequest, n
     theirAsn: experiment.asn,
     maxPrefixes: experiment.maxPrefixes,
     maxUpdatesPerMinute: experiment.maxUpdatesPerMinute,
+    // A registry older than the rate limit sends none (0): its default applies.
+    maxMbits: experiment.maxMbits || MAX_MBITS.default,
     peerName: peerNameOf(experiment.name),
   };
+}
+
+/**
+ * The attachment's policer: its experiment's rate. nftables' byte limit lets
+ * at most one second of the rate plus the burst through at once; the burst
+ * adds a tenth of a second, so a TCP flow can reach the rate while a flood
+ * loses everything above it.
+ */
+export function attachmentRateLimit(maxMbits: number): RateLimit {
+  const bytesPerSecond = maxMbits * 125_000;
+  return { bytesPerSecond, burstBytes: Math.round(bytesPerSecond / 10) };
 }
 
 /** What the researcher configures, in words and as a BIRD 2 snippet. */
@@ -88,6 +105,7 @@ export function describeAttachment(plan: AttachmentPlan): string {
     `  your router: ${plan.theirAddress}/${plan.prefixLength}, AS${plan.theirAsn}`,
     `  our router:  ${plan.ourAddress}, AS${plan.ourAsn}, port 179`,
     `  announce only ${plan.allocation} or inside it (up to ${plan.maxPrefixes} prefixes, ${plan.maxUpdatesPerMinute} updates a minute), originated by AS${plan.theirAsn}`,
+    `  send at most ${plan.maxMbits} Mbit/s: more is dropped as it enters this node`,
     'BIRD 2:',
     birdSnippet(plan),
   ].join('\n');

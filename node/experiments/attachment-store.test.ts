@@ -7,7 +7,8 @@ import { attachmentsPath, loadAttachments, saveAttachments } from './attachment-
 
 const plan: AttachmentPlan = {
   experiment: 'alice-bgp', interface: 'gx3a', peerInterface: 'gx3b', netns: 'lab', allocation: '10.128.1.0/24', ourAddress: '10.128.1.1',
-  theirAddress: '10.128.1.2', prefixLength: 24, ourAsn: 4200000001, theirAsn: 4200000100, maxPrefixes: 10, maxUpdatesPerMinute: 60, peerName: 'exp-alice-bgp',
+  theirAddress: '10.128.1.2', prefixLength: 24, ourAsn: 4200000001, theirAsn: 4200000100, maxPrefixes: 10, maxUpdatesPerMinute: 60, maxMbits: 2,
+  peerName: 'exp-alice-bgp',
 };
 
 let dir = '';
@@ -20,6 +21,15 @@ describe('attachment store', () => {
     await saveAttachments(dir, [plan]);
     expect(statSync(attachmentsPath(dir)).mode & 0o777).toBe(0o600);
     expect(loadAttachments(dir)).toEqual([plan]);
+  });
+
+  it('gives attachments saved before the per-experiment rate the default rate', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gn-attach-'));
+    const { maxMbits: _saved, ...old } = plan;
+    writeFileSync(attachmentsPath(dir), JSON.stringify({ attachments: [old] }), { mode: 0o600 });
+    expect(loadAttachments(dir)).toEqual([{ ...plan, maxMbits: 10 }]);
+    writeFileSync(attachmentsPath(dir), JSON.stringify({ attachments: [{ ...plan, maxMbits: 0 }] }), { mode: 0o600 });
+    expect(() => loadAttachments(dir)).toThrow(/attachments\[0\]\.maxMbits: expected an integer in 1..1000/);
   });
 
   it('names the file and the field of a broken entry', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { array, field, integer, object, string } from '../state/check.js';
 import { readStateFile, writeStateFile, type StateFileSpec } from '../state/state-file.js';
+import { MAX_MBITS } from '../../registry/experimentLimits.js';
 import type { AttachmentPlan } from './attachment-plan.js';
 
 /**
@@ -34,6 +35,8 @@ const attachmentsFile: StateFileSpec<{ attachments: AttachmentPlan[] }> = {
         theirAsn: integer(...field(p, 'theirAsn', at), ASN),
         maxPrefixes: integer(...field(p, 'maxPrefixes', at), { min: 1, max: 1_000_000 }),
         maxUpdatesPerMinute: integer(...field(p, 'maxUpdatesPerMinute', at), { min: 1, max: 1_000_000 }),
+        // Attachments saved before the per-experiment rate come back with the default one.
+        maxMbits: p.maxMbits === undefined ? MAX_MBITS.default : integer(...field(p, 'maxMbits', at), MAX_MBITS),
         peerName: string(...field(p, 'peerName', at)),
       };
     });

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { oneLine, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { parseAddress } from '../../common/prefix.js';
@@ -8,11 +9,13 @@ import type { Rtnetlink } from '../../native/rtnetlink.js';
 import type { RouteDaemon } from '../../route-daemon/daemon.js';
 import { experimentAuditEntry } from '../../route-daemon/experiment-audit.js';
 import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
-import type { RegistryClient } from '../../registry/client.js';
+import { RegistryCallError, type RegistryClient } from '../../registry/client.js';
+import { MAX_AUDIT_BATCH } from '../../registry/experimentLimits.js';
 import type { AuditEntry, Experiment } from '../../registry/model.js';
 import { run } from '../system/run.js';
-import { planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';
+import { attachmentRateLimit, planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';
 import { loadAttachments, saveAttachments } from './attachment-store.js';
+import { AuditBuffer } from './audit-buffer.js';
 
 /**
  * The researcher routers attached to this node: for each, a data link, a
@@ -42,26 +45,38 @@ export interface ExperimentStatus {
   /** The registry's last entries; null when the registry could not be asked (the reason in auditError). */
   audit: AuditEntry[] | null;
   auditError?: string;
+  /** Entries this node has not yet got into the registry, and those it had to drop (its buffer full during an outage). */
+  auditPending: number;
+  auditDropped: number;
 }
 
 const UPDATES_PER_MINUTE_DEFAULT = 60;
-
-/**
- * Experimental traffic this node forwards, at most: policed where it enters
- * the mesh (the node hosting an attachment), so a researcher's flood never
- * reaches the shared tunnels beyond this rate. 10 Mbit/s, bursts of 0.1 s.
- */
-export const EXPERIMENTAL_RATE_LIMIT = { bytesPerSecond: 1_250_000, burstBytes: 125_000 } as const;
 
 async function ip(args: string[]): Promise<string> {
   return run('ip', args);
 }
 
+/** Registry answers after which a batch is sent again; any other refusal is final. */
+const RETRIED: readonly number[] = [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED, status.INTERNAL, status.UNKNOWN, status.CANCELLED];
+
+/** Audit entries reach the registry in one call per experiment per second, with up to this many waiting through an outage. */
+const AUDIT_BUFFER = { capacity: 10_000, batch: MAX_AUDIT_BATCH, intervalMs: 1000 };
+
 export class Attachments {
   private readonly attached = new Map<string, AttachmentPlan>();
   private readonly rejected = new Map<string, number>();
+  private readonly auditLog: AuditBuffer;
 
-  constructor(private readonly deps: AttachmentDeps) {}
+  constructor(private readonly deps: AttachmentDeps) {
+    this.auditLog = new AuditBuffer(async (experiment, events) => {
+      await deps.registry().appendAuditLogBatch(experiment, events);
+    }, {
+      ...AUDIT_BUFFER,
+      isRefusal: (err) => err instanceof RegistryCallError && !RETRIED.includes(err.code),
+      onError: (experiment, err, refused) => deps.log.warn({ experiment, err: oneLine(err), refused },
+        refused ? 'audit entries refused by the registry; dropped' : 'audit entries waiting: the registry is unreachable'),
+    });
+  }
 
   /** For the route daemon's audit hook: every decision about an experiment's routes goes to the registry's log. */
   audit(event: PolicyEvent): void {
@@ -72,8 +87,7 @@ export class Attachments {
   }
 
   private record(experiment: string, event: string, detail: string): void {
-    this.deps.registry().appendAuditLog({ experiment, event, detail })
-      .catch((err: unknown) => this.deps.log.warn({ experiment, event, err: oneLine(err) }, 'audit entry not recorded'));
+    this.auditLog.add(experiment, event, detail);
   }
 
   private async experiment(name: string): Promise<Experiment> {
@@ -132,6 +146,8 @@ export class Attachments {
       this.deps.log.warn({ experiment: name, reason: options.reason }, 'experiment stopped');
     }
     this.record(name, 'stopped', options.reason);
+    // The stop and what led to it are in the registry before the operator is told.
+    await this.auditLog.drain(name);
     const experiment = await this.experiment(name);
     if (!options.updateRegistry || experiment.state === 'stopped') return { attached: plan !== undefined, registry: experiment.state };
     // The cut stands whatever the registry says; a refusal is reported, not thrown.
@@ -219,19 +235,31 @@ export class Attachments {
       rejected: this.rejected.get(name) ?? 0,
       audit: 'entries' in audit ? audit.entries : null,
       ...('error' in audit ? { auditError: audit.error } : {}),
+      auditPending: this.auditLog.stats(name).pending,
+      auditDropped: this.auditLog.stats(name).dropped,
     };
   }
 
   /** Everything attached is cut (the node going down) but remembered: `up` attaches it again. */
   async stopAll(): Promise<void> {
-    for (const plan of [...this.attached.values()]) {
+    const plans = [...this.attached.values()];
+    for (const plan of plans) {
       await this.cut(plan).catch((err: unknown) => this.deps.log.error({ experiment: plan.experiment, err: oneLine(err) }, 'cannot cut the attachment'));
+    }
+    // What is still waiting goes now, once; the rest is lost with the process (and says so in the log).
+    await this.auditLog.flush();
+    for (const plan of plans) {
+      const { pending } = this.auditLog.stats(plan.experiment);
+      if (pending > 0) this.deps.log.warn({ experiment: plan.experiment, pending }, 'audit entries not recorded: the node is going down');
     }
   }
 
   private config(killed: readonly string[]): IsolationConfig {
-    const attachments = [...this.attached.values()].map((p) => ({ interface: p.interface, experiment: p.experiment, allocations: [p.allocation] }));
-    return { ...this.deps.isolation(attachments, killed), rateLimit: EXPERIMENTAL_RATE_LIMIT };
+    // Each attachment is policed by its own experiment's rate where it enters: a flood never reaches a shared tunnel beyond it.
+    const attachments = [...this.attached.values()].map((p) => ({
+      interface: p.interface, experiment: p.experiment, allocations: [p.allocation], rateLimit: attachmentRateLimit(p.maxMbits),
+    }));
+    return this.deps.isolation(attachments, killed);
   }
 
   private async isolate(): Promise<void> {

@@ -87,11 +87,16 @@ it('administers the mesh with every read verb available as JSON', async () => {
   expect(exp.prefixes[1]).toMatch(/\/64$/);
   expect((await run('experiment', 'create', '--name', 'e2', '--owner', 'uni-a', '--max-prefixes', 'many')).err).toMatch(/--max-prefixes "many"/);
   expect((await run('experiment', 'create', '--name', 'e2', '--owner', 'uni-a', '--prefix-len', '22')).err).toMatch(/prefix_length/);
+  expect((await run('experiment', 'create', '--name', 'e2', '--owner', 'uni-a', '--max-mbits', '5000')).err).toBe(
+    'garagenet: --max-mbits 5000 is outside 1..1000 Mbit/s (the default is 10)\n',
+  );
+  expect((await run('experiment', 'create', '--name', 'e3', '--owner', 'uni-a', '--max-mbits', '2')).out).toMatch(/^experiment e3: AS\d+, \S+ \S+, at most 2 Mbit\/s, until /);
   const auths = JSON.parse((await run('authorizations', '--json')).out) as { holder: string; originAsn: number }[];
   expect(auths.filter((a) => a.holder === 'e1').map((a) => a.originAsn)).toEqual([exp.asn, exp.asn]);
   expect((await run('experiment', 'stop', 'e1')).out).toBe('experiment e1 stopped\n');
-  const experiments = JSON.parse((await run('experiments', '--json')).out) as { name: string; state: string }[];
-  expect(experiments.map((e) => [e.name, e.state])).toEqual([['e1', 'stopped']]);
+  const experiments = JSON.parse((await run('experiments', '--json')).out) as { name: string; state: string; maxMbits: number }[];
+  expect(experiments.map((e) => [e.name, e.state, e.maxMbits])).toEqual([['e1', 'stopped', 10], ['e3', 'active', 2]]);
+  expect((await run('experiments')).out).toMatch(/3 prefixes, 60 updates\/min, 10 Mbit\/s\n.*100 prefixes, 60 updates\/min, 2 Mbit\/s\n/);
   expect(JSON.parse((await run('experiment', 'log', 'e1', '--json')).out)).toEqual([]);
   expect((JSON.parse((await run('mesh', '--json')).out) as { name: string }).name).toBe('clitest');
   const added = await run('authorization', 'add', '10.96.250.0/24', '--origin', 'AS4200000001', '--plane', 'experimental');

@@ -54,7 +54,7 @@ export function readCommands(): Command[] {
       header: ['NAME', 'OWNER', 'ASN', 'PREFIXES', 'STATE', 'EXPIRES', 'NODE', 'LIMITS'],
       row: (e) => [
         e.name, e.owner, String(e.asn), e.prefixes.join(' '), e.state, e.expiresAt, e.node || '-',
-        `${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates/min`,
+        `${e.maxPrefixes} prefixes, ${e.maxUpdatesPerMinute} updates/min, ${e.maxMbits} Mbit/s`,
       ],
     }),
   ];

@@ -2,6 +2,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
+import { MAX_MBITS } from '../experimentLimits.js';
 import { withAdmin } from './context.js';
 import { parseDuration } from './duration.js';
 import { experimentLogCommand, orgListCommand, viewerListCommand } from './reads.js';
@@ -12,6 +13,14 @@ function positiveInt(option: string, text: string | undefined): number {
   if (text === undefined) return 0;
   if (!/^\d+$/.test(text) || Number(text) === 0) throw new UserError(`${option} "${text}" is not a positive whole number`);
   return Number(text);
+}
+
+function maxMbits(text: string): number {
+  const value = positiveInt('--max-mbits', text);
+  if (value < MAX_MBITS.min || value > MAX_MBITS.max) {
+    throw new UserError(`--max-mbits ${value} is outside ${MAX_MBITS.min}..${MAX_MBITS.max} Mbit/s`, { hint: `the default is ${MAX_MBITS.default}` });
+  }
+  return value;
 }
 
 export function inviteCommand(): Command {
@@ -99,6 +108,7 @@ export function experimentCommand(): Command {
     .option('--prefix-len <n>', 'IPv4 length of its space, 24..28 (IPv6: a /64)', '24')
     .option('--max-prefixes <n>', 'most prefixes it may announce', '100')
     .option('--max-updates-per-minute <n>', 'most BGP updates per minute before its prefixes are damped', '60')
+    .option('--max-mbits <n>', `Mbit/s its router may send into the mesh, ${MAX_MBITS.min}..${MAX_MBITS.max} (more is dropped where it enters)`, String(MAX_MBITS.default))
     .option('--expires <duration>', 'how long it runs (e.g. 12h, 7d)', '7d')
     .option('--json', 'print as JSON')
     .action(
@@ -111,12 +121,13 @@ export function experimentCommand(): Command {
             prefixLength: positiveInt('--prefix-len', o.prefixLen as string),
             maxPrefixes: positiveInt('--max-prefixes', o.maxPrefixes as string),
             maxUpdatesPerMinute: positiveInt('--max-updates-per-minute', o.maxUpdatesPerMinute as string),
+            maxMbits: maxMbits(o.maxMbits as string),
             durationSeconds: parseDuration('--expires', o.expires as string),
             ...(o.node ? { node: o.node as string } : {}),
           }),
         );
         if (o.json) return printJson(created);
-        process.stdout.write(`experiment ${created.name}: AS${created.asn}, ${created.prefixes.join(' ')}, until ${created.expiresAt}\n`);
+        process.stdout.write(`experiment ${created.name}: AS${created.asn}, ${created.prefixes.join(' ')}, at most ${created.maxMbits} Mbit/s, until ${created.expiresAt}\n`);
       }),
     );
   for (const [verb, state] of [['stop', 'stopped'], ['start', 'active']] as const) {
