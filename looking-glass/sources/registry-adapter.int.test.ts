@@ -50,7 +50,7 @@ beforeAll(async () => {
   }
   // An unused invitation: its secret exists only in the join string.
   secrets.push(decodeJoinString((await t.admin.createInvitation({ organization: 'lab-b' })).joinString).secret);
-  await t.admin.createExperiment({ name: 'anycast-test', owner: 'uni-a', description: 'anycast catchment', maxPrefixes: 4, maxUpdatesPerMinute: 60, node: 'garage-a' });
+  await t.admin.createExperiment({ name: 'anycast-test', owner: 'uni-a', description: 'anycast catchment', maxPrefixes: 4, maxUpdatesPerMinute: 60, maxMbits: 25, node: 'garage-a' });
   viewerCredential = (await t.admin.createViewer('looking-glass')).credential;
   secrets.push(viewerCredential);
   lg = createLookingGlass({
@@ -80,7 +80,7 @@ describe('the looking glass on a real registry', () => {
     expect(members.json.allocations.filter((x: any) => x.holder.name === 'garage-a').length).toBeGreaterThan(1);
     expect(members.json.pools).toContainEqual({ plane: 'experimental', prefix: view.mesh.experimentalV4 });
     const experiments = await get('/api/v1/experiments');
-    expect(experiments.json.experiments).toEqual([expect.objectContaining({ name: 'anycast-test', owner: 'uni-a', state: 'active', attachedAt: ['garage-a'], limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60 } })]);
+    expect(experiments.json.experiments).toEqual([expect.objectContaining({ name: 'anycast-test', owner: 'uni-a', state: 'active', attachedAt: ['garage-a'], limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60, bandwidthMbit: 25 } })]);
   });
 
   it('shows the map with both garages, and says plainly that no node answers yet', async () => {

@@ -40,7 +40,7 @@ describe('fromRegistryPublicView', () => {
     expect(view.allocations).toEqual([{ prefix: '10.64.8.0/24', plane: 'production', holder: { kind: 'node', name: 'garage-a' }, purpose: 'garage' }]);
     expect(view.experiments).toEqual([{
       name: 'e1', owner: 'uni-a', description: 'd', asn: 4200100001, allocations: ['10.100.0.0/24'], attachedAt: [], state: 'stopped',
-      limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60 }, createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-02-01T00:00:00Z', audit: [],
+      limits: { maxPrefixes: 4, maxUpdatesPerMinute: 60, bandwidthMbit: 10 }, createdAt: '2026-01-01T00:00:00Z', expiresAt: '2026-02-01T00:00:00Z', audit: [],
     }]);
   });
 });

@@ -99,7 +99,7 @@ export function fromRegistryPublicView(view: PublicView): RegistryView {
     allocations: e.prefixes,
     attachedAt: e.node ? [e.node] : [],
     state: e.state,
-    limits: { maxPrefixes: e.maxPrefixes, maxUpdatesPerMinute: e.maxUpdatesPerMinute },
+    limits: { maxPrefixes: e.maxPrefixes, maxUpdatesPerMinute: e.maxUpdatesPerMinute, bandwidthMbit: e.maxMbits },
     createdAt: e.createdAt,
     ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
     audit: [],
