@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type { Etcd3, IOperation, IRequestOp } from 'etcd3';
-import { pickFreeSlot } from './addressPlan.js';
+import { pickFreeSlot } from './address-plan.js';
 import { metrics } from './metrics.js';
 import type { SlotKind } from './keys.js';
-import { exhausted, RpcError } from './rpcError.js';
+import { exhausted, RpcError } from './rpc-error.js';
 import type { Store } from './store.js';
 
 /**

@@ -3,7 +3,7 @@ import {
   credentials as grpcCredentials, Metadata, status, type Client, type ClientReadableStream, type ServiceError,
 } from '@grpc/grpc-js';
 import { UserError } from '../common/errors.js';
-import { decodeJoinString } from './joinString.js';
+import { decodeJoinString } from './join-string.js';
 import type {
   Allocation, AuditEntry, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView, Organization,
   Presence, PublicView, Viewer, WatchResponse,

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { AddressPlan } from './addressPlan.js';
+import type { AddressPlan } from './address-plan.js';
 import { claimSlots } from './allocation.js';
 import type { Allocation, AuditEntry, Authorization, Experiment, Mesh } from './model.js';
 import { EXPERIMENT_STATES, timestamp } from './model.js';
-import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpcError.js';
+import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpc-error.js';
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
 import { checkName } from './validate.js';
-import { experimentLimits, experimentRecord, MAX_AUDIT_BATCH, MAX_V4_LENGTH } from './experimentLimits.js';
+import { experimentLimits, experimentRecord, MAX_AUDIT_BATCH, MAX_V4_LENGTH } from './experiment-limits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
 /** How far ahead of the registry's clock a node's decision time may be. */

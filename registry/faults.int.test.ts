@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
-import { EtcdMember } from './etcdProcess.js';
+import { EtcdMember } from './etcd-process.js';
 import { freePort } from '../common/free-port.js';
 import type { WatchResponse } from './model.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './local-registry.js';
 import { expectRefusal } from './test-support/harness.js';
 
 // etcd faults: a member of a three-member cluster dies; the only etcd stops and comes back.

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './local-registry.js';
 import { expectRefusal } from './test-support/harness.js';
 
 // Concurrent joins against one real etcd: transactional allocation, no duplicates, clear exhaustion.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeyLayout } from './keys.js';
-import { toChange } from './watchHub.js';
+import { toChange } from './watch-hub.js';
 
 describe('KeyLayout', () => {
   const keys = new KeyLayout('/gn/');

@@ -2,7 +2,7 @@ import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { ensureMesh } from './bootstrap.js';
 import { hashSecret, parseCredential } from './credentials.js';
-import { ManagedEtcd } from './etcdProcess.js';
+import { ManagedEtcd } from './etcd-process.js';
 import { KeyLayout } from './keys.js';
 import { startMetricsServer } from './metrics.js';
 import { startServer } from './server.js';

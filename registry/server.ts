@@ -7,10 +7,10 @@ import { parseCredential } from './credentials.js';
 import { metrics } from './metrics.js';
 import type { WatchResponse } from './model.js';
 import { serviceClient } from '../common/grpc-service.js';
-import { permissionDenied, toRpcError, unauthenticated } from './rpcError.js';
+import { permissionDenied, toRpcError, unauthenticated } from './rpc-error.js';
 import type { Caller, RegistryService } from './service.js';
 import type { Store } from './store.js';
-import { WatchHub } from './watchHub.js';
+import { WatchHub } from './watch-hub.js';
 
 /**
  * The gRPC front door: TLS, credentials from metadata, one handler per call

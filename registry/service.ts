@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { addressBits, formatPrefix, prefixContains } from '../common/prefix.js';
-import { AddressPlan } from './addressPlan.js';
+import { AddressPlan } from './address-plan.js';
 import { claimSlots } from './allocation.js';
 import { formatCredential, hashSecret, newSecret, secretMatches } from './credentials.js';
-import { encodeJoinString } from './joinString.js';
+import { encodeJoinString } from './join-string.js';
 import type {
   Allocation, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView,
   Organization, Plane, Presence, PublicView, StoredInvitation,
 } from './model.js';
 import { PLANES, timestamp } from './model.js';
 import { Experiments } from './experiments.js';
-import { experimentRecord } from './experimentLimits.js';
+import { experimentRecord } from './experiment-limits.js';
 import { PresenceKeeper } from './presence.js';
 import { Viewers } from './viewers.js';
 import {
   alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated,
-} from './rpcError.js';
+} from './rpc-error.js';
 import type { Store, StoredValue } from './store.js';
 import { checkEndpoints, checkName, checkPrefix, checkPublicKey, checkRange } from './validate.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
-import { validatePools, type Pools } from './addressPlan.js';
+import { validatePools, type Pools } from './address-plan.js';
 import { formatCredential, newSecret, parseCredential } from './credentials.js';
 import type { Mesh } from './model.js';
 import { createSelfSignedCert } from './tls.js';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { parsePrefix, type Prefix } from '../common/prefix.js';
-import { invalidArgument } from './rpcError.js';
+import { invalidArgument } from './rpc-error.js';
 
 /** Request checks shared by the handlers; each throws INVALID_ARGUMENT naming the field. */
 

@@ -2,7 +2,7 @@ import { credentials as grpcCredentials, Metadata, status, type Client, type Ser
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { parseCredential } from './credentials.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './local-registry.js';
 import { serviceClient } from '../common/grpc-service.js';
 import { expectRefusal } from './test-support/harness.js';
 

@@ -1,7 +1,7 @@
 import { formatCredential, hashSecret, newSecret, secretMatches } from './credentials.js';
 import type { StoredViewer, Viewer } from './model.js';
 import { timestamp } from './model.js';
-import { alreadyExists, notFound, unauthenticated } from './rpcError.js';
+import { alreadyExists, notFound, unauthenticated } from './rpc-error.js';
 import type { Store } from './store.js';
 import { checkName } from './validate.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from './client.js';
 import { freePort } from '../common/free-port.js';
 import type { WatchResponse } from './model.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from './local-registry.js';
 
 // Watch: snapshots, resume without gaps or repeats, several registry processes on one etcd, liveness.
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPrefix, parseAddress, parsePrefix, subnet } from '../common/prefix.js';
 import { RegistryClient } from '../registry/client.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalEtcd, type LocalRegistry } from '../registry/localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalEtcd, type LocalRegistry } from '../registry/local-registry.js';
 import { experimentAuditEntry, type ExperimentAuditEntry } from './experiment-audit.js';
 import { routeAuthorizations } from './registry-authorizations.js';
 import type { RouteAttributes } from './routing/attributes.js';

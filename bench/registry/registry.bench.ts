@@ -8,7 +8,7 @@ import { formatTable } from '../../common/cli.js';
 import { emitFigures } from '../figures.js';
 import { RegistryClient } from '../../registry/client.js';
 import { freePort } from '../../common/free-port.js';
-import { wgPublicKey } from '../../registry/localRegistry.js';
+import { wgPublicKey } from '../../registry/local-registry.js';
 import { KeyLayout } from '../../registry/keys.js';
 import { RegistryService } from '../../registry/service.js';
 import { initState, type RegistryState } from '../../registry/state.js';
@@ -16,7 +16,7 @@ import { connectEtcd, Store } from '../../registry/store.js';
 import type { WatchResponse } from '../../registry/model.js';
 import { serviceClient } from '../../common/grpc-service.js';
 import { certPin } from '../../registry/tls.js';
-import { WatchHub } from '../../registry/watchHub.js';
+import { WatchHub } from '../../registry/watch-hub.js';
 
 /**
  * Registry benchmark, loopback only, bounded in count and time:

@@ -1,8 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../registry/client.js';
-import { decodeJoinString } from '../../registry/joinString.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from '../../registry/localRegistry.js';
+import { decodeJoinString } from '../../registry/join-string.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey, type LocalRegistry } from '../../registry/local-registry.js';
 import { createLookingGlass, type LookingGlass } from '../server/server.js';
 import { RegistryPublicViewSource } from './registry-adapter.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAddress, hostAddress, parseAddress, parsePrefix } from '../../common/prefix.js';
 import { RegistryClient } from '../../registry/client.js';
-import { startLocalEtcd, startLocalRegistry, wgPublicKey } from '../../registry/localRegistry.js';
+import { startLocalEtcd, startLocalRegistry, wgPublicKey } from '../../registry/local-registry.js';
 import { RoutedClient } from '../../route-daemon/control/client.js';
 import type { NeighborSource, NeighborState } from '../../route-daemon/control/neighbors.js';
 import { startControlServer } from '../../route-daemon/control/server.js';

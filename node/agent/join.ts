@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { oneLine, UserError } from '../../common/errors.js';
 import { fetchPinnedCert, RegistryCallError, RegistryClient } from '../../registry/client.js';
-import { decodeJoinString } from '../../registry/joinString.js';
+import { decodeJoinString } from '../../registry/join-string.js';
 import type { JoinResponse } from '../../registry/model.js';
 import { certPin } from '../../registry/tls.js';
 import { detectEndpointHost } from './endpoint.js';

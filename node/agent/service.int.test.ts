@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeJoinString } from '../../registry/joinString.js';
+import { encodeJoinString } from '../../registry/join-string.js';
 import { statePaths } from '../state/layout.js';
 import { CLI } from '../demo/mesh-lab.js';
 import { systemdRunning, unitText } from './service.js';

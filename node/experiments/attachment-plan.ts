@@ -1,7 +1,7 @@
 import { UserError } from '../../common/errors.js';
 import { formatAddress, hostAddress, parseAddress, parsePrefix, prefixContains } from '../../common/prefix.js';
 import type { RateLimit } from '../../native/isolation/config.js';
-import { MAX_MBITS } from '../../registry/experimentLimits.js';
+import { MAX_MBITS } from '../../registry/experiment-limits.js';
 import type { Experiment } from '../../registry/model.js';
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { array, field, integer, object, string } from '../state/check.js';
 import { readStateFile, writeStateFile, type StateFileSpec } from '../state/state-file.js';
-import { MAX_MBITS } from '../../registry/experimentLimits.js';
+import { MAX_MBITS } from '../../registry/experiment-limits.js';
 import type { AttachmentPlan } from './attachment-plan.js';
 
 /**

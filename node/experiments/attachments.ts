@@ -10,7 +10,7 @@ import type { RouteDaemon } from '../../route-daemon/daemon.js';
 import { experimentAuditEntry } from '../../route-daemon/experiment-audit.js';
 import type { PolicyEvent } from '../../route-daemon/routing/plane-instance.js';
 import { RegistryCallError, type RegistryClient } from '../../registry/client.js';
-import { MAX_AUDIT_BATCH } from '../../registry/experimentLimits.js';
+import { MAX_AUDIT_BATCH } from '../../registry/experiment-limits.js';
 import type { AuditEntry, Experiment } from '../../registry/model.js';
 import { run } from '../system/run.js';
 import { attachmentRateLimit, planAttachment, type AttachmentPlan, type AttachRequest } from './attachment-plan.js';

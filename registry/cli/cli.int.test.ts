@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RegistryClient } from '../client.js';
 import { parseCredential } from '../credentials.js';
 import { freePort } from '../../common/free-port.js';
-import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../localRegistry.js';
+import { startLocalEtcd, wgPublicKey, type LocalEtcd } from '../local-registry.js';
 import { runRegistry, type RunningRegistry } from '../serve.js';
 import { loadState } from '../state.js';
 import { registryCommand } from './index.js';

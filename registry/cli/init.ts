@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
-import { DEFAULT_POOLS } from '../addressPlan.js';
+import { DEFAULT_POOLS } from '../address-plan.js';
 import { initState } from '../state.js';
 import { certPin } from '../tls.js';
 import { groupOptions } from './context.js';

@@ -2,7 +2,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
-import { MAX_MBITS } from '../experimentLimits.js';
+import { MAX_MBITS } from '../experiment-limits.js';
 import { withAdmin } from './context.js';
 import { parseDuration } from './duration.js';
 import { experimentLogCommand, orgListCommand, viewerListCommand } from './reads.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJoinString, encodeJoinString } from './joinString.js';
+import { decodeJoinString, encodeJoinString } from './join-string.js';
 
 const ticket = {
   registry: '[::1]:7443',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { experimentLimits, experimentRecord, MAX_MBITS } from './experimentLimits.js';
+import { experimentLimits, experimentRecord, MAX_MBITS } from './experiment-limits.js';
 import { KeyLayout } from './keys.js';
 import type { Experiment } from './model.js';
-import { toChange } from './watchHub.js';
+import { toChange } from './watch-hub.js';
 
 const unset = { maxPrefixes: 0, maxUpdatesPerMinute: 0, maxMbits: 0, durationSeconds: 0, prefixLength: 0 };
 

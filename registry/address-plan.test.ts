@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePrefix, prefixContains, prefixesOverlap } from '../common/prefix.js';
-import { AddressPlan, DEFAULT_POOLS, pickFreeSlot, validatePools } from './addressPlan.js';
+import { AddressPlan, DEFAULT_POOLS, pickFreeSlot, validatePools } from './address-plan.js';
 
 const small = {
   productionV4: '10.1.0.0/20',

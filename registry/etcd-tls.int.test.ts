@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { EtcdMember } from './etcdProcess.js';
+import { EtcdMember } from './etcd-process.js';
 import { freePort } from '../common/free-port.js';
-import { startLocalRegistry } from './localRegistry.js';
+import { startLocalRegistry } from './local-registry.js';
 import { createSelfSignedCert } from './tls.js';
 
 // A registry on an etcd that speaks TLS and demands a client certificate, as a real cluster would.

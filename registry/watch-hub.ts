@@ -2,7 +2,7 @@ import type { IWatchResponse, Watcher } from 'etcd3';
 import { createLogger, type Logger } from '../common/log.js';
 import type { KeyLayout } from './keys.js';
 import { metrics } from './metrics.js';
-import { experimentRecord } from './experimentLimits.js';
+import { experimentRecord } from './experiment-limits.js';
 import type { Change, Experiment, WatchResponse } from './model.js';
 import type { Store } from './store.js';
 
