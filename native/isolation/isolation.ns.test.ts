@@ -202,10 +202,12 @@ describe('plane isolation with real traffic', () => {
     expect(await registry.metrics()).toContain(`garagenet_isolation_packets{rule="spoofed"} ${after}`);
   });
 
-  it("polices each attachment by its own rate as it enters: not production, not another experiment, not traffic toward it", async () => {
+  it("polices each attachment by its own rate as it enters: not production, not another experiment, not traffic toward it or to the node itself", async () => {
     const before = await counters();
     const experimental = ping(e, '100.96.9.1', { count: 100, interval: '0.005', size: 1000 });
     const flooded = await counters();
+    // E's bucket is empty now, yet what E sends to the node itself (its BGP session) still passes.
+    const toNode = ping(e, '100.96.1.1', { count: 5, interval: '0.005', size: 1000 });
     // F's own budget (8 kB of burst) is untouched by E's flood just before: 5 pings of 1 kB all pass.
     const other = ping(f, '100.96.9.1', { count: 5, interval: '0.005', size: 1000 });
     const production = ping(p, '10.2.0.1', { count: 100, interval: '0.005', size: 1000 });
@@ -216,7 +218,7 @@ describe('plane isolation with real traffic', () => {
     const after = await counters();
     expect(experimental).toBeLessThan(60);
     expect(flooded.experimental_over_limit.packets - before.experimental_over_limit.packets).toBeGreaterThan(40);
-    expect([other, production, inbound() - inboundBefore]).toEqual([5, 100, 100]);
+    expect([toNode, other, production, inbound() - inboundBefore]).toEqual([5, 5, 100, 100]);
     expect(after.experimental_over_limit.packets).toBe(flooded.experimental_over_limit.packets);
     expect(after.experimental_forwarded.packets - before.experimental_forwarded.packets).toBeGreaterThan(100);
   });

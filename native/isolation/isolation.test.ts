@@ -83,8 +83,8 @@ describe('nftables ruleset', () => {
   it("polices each live attachment by its own rate as it enters, after anti-spoofing and before routing", () => {
     const limits = prerouting.filter((l) => l.includes('limit rate'));
     expect(limits).toEqual([
-      'iifname "att0" limit rate over 1000000 bytes/second burst 100000 bytes counter name experimental_over_limit drop',
-      'iifname "att2" limit rate over 250000 bytes/second burst 25000 bytes counter name experimental_over_limit drop',
+      'iifname "att0" fib daddr type != local limit rate over 1000000 bytes/second burst 100000 bytes counter name experimental_over_limit drop',
+      'iifname "att2" fib daddr type != local limit rate over 250000 bytes/second burst 25000 bytes counter name experimental_over_limit drop',
     ]);
     const at = (line: string): number => prerouting.indexOf(line);
     expect(at(limits[0]!)).toBeGreaterThan(at('iifname "att0" ip6 saddr != { fd00:e:1::/48 } counter name spoofed drop'));
@@ -94,7 +94,7 @@ describe('nftables ruleset', () => {
     // A killed attachment has no limit left (it drops everything), an unlimited one none at all.
     expect(text).not.toMatch(/iifname "att1" limit/);
     const unkilled = renderRuleset(config);
-    expect(unkilled).toContain('iifname "att0" limit rate over 1000000 bytes/second');
+    expect(unkilled).toContain('iifname "att0" fib daddr type != local limit rate over 1000000 bytes/second');
     expect(unkilled).not.toMatch(/iifname "att1" limit/);
   });
 });

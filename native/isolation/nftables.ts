@@ -65,9 +65,11 @@ export function renderRuleset(config: IsolationConfig): string {
     add(`    ${iif} ip6 saddr { ::, fe80::/10 } return`);
     add(v6.length ? `    ${iif} ip6 saddr != { ${v6.join(', ')} } counter name spoofed drop` : `    ${iif} meta nfproto ipv6 counter name spoofed drop`);
     // Each rule's limit keeps its own token bucket: one experiment's flood spends only its own budget.
+    // What is addressed to the node itself (the researcher's BGP session) never reaches a tunnel and is
+    // not policed, so a flood cannot starve the session that would withdraw it.
     if (a.rateLimit) {
       const { bytesPerSecond, burstBytes } = a.rateLimit;
-      add(`    ${iif} limit rate over ${bytesPerSecond} bytes/second burst ${burstBytes} bytes counter name experimental_over_limit drop`);
+      add(`    ${iif} fib daddr type != local limit rate over ${bytesPerSecond} bytes/second burst ${burstBytes} bytes counter name experimental_over_limit drop`);
     }
   }
   add(`    iifname @attachments meta mark set meta mark | ${mark}`);

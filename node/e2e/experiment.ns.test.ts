@@ -290,9 +290,9 @@ describe('researchers\' routers on the mesh, end to end', () => {
   it("(c) a flood from the researcher's host is cut to its own experiment's rate where it enters the mesh", async () => {
     const target = g[1]!;
     expect(a.maxMbits).toBe(2);
-    // Only A's attachment is policed, at A's rate; the node's other interfaces are not.
+    // Only A's attachment is policed, at A's rate, and not what it sends to the node itself; the node's other interfaces are not.
     const ruleset = await run('nft', ['list', 'chain', 'inet', 'garagenet', 'prerouting'], { netns: g[0]!.garage.netns });
-    expect(ruleset.split('\n').filter((l) => l.includes('limit rate')).map((l) => l.trim().split(' limit')[0])).toEqual([`iifname "${ra.plan.interface}"`]);
+    expect(ruleset.split('\n').filter((l) => l.includes('limit rate')).map((l) => l.trim().split(' limit')[0])).toEqual([`iifname "${ra.plan.interface}" fib daddr type != local`]);
     // The receiving node counts what arrives of the flood, in IP bytes as the policer counts them.
     const port = 5999;
     await run('nft', ['-f', '-'], {
