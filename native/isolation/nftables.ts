@@ -6,9 +6,9 @@ import { DEFAULT_EXPERIMENTAL_MARK, familyOf, type IsolationConfig } from './con
 /**
  * The nftables half of plane isolation: one table, `inet garagenet`, owned by
  * garagenet and replaced as a whole in one `nft -f` transaction.
- *   prerouting: anti-spoofing on attachments, each attachment's own rate
- *     limit (before routing: its excess never reaches a shared tunnel), then
- *     the experimental mark;
+ *   prerouting (raw priority, before conntrack): anti-spoofing on attachments,
+ *     each attachment's own rate limit (before routing: its excess never
+ *     reaches a shared tunnel), then the experimental mark;
  *   forward: cross-plane drops, killed attachments.
  * Traffic only passing through (another node's experiments) is policed where
  * it entered the mesh, not again here.
@@ -54,7 +54,8 @@ export function renderRuleset(config: IsolationConfig): string {
   add(`  set killed { type ifname;${elements(dead.map((a) => quoted(a.interface)))} }`);
 
   add('  chain prerouting {');
-  add('    type filter hook prerouting priority mangle; policy accept;');
+  // At raw priority, before connection tracking: a spoofed or over-limit packet costs the node no conntrack lookup.
+  add('    type filter hook prerouting priority raw; policy accept;');
   add('    iifname @killed counter name killed drop');
   for (const a of live) {
     const iif = `iifname ${quoted(a.interface)}`;
