@@ -20,7 +20,7 @@ import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
+import { FamilyRib, LOCAL_PEER, type BestChangeListener, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -143,11 +143,10 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
-    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000);
-    const logChange = (family: Family) => (slot: number, change: { before: number; after: number }) => this.logChange(this.ribs[family], { slot, ...change });
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000, this.store);
     this.ribs = {
-      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: logChange(4) }),
-      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: logChange(6) }),
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: this.changeLogger(4) }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: this.changeLogger(6) }),
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
@@ -633,15 +632,15 @@ class Instance implements PlaneInstance {
     return peer;
   }
 
-  private logChange(rib: FamilyRib, change: { slot: number; before: number; after: number }): void {
-    if (this.changes.capacity === 0) return;
-    const { slot, before, after } = change;
-    const path = after >= 0 ? after : before;
-    const owner = rib.pathPeer[path]!;
-    const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
-    const prefix = rib.index.prefixOf(slot);
-    if (after >= 0) this.changes.record({ time: Date.now(), kind: 'announce', prefix, peer, attributes: this.store.get(rib.pathAttr[after]!) });
-    else this.changes.record({ time: Date.now(), kind: 'withdraw', prefix, peer });
+  /** Records the best-route changes of one family's RIB in the change log. */
+  private changeLogger(family: Family): BestChangeListener {
+    return (slot, { before, after }) => {
+      if (this.changes.capacity === 0) return;
+      const rib = this.ribs[family];
+      const owner = rib.pathPeer[after >= 0 ? after : before]!;
+      const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
+      this.changes.record(rib.index, { slot, peer, attrId: after >= 0 ? rib.pathAttr[after]! : -1 });
+    };
   }
 
   /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
@@ -747,7 +746,9 @@ class Instance implements PlaneInstance {
 
   /** Adds to the peer's and the instance's decision counters. */
   private count(peer: PeerState, outcomes: Record<string, number>): void {
-    for (const [outcome, by] of Object.entries(outcomes)) {
+    // Once per UPDATE: for-in walks the keys without building the entry arrays.
+    for (const outcome in outcomes) {
+      const by = outcomes[outcome]!;
       if (by === 0) continue;
       peer.decisions.add(outcome, by);
       this.decisions.add(outcome, by);
