@@ -13,7 +13,7 @@ import { originAs, RouteAuthorizations, type RouteAuthorization, type Validation
 import { AttributeStore } from './attribute-store.js';
 import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
-import { selectBest, type Candidate, type RouteSource } from './decision.js';
+import { DEFAULT_LOCAL_PREF, selectBest, type Candidate, type RouteSource } from './decision.js';
 import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 import { ExportSets } from './export-sets.js';
 import type {
@@ -245,9 +245,9 @@ class Instance implements PlaneInstance {
       withdrawn++;
     }
     for (const group of update.announced) {
-      const attributes = this.importAttributes(peer, group.attributes);
+      const { attributes } = group;
       const pathRejection = this.policy.checkPath(attributes, peer.settings);
-      const attrId = pathRejection ? -1 : this.store.intern(attributes);
+      const attrId = pathRejection ? -1 : this.store.intern(attributes, this.importRewrite(peer));
       for (const prefix of group.prefixes) {
         const rib = this.ribs[prefix.family];
         const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes, experimentRules);
@@ -433,9 +433,9 @@ class Instance implements PlaneInstance {
             changes.push({ kind: 'withdraw', prefix });
             return true;
           }
-          const nextHop = this.store.get(next).nextHop;
+          const nextHop = this.store.nextHop(next);
           if (previous < 0) changes.push({ kind: 'add', prefix, nextHop });
-          else if (sameAddress(this.store.get(previous).nextHop, nextHop)) return false;
+          else if (sameAddress(this.store.nextHop(previous), nextHop)) return false;
           else changes.push({ kind: 'replace', prefix, nextHop });
           return true;
         },
@@ -453,7 +453,7 @@ class Instance implements PlaneInstance {
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
         const installed = rib.sent(this.fibConsumer(family), slot);
-        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
+        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.nextHop(installed) });
       }
     }
     return routes;
@@ -643,11 +643,9 @@ class Instance implements PlaneInstance {
     };
   }
 
-  /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
-  private importAttributes(peer: PeerState, attributes: RouteAttributes): RouteAttributes {
-    if (!peer.ebgp) return attributes;
-    const localPref = peer.settings.importLocalPref ?? 100;
-    return attributes.localPref === localPref ? attributes : { ...attributes, localPref };
+  /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it as the set is stored. */
+  private importRewrite(peer: PeerState): { localPref?: number } {
+    return peer.ebgp ? { localPref: peer.settings.importLocalPref ?? DEFAULT_LOCAL_PREF } : {};
   }
 
   private candidate(rib: FamilyRib, path: number): Candidate {
