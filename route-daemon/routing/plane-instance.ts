@@ -95,6 +95,12 @@ const IMPORT_QUIET_MS = 20;
 /** How often suppressed routes are checked for reuse. */
 const REUSE_CHECK_MS = 10_000;
 
+/** What one fill of a peer's outbox let through and refused (by reason), counted when the fill ends. */
+interface ExportTally {
+  accepted: number;
+  readonly rejected: Map<string, number>;
+}
+
 interface PeerState {
   readonly index: number;
   settings: PeerSettings;
@@ -331,7 +337,8 @@ class Instance implements PlaneInstance {
         encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
         prefixOf: (slot) => rib.index.prefixOf(slot),
       };
-      const exported = { accepted: 0 };
+      // Tallied here and counted once per fill: a full table walked for its own sender is a million refusals.
+      const exported = { accepted: 0, rejected: new Map<string, number>() };
       const step: DrainOptions = {
         max: EXPORT_FILL_STEP,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
@@ -351,6 +358,7 @@ class Instance implements PlaneInstance {
         if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
       }
       if (exported.accepted > 0) peer.decisions.add('export:accepted', exported.accepted);
+      for (const [reason, by] of exported.rejected) peer.decisions.add(`export:rejected:${reason}`, by);
       if (pending) break;
     }
   }
@@ -661,7 +669,7 @@ class Instance implements PlaneInstance {
    */
   private exportedAttributes(
     slot: number,
-    context: { peer: PeerState; rib: FamilyRib; rules: { peer: number; local: number } | undefined; exported: { accepted: number } },
+    context: { peer: PeerState; rib: FamilyRib; rules: { peer: number; local: number } | undefined; exported: ExportTally },
   ): number {
     const { peer, rib } = context;
     const p = rib.best[slot]!;
@@ -678,7 +686,7 @@ class Instance implements PlaneInstance {
     }
     const reason = exportReason(origin, { name: peer.settings.name, ebgp: peer.ebgp }) ?? (context.rules ? null : 'no local address of this family on the session');
     if (reason) {
-      peer.decisions.add(`export:rejected:${reason}`);
+      context.exported.rejected.set(reason, (context.exported.rejected.get(reason) ?? 0) + 1);
       if (origin.kind === 'local') this.reject(peer, { prefix: rib.index.prefixOf(slot), direction: 'export', check: 'export', reason });
       return -1;
     }
