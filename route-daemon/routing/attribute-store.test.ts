@@ -43,7 +43,8 @@ describe('AttributeStore', () => {
     for (const [k, id] of ids.entries()) expect(store.get(id)).toEqual(sets[k]);
     // Read twice in a row, a set is built once.
     expect(store.get(ids[10]!)).toBe(store.get(ids[10]!));
-    // A freed id reused by another set reads as the new set, not as the old one it was built for.
+    // A freed id reused by another set reads as the new set, not as the old one built for it just before.
+    expect(store.get(ids[7]!).med).toBe(7);
     store.release(ids[7]!);
     const reused = store.intern({ ...a, med: -1 >>> 1 });
     expect(reused).toBe(ids[7]);
