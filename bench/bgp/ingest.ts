@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForStart, type Receiver } from './receivers.js';
+import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForStart, type Receiver, type RunningReceiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream } from './table.js';
 
 /**
@@ -95,9 +95,11 @@ async function measure(receiver: Receiver): Promise<IngestMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), 'gn-ingest-'));
   const link = await makeLink(id, [FEEDER_ADDRESS]);
   const children: ChildProcess[] = [];
-  const running = receiver.start({ ns: link.receiverNs, dir, peers: [{ address: FEEDER_ADDRESS, asn: FEEDER_AS }] });
-  children.push(running.process);
+  // Started inside the try: a receiver that fails to start must not leave the namespaces behind.
+  let started: RunningReceiver | undefined;
   try {
+    const running = (started = receiver.start({ ns: link.receiverNs, dir, peers: [{ address: FEEDER_ADDRESS, asn: FEEDER_AS }] }));
+    children.push(running.process);
     await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
 
     const feeder = startFeeder(link.feederNs, receiver.timeoutSeconds + 5);
@@ -114,7 +116,7 @@ async function measure(receiver: Receiver): Promise<IngestMeasurement> {
     if (feeder.established === 0) throw new Error('the feeder never reported Established');
     return { receiver: receiver.name, seconds: (doneAt - feeder.established) / 1000, ...processStats(running.process.pid!), feederSendSeconds: feeder.sendSeconds, rejected };
   } finally {
-    running.close();
+    started?.close();
     for (const child of children.reverse()) await stopProcess(child);
     await link.remove();
     rmSync(dir, { recursive: true, force: true });

@@ -179,8 +179,9 @@ pools = 0.0.0.0/0
 ${sessions.join('')}`,
     );
     const nodeFlags = (process.env.GARAGENET_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-    const child = inNamespace(ns, [process.execPath, ...nodeFlags, GARAGENET_BIN, 'bgp', 'daemon', '--config', join(dir, 'routed.conf')]);
+    // The client first: if it cannot be made (no proto/ beside dist/), no daemon is left running.
     const client = new RoutedClient({ address: `unix:${socket}`, timeoutMs: 5000 });
+    const child = inNamespace(ns, [process.execPath, ...nodeFlags, GARAGENET_BIN, 'bgp', 'daemon', '--config', join(dir, 'routed.conf')]);
     return {
       process: child,
       async count() {

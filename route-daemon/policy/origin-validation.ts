@@ -20,9 +20,13 @@ export interface RouteAuthorization {
 
 /** The origin AS of a path: the last AS of a final AS_SEQUENCE; none (RFC 6811 "NONE") if the path ends in a set. */
 export function originAs(path: readonly AsPathSegment[], localAsn: number): number | undefined {
-  const last = [...path].reverse().find((s) => s.type === 'sequence' || s.type === 'set');
-  if (!last) return localAsn; // an empty path is a route of our own AS
-  return last.type === 'sequence' ? last.asns[last.asns.length - 1] : undefined;
+  // Asked once per received prefix: a backwards loop, no copy of the path.
+  for (let i = path.length - 1; i >= 0; i--) {
+    const segment = path[i]!;
+    if (segment.type === 'sequence') return segment.asns[segment.asns.length - 1];
+    if (segment.type === 'set') return undefined;
+  }
+  return localAsn; // an empty path is a route of our own AS
 }
 
 /** The authorizations of one plane, indexed by covering prefix so validation costs one lookup per stored length. */
@@ -46,6 +50,8 @@ export class RouteAuthorizations {
   }
 
   validate(prefix: Prefix, origin: number | undefined): ValidationState {
+    // Asked once per received prefix: a plane without authorizations of the family answers at once.
+    if (this.lengths[prefix.family === 4 ? 0 : 1].length === 0) return 'not-found';
     let covered = false;
     for (const list of this.coveringLists(prefix)) {
       covered = true;

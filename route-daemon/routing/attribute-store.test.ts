@@ -19,10 +19,36 @@ describe('AttributeStore', () => {
     expect(store.intern({ ...a, med: 0 })).not.toBe(id);
     expect(store.size).toBe(2);
     store.release(id);
-    expect(store.get(id)).toBe(a);
+    expect(store.get(id)).toEqual(a);
+    expect(store.nextHop(id)).toEqual(a.nextHop);
     store.release(id);
     expect(store.size).toBe(1);
     expect(() => store.get(id)).toThrow(/not held/);
+    expect(() => store.nextHop(id)).toThrow(/not held/);
+  });
+
+  it('stores LOCAL_PREF as import policy gives it, and shares one next hop object among sets', () => {
+    const store = new AttributeStore();
+    const id = store.intern({ ...a, localPref: 300 }, { localPref: 100 });
+    expect(store.get(id).localPref).toBe(100);
+    expect(store.intern({ ...a, localPref: 100 })).toBe(id);
+    const other = store.intern({ ...a, med: 5, nextHop: parseAddress('10.0.0.1') });
+    expect(store.nextHop(other)).toBe(store.nextHop(id));
+  });
+
+  it('reads back every set the same after thousands of others were read since', () => {
+    const store = new AttributeStore();
+    const sets = Array.from({ length: 5000 }, (_, i): RouteAttributes => ({ ...a, asPath: [{ type: 'sequence', asns: [i, i + 1] }], med: i }));
+    const ids = sets.map((s) => store.intern(s));
+    for (const [k, id] of ids.entries()) expect(store.get(id)).toEqual(sets[k]);
+    // Read twice in a row, a set is built once.
+    expect(store.get(ids[10]!)).toBe(store.get(ids[10]!));
+    // A freed id reused by another set reads as the new set, not as the old one built for it just before.
+    expect(store.get(ids[7]!).med).toBe(7);
+    store.release(ids[7]!);
+    const reused = store.intern({ ...a, med: -1 >>> 1 });
+    expect(reused).toBe(ids[7]);
+    expect(store.get(reused).med).toBe(-1 >>> 1);
   });
 
   it('tells apart sets that differ in any attribute', () => {
@@ -56,5 +82,6 @@ describe('AttributeStore', () => {
     expect(store.size).toBe(2500);
     expect(store.intern({ ...a, med: 4000 })).toBe(ids[4000]);
     expect(store.get(ids[4999]!).med).toBe(4999);
+    expect(store.get(ids[4000]!)).toEqual({ ...a, med: 4000 });
   });
 });

@@ -1,40 +1,56 @@
 import type { Address } from '../../common/prefix.js';
 import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js';
+import { ByteArena } from './byte-arena.js';
 import { HashChains } from './hash-chains.js';
+import { PackBuffer, packAttributes, unpackAttributes } from './packed-attributes.js';
 
 /**
- * Interns attribute sets: equal sets get one id and one object, counted by
- * reference so that a set disappears with its last route. A full table has
- * about 218k distinct sets for a million prefixes (ANCHORS.md), which is what
- * keeps the RIB small. Sets are found by a structural hash and compared field
- * by field: a string key per set would cost more than the sets themselves.
+ * Interns attribute sets: equal sets get one id, counted by reference so
+ * that a set disappears with its last route. A full table has about 218k
+ * distinct sets for a million prefixes (ANCHORS.md), which is what keeps the
+ * RIB small. Each set is kept packed (`packed-attributes.ts`) in one byte
+ * arena, its next hop beside it as a shared object, and found by a hash of
+ * its bytes: as objects, the sets were most of a full table's heap. A set is
+ * built again when it is read; the ones read last stay built, so that reading
+ * the sets of a few routes over and over builds nothing.
  */
 export class AttributeStore {
   private readonly chains = new HashChains();
-  private sets: (RouteAttributes | undefined)[] = [];
+  private readonly packed = new ByteArena();
+  private nextHops: (Address | undefined)[] = [];
   private refs = new Int32Array(1024);
   /** Next hops are few (one per neighbour): stored sets share one object for each, found by family and value. */
-  private readonly nextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
+  private readonly sharedNextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
   private readonly freeIds: number[] = [];
+  private readonly scratch = new PackBuffer();
+  private allocated = 0;
   private live = 0;
+  private built = new Map<number, RouteAttributes>();
+  private builtBefore = new Map<number, RouteAttributes>();
 
   /** Distinct attribute sets held. */
   get size(): number {
     return this.live;
   }
 
-  /** The id of `attributes`, taking one reference to it. */
-  intern(attributes: RouteAttributes): number {
-    const hash = attributesHash(attributes);
+  /**
+   * The id of `attributes`, taking one reference to it. With `localPref`,
+   * the set stored is `attributes` with that LOCAL_PREF (import policy's).
+   */
+  intern(attributes: RouteAttributes, options: { localPref?: number } = {}): number {
+    const bytes = this.scratch;
+    packAttributes(attributes, bytes, options);
+    const hash = mixAddress(bytesHash(bytes), attributes.nextHop);
     for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
-      if (attributesEqual(this.sets[id]!, attributes)) {
+      if (this.packed.matches(id, bytes) && sameAddress(this.nextHops[id]!, attributes.nextHop)) {
         this.refs[id]!++;
         return id;
       }
     }
-    const id = this.freeIds.pop() ?? this.sets.length;
+    const id = this.freeIds.pop() ?? this.allocated++;
     if (id >= this.refs.length) this.grow();
-    this.sets[id] = this.sharingNextHop(attributes);
+    this.packed.set(id, bytes.bytes.subarray(0, bytes.length));
+    this.nextHops[id] = this.sharedNextHop(attributes.nextHop);
     this.refs[id] = 1;
     this.chains.add(id, hash);
     this.live++;
@@ -50,25 +66,39 @@ export class AttributeStore {
     if (left > 0) return;
     if (left < 0) throw new Error(`attribute set ${id} released more often than retained`);
     this.chains.remove(id);
-    this.sets[id] = undefined;
+    this.packed.drop(id);
+    this.nextHops[id] = undefined;
+    this.built.delete(id);
+    this.builtBefore.delete(id);
     this.freeIds.push(id);
     this.live--;
   }
 
   get(id: number): RouteAttributes {
-    const attributes = this.sets[id];
-    if (!attributes) throw new Error(`attribute set ${id} is not held`);
+    const nextHop = this.nextHop(id);
+    let attributes = this.built.get(id) ?? this.builtBefore.get(id);
+    attributes ??= unpackAttributes(this.packed.get(id)!, nextHop);
+    if (this.built.size >= BUILT_PER_GENERATION) {
+      this.builtBefore = this.built;
+      this.built = new Map();
+    }
+    this.built.set(id, attributes);
     return attributes;
   }
 
-  private sharingNextHop(attributes: RouteAttributes): RouteAttributes {
-    const { nextHop } = attributes;
-    const known = this.nextHops[nextHop.family];
+  /** The set's next hop alone, without building the set (the FIB asks for nothing else). */
+  nextHop(id: number): Address {
+    const nextHop = this.refs[id]! > 0 ? this.nextHops[id] : undefined;
+    if (!nextHop) throw new Error(`attribute set ${id} is not held`);
+    return nextHop;
+  }
+
+  private sharedNextHop(nextHop: Address): Address {
+    const known = this.sharedNextHops[nextHop.family];
     const shared = known.get(nextHop.value);
-    if (shared === nextHop) return attributes;
-    if (shared) return { ...attributes, nextHop: shared };
+    if (shared) return shared;
     if (known.size < MAX_SHARED_NEXT_HOPS) known.set(nextHop.value, nextHop);
-    return attributes;
+    return nextHop;
   }
 
   private grow(): void {
@@ -77,6 +107,9 @@ export class AttributeStore {
     this.refs = grown;
   }
 }
+
+/** Sets kept built, per generation: reads come in runs over the same few sets (a prefix's paths, a batch of changes). */
+const BUILT_PER_GENERATION = 1_024;
 
 /** Next hops shared by stored sets; kept for good, so bounded (a next hop is one per neighbour, rarely more). */
 const MAX_SHARED_NEXT_HOPS = 4096;
@@ -124,6 +157,16 @@ function mix(h: number, value: number): number {
   h = Math.imul(h ^ (value | 0), 0x9e3779b1);
   h ^= Math.floor(value / 0x100000000); // the high part of values above 32 bits
   return h ^ (h >>> 15);
+}
+
+/** A 32-bit hash of the packed bytes of a set. */
+function bytesHash(packed: PackBuffer): number {
+  const { bytes, length } = packed;
+  let h = 0x2545f491;
+  let i = 0;
+  for (; i + 4 <= length; i += 4) h = mix(h, bytes.readInt32BE(i));
+  for (; i < length; i++) h = mix(h, bytes[i]!);
+  return mix(h, length);
 }
 
 function mixAddress(h: number, address: Address): number {

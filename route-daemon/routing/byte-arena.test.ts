@@ -23,7 +23,19 @@ describe('ByteArena', () => {
         if (step % 5000 === 0) early.push({ view: arena.get(id)!, copy: Buffer.from(value) });
       }
     }
-    for (let id = 0; id < 3000; id++) expect(arena.get(id)).toEqual(model.get(id));
+    for (let id = 0; id < 3000; id++) {
+      const value = model.get(id);
+      expect(arena.get(id)).toEqual(value);
+      if (!value) continue;
+      // matches: the same bytes at the start of a longer buffer, and not one byte more, fewer or different.
+      const longer = Buffer.concat([value, Buffer.from([7, 7])]);
+      expect(arena.matches(id, { bytes: longer, length: value.length })).toBe(true);
+      expect(arena.matches(id, { bytes: longer, length: value.length + 1 })).toBe(false);
+      expect(arena.matches(id, { bytes: longer, length: value.length - 1 })).toBe(false);
+      longer[value.length - 1] ^= 1;
+      expect(arena.matches(id, { bytes: longer, length: value.length })).toBe(false);
+    }
+    expect(arena.matches(99_999, { bytes: Buffer.alloc(0), length: 0 })).toBe(false);
     expect(arena.size).toBe([...model.values()].reduce((n, b) => n + b.length, 0));
     // Views handed out before later compactions still hold what they held.
     for (const { view, copy } of early) expect(view).toEqual(copy);

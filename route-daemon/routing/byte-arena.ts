@@ -1,9 +1,9 @@
 /**
- * Byte strings stored by small integer id in one growing buffer: the wire
- * encodings of outgoing attribute sets, kept while the sets live. A Buffer
- * per set would cost an object and a backing store each, several times the
- * 40 to 80 bytes of the encoding. Dropped strings leave holes that a
- * compaction reclaims once they are half of the buffer.
+ * Byte strings stored by small integer id in one growing buffer: the packed
+ * received attribute sets, and the wire encodings of outgoing ones, kept
+ * while the sets live. A Buffer per set would cost an object and a backing
+ * store each, several times the 30 to 80 bytes of the string. Dropped strings
+ * leave holes that a compaction reclaims once they are half of the buffer.
  */
 export class ByteArena {
   private bytes = Buffer.allocUnsafe(64 * 1024);
@@ -21,6 +21,14 @@ export class ByteArena {
   get(id: number): Buffer | undefined {
     const offset = id < this.offsets.length ? this.offsets[id]! : -1;
     return offset < 0 ? undefined : this.bytes.subarray(offset, offset + this.lengths[id]!);
+  }
+
+  /** Whether `id` holds exactly the first `value.length` bytes of `value.bytes`; builds no view. */
+  matches(id: number, value: { readonly bytes: Uint8Array; readonly length: number }): boolean {
+    const offset = id < this.offsets.length ? this.offsets[id]! : -1;
+    if (offset < 0 || this.lengths[id] !== value.length) return false;
+    for (let i = 0; i < value.length; i++) if (this.bytes[offset + i] !== value.bytes[i]) return false;
+    return true;
   }
 
   set(id: number, value: Buffer): void {

@@ -1,10 +1,13 @@
-import type { Prefix } from '../../common/prefix.js';
+import type { Family, Prefix } from '../../common/prefix.js';
 import type { RouteAttributes } from './attributes.js';
+import { PREFIX_KEY_WORDS, prefixFromKey, type PrefixIndex } from './prefix-index.js';
 
 /**
  * The last best-route changes of one plane, for the looking glass's "recent
- * route changes": a fixed ring, so a full-table load costs one slot write per
- * change and the memory never grows.
+ * route changes": a fixed ring in typed arrays. A full-table load records a
+ * million changes and the looking glass reads a few, so recording writes a
+ * few numbers and builds nothing (an object with its prefix per change was a
+ * tenth of a full-table ingest); the changes are built when read.
  */
 
 export interface RouteChange {
@@ -18,13 +21,33 @@ export interface RouteChange {
   readonly attributes?: RouteAttributes;
 }
 
+/** Where the ring keeps the attribute sets of announcements: a reference each, so that an id cannot be reused under it. */
+export interface ChangeLogAttributes {
+  retain(id: number): void;
+  release(id: number): void;
+  get(id: number): RouteAttributes;
+}
+
 export class RouteChangeLog {
-  private readonly ring: (RouteChange | undefined)[];
+  private readonly times: Float64Array;
+  private readonly families: Uint8Array;
+  /** The prefix as its index key words (address words, then length). */
+  private readonly keys: Uint32Array;
+  private readonly peers: string[];
+  /** The announced attribute set (one reference held), or -1 for a withdrawal. */
+  private readonly attrIds: Int32Array;
   private next = 0;
   private total = 0;
 
-  constructor(readonly capacity: number) {
-    this.ring = new Array<RouteChange | undefined>(capacity);
+  constructor(
+    readonly capacity: number,
+    private readonly attributes: ChangeLogAttributes,
+  ) {
+    this.times = new Float64Array(capacity);
+    this.families = new Uint8Array(capacity);
+    this.keys = new Uint32Array(capacity * PREFIX_KEY_WORDS);
+    this.peers = new Array<string>(capacity).fill('');
+    this.attrIds = new Int32Array(capacity).fill(-1);
   }
 
   /** Changes recorded since start, including those the ring has dropped. */
@@ -32,10 +55,18 @@ export class RouteChangeLog {
     return this.total;
   }
 
-  record(change: RouteChange): void {
+  /** A change of the best route of `slot` in `index`: announced with `attrId`, or withdrawn when it is -1. */
+  record(index: PrefixIndex, change: { slot: number; peer: string; attrId: number }): void {
     if (this.capacity === 0) return;
-    this.ring[this.next] = change;
-    this.next = (this.next + 1) % this.capacity;
+    const at = this.next;
+    if (this.attrIds[at]! >= 0) this.attributes.release(this.attrIds[at]!);
+    if (change.attrId >= 0) this.attributes.retain(change.attrId);
+    this.times[at] = Date.now();
+    this.families[at] = index.family;
+    index.copyKey(change.slot, { into: this.keys, at: at * PREFIX_KEY_WORDS });
+    this.peers[at] = change.peer;
+    this.attrIds[at] = change.attrId;
+    this.next = (at + 1) % this.capacity;
     this.total++;
   }
 
@@ -43,7 +74,13 @@ export class RouteChangeLog {
   recent(limit: number): RouteChange[] {
     const out: RouteChange[] = [];
     const held = Math.min(this.total, this.capacity);
-    for (let i = 1; i <= Math.min(limit, held); i++) out.push(this.ring[(this.next - i + this.capacity) % this.capacity]!);
+    for (let i = 1; i <= Math.min(limit, held); i++) {
+      const at = (this.next - i + this.capacity) % this.capacity;
+      const attrId = this.attrIds[at]!;
+      const prefix = prefixFromKey(this.families[at] as Family, { words: this.keys, at: at * PREFIX_KEY_WORDS });
+      const common = { time: this.times[at]!, prefix, peer: this.peers[at]! };
+      out.push(attrId >= 0 ? { ...common, kind: 'announce', attributes: this.attributes.get(attrId) } : { ...common, kind: 'withdraw' });
+    }
     return out;
   }
 }

@@ -124,7 +124,8 @@ describe('routing instance: import and best path', () => {
     expect(audit.at(-1)).toMatchObject({ check: 'max-prefix', peer: 'a' });
     rib.peerDown('a');
     expect(rib.counters().routes).toEqual({ ipv4: 0, ipv6: 0 });
-    expect(rib.counters().attributeSets).toBe(0);
+    // Left: the one set (all three routes had it) that the change log still shows with its announcements.
+    expect(rib.counters().attributeSets).toBe(1);
   });
 
   it('applies UPDATEs over the rate limit but asks the session to pause reading', () => {
@@ -385,6 +386,30 @@ describe('routing instance: change log', () => {
       ['announce', '10.70.0.0/16', 'b', '65002'],
     ]);
     expect(rib.recentChanges({ limit: 1 })).toHaveLength(1);
+  });
+
+  it('holds the attribute sets of its announcements until the ring overwrites them', () => {
+    const rib = createRoutingInstance({ plane: 'production', localAsn: LOCAL_AS, pools: [p('10.64.0.0/10')], authorizations: [], changeLogSize: 2 });
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 7]), prefixes: [p('10.70.0.0/16')] }] });
+    rib.receive('a', { withdrawn: [p('10.70.0.0/16')], announced: [] });
+    expect(rib.counters().attributeSets).toBe(1);
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001, 8]), prefixes: [p('10.71.0.0/16')] }] });
+    rib.receive('a', { withdrawn: [p('10.71.0.0/16')], announced: [] });
+    // The first announcement left the ring and its set with it.
+    expect(rib.counters().attributeSets).toBe(1);
+    expect(rib.recentChanges({ limit: 5 }).map((c) => [c.kind, formatPrefix(c.prefix), c.attributes?.asPath[0]?.asns.join(' ')])).toEqual([
+      ['withdraw', '10.71.0.0/16', undefined],
+      ['announce', '10.71.0.0/16', '65001 8'],
+    ]);
+  });
+
+  it('keeps IPv6 prefixes whole', () => {
+    const rib = createRoutingInstance({ plane: 'production', localAsn: LOCAL_AS, pools: [p('fd00:64::/32')], authorizations: [], changeLogSize: 4 });
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    const v6 = { ...attrs([65001]), nextHop: parseAddress('fd00:64::2') };
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: v6, prefixes: [p('fd00:64:ff00::/40'), p('fd00:64:1::/48')] }] });
+    expect(rib.recentChanges({ limit: 5 }).map((c) => formatPrefix(c.prefix))).toEqual(['fd00:64:1::/48', 'fd00:64:ff00::/40']);
   });
 });
 

@@ -13,14 +13,14 @@ import { originAs, RouteAuthorizations, type RouteAuthorization, type Validation
 import { AttributeStore } from './attribute-store.js';
 import { RouteChangeLog, type RouteChange } from './change-log.js';
 import type { RouteAttributes } from './attributes.js';
-import { selectBest, type Candidate, type RouteSource } from './decision.js';
+import { DEFAULT_LOCAL_PREF, selectBest, type Candidate, type RouteSource } from './decision.js';
 import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 import { ExportSets } from './export-sets.js';
 import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
-import { FamilyRib, LOCAL_PEER, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
+import { FamilyRib, LOCAL_PEER, type BestChangeListener, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -95,6 +95,12 @@ const IMPORT_QUIET_MS = 20;
 /** How often suppressed routes are checked for reuse. */
 const REUSE_CHECK_MS = 10_000;
 
+/** What one fill of a peer's outbox let through and refused (by reason), counted when the fill ends. */
+interface ExportTally {
+  accepted: number;
+  readonly rejected: Map<string, number>;
+}
+
 interface PeerState {
   readonly index: number;
   settings: PeerSettings;
@@ -143,11 +149,10 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
-    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000);
-    const logChange = (family: Family) => (slot: number, change: { before: number; after: number }) => this.logChange(this.ribs[family], { slot, ...change });
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000, this.store);
     this.ribs = {
-      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: logChange(4) }),
-      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: logChange(6) }),
+      4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: this.changeLogger(4) }),
+      6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: this.changeLogger(6) }),
     };
     if (options.damping) {
       this.damping = new FlapDamping(options.damping);
@@ -246,9 +251,9 @@ class Instance implements PlaneInstance {
       withdrawn++;
     }
     for (const group of update.announced) {
-      const attributes = this.importAttributes(peer, group.attributes);
+      const { attributes } = group;
       const pathRejection = this.policy.checkPath(attributes, peer.settings);
-      const attrId = pathRejection ? -1 : this.store.intern(attributes);
+      const attrId = pathRejection ? -1 : this.store.intern(attributes, this.importRewrite(peer));
       for (const prefix of group.prefixes) {
         const rib = this.ribs[prefix.family];
         const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes, experimentRules);
@@ -332,7 +337,8 @@ class Instance implements PlaneInstance {
         encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
         prefixOf: (slot) => rib.index.prefixOf(slot),
       };
-      const exported = { accepted: 0 };
+      // Tallied here and counted once per fill: a full table walked for its own sender is a million refusals.
+      const exported = { accepted: 0, rejected: new Map<string, number>() };
       const step: DrainOptions = {
         max: EXPORT_FILL_STEP,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
@@ -352,6 +358,7 @@ class Instance implements PlaneInstance {
         if (result.walkFinished && peer.initialWalk.delete(family)) peer.outbox.finishTable(FAMILY_NAME[family]);
       }
       if (exported.accepted > 0) peer.decisions.add('export:accepted', exported.accepted);
+      for (const [reason, by] of exported.rejected) peer.decisions.add(`export:rejected:${reason}`, by);
       if (pending) break;
     }
   }
@@ -434,9 +441,9 @@ class Instance implements PlaneInstance {
             changes.push({ kind: 'withdraw', prefix });
             return true;
           }
-          const nextHop = this.store.get(next).nextHop;
+          const nextHop = this.store.nextHop(next);
           if (previous < 0) changes.push({ kind: 'add', prefix, nextHop });
-          else if (sameAddress(this.store.get(previous).nextHop, nextHop)) return false;
+          else if (sameAddress(this.store.nextHop(previous), nextHop)) return false;
           else changes.push({ kind: 'replace', prefix, nextHop });
           return true;
         },
@@ -454,7 +461,7 @@ class Instance implements PlaneInstance {
       const limit = rib.index.slotLimit;
       for (let slot = 0; slot < limit; slot++) {
         const installed = rib.sent(this.fibConsumer(family), slot);
-        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.get(installed).nextHop });
+        if (installed >= 0) routes.push({ prefix: rib.index.prefixOf(slot), nextHop: this.store.nextHop(installed) });
       }
     }
     return routes;
@@ -633,22 +640,20 @@ class Instance implements PlaneInstance {
     return peer;
   }
 
-  private logChange(rib: FamilyRib, change: { slot: number; before: number; after: number }): void {
-    if (this.changes.capacity === 0) return;
-    const { slot, before, after } = change;
-    const path = after >= 0 ? after : before;
-    const owner = rib.pathPeer[path]!;
-    const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
-    const prefix = rib.index.prefixOf(slot);
-    if (after >= 0) this.changes.record({ time: Date.now(), kind: 'announce', prefix, peer, attributes: this.store.get(rib.pathAttr[after]!) });
-    else this.changes.record({ time: Date.now(), kind: 'withdraw', prefix, peer });
+  /** Records the best-route changes of one family's RIB in the change log. */
+  private changeLogger(family: Family): BestChangeListener {
+    return (slot, { before, after }) => {
+      if (this.changes.capacity === 0) return;
+      const rib = this.ribs[family];
+      const owner = rib.pathPeer[after >= 0 ? after : before]!;
+      const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
+      this.changes.record(rib.index, { slot, peer, attrId: after >= 0 ? rib.pathAttr[after]! : -1 });
+    };
   }
 
-  /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it. */
-  private importAttributes(peer: PeerState, attributes: RouteAttributes): RouteAttributes {
-    if (!peer.ebgp) return attributes;
-    const localPref = peer.settings.importLocalPref ?? 100;
-    return attributes.localPref === localPref ? attributes : { ...attributes, localPref };
+  /** LOCAL_PREF from an eBGP peer means nothing to us (RFC 4271 §5.1.5): ours replaces it as the set is stored. */
+  private importRewrite(peer: PeerState): { localPref?: number } {
+    return peer.ebgp ? { localPref: peer.settings.importLocalPref ?? DEFAULT_LOCAL_PREF } : {};
   }
 
   private candidate(rib: FamilyRib, path: number): Candidate {
@@ -664,7 +669,7 @@ class Instance implements PlaneInstance {
    */
   private exportedAttributes(
     slot: number,
-    context: { peer: PeerState; rib: FamilyRib; rules: { peer: number; local: number } | undefined; exported: { accepted: number } },
+    context: { peer: PeerState; rib: FamilyRib; rules: { peer: number; local: number } | undefined; exported: ExportTally },
   ): number {
     const { peer, rib } = context;
     const p = rib.best[slot]!;
@@ -681,7 +686,7 @@ class Instance implements PlaneInstance {
     }
     const reason = exportReason(origin, { name: peer.settings.name, ebgp: peer.ebgp }) ?? (context.rules ? null : 'no local address of this family on the session');
     if (reason) {
-      peer.decisions.add(`export:rejected:${reason}`);
+      context.exported.rejected.set(reason, (context.exported.rejected.get(reason) ?? 0) + 1);
       if (origin.kind === 'local') this.reject(peer, { prefix: rib.index.prefixOf(slot), direction: 'export', check: 'export', reason });
       return -1;
     }
@@ -747,7 +752,9 @@ class Instance implements PlaneInstance {
 
   /** Adds to the peer's and the instance's decision counters. */
   private count(peer: PeerState, outcomes: Record<string, number>): void {
-    for (const [outcome, by] of Object.entries(outcomes)) {
+    // Once per UPDATE: for-in walks the keys without building the entry arrays.
+    for (const outcome in outcomes) {
+      const by = outcomes[outcome]!;
       if (by === 0) continue;
       peer.decisions.add(outcome, by);
       this.decisions.add(outcome, by);

@@ -1,5 +1,17 @@
 import type { Family, Prefix } from '../../common/prefix.js';
 
+/** Words of the longest key (IPv6: four address words and the length): room for a copy of any key. */
+export const PREFIX_KEY_WORDS = 5;
+
+/** The prefix whose key words (as `PrefixIndex.copyKey` writes them) start at `key.at`. */
+export function prefixFromKey(family: Family, key: { words: Uint32Array; at: number }): Prefix {
+  const { words, at } = key;
+  if (family === 4) return { family: 4, value: BigInt(words[at]!), length: words[at + 1]! };
+  let value = 0n;
+  for (let i = 0; i < 4; i++) value = (value << 32n) | BigInt(words[at + i]!);
+  return { family: 6, value, length: words[at + 4]! };
+}
+
 /**
  * Maps the prefixes of one address family to small dense slot numbers, so
  * that everything else about a prefix (its paths, its best path, what each
@@ -111,13 +123,13 @@ export class PrefixIndex {
   }
 
   prefixOf(slot: number): Prefix {
+    return prefixFromKey(this.family, { words: this.slotKeys, at: slot * this.width });
+  }
+
+  /** Copies the key words of `slot` (what `prefixFromKey` reads), without building its Prefix. */
+  copyKey(slot: number, to: { into: Uint32Array; at: number }): void {
     const base = slot * this.width;
-    if (this.family === 4) {
-      return { family: 4, value: BigInt(this.slotKeys[base]!), length: this.slotKeys[base + 1]! };
-    }
-    let value = 0n;
-    for (let i = 0; i < 4; i++) value = (value << 32n) | BigInt(this.slotKeys[base + i]!);
-    return { family: 6, value, length: this.slotKeys[base + 4]! };
+    for (let i = 0; i < this.width; i++) to.into[to.at + i] = this.slotKeys[base + i]!;
   }
 
   private toWords(prefix: Prefix): Uint32Array {

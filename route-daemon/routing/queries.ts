@@ -58,6 +58,7 @@ export interface InstanceCounters {
   readonly plane: Plane;
   readonly routes: { readonly ipv4: number; readonly ipv6: number };
   readonly paths: number;
+  /** Distinct attribute sets held: by routes, and by the announcements the recent-changes log still shows. */
   readonly attributeSets: number;
   /** Best-route changes since start: a plane whose routes did not move keeps this still. */
   readonly bestRouteChanges: number;

@@ -27,8 +27,12 @@ export const PATH_STALE = 0b100;
 /** Held back by flap damping: kept, but not a candidate for best path. */
 export const PATH_SUPPRESSED = 0b1000;
 
-/** Told about every change of a prefix's best path (or of its attributes); -1 is none. The paths are still readable. */
-export type BestChangeListener = (slot: number, change: { before: number; after: number }) => void;
+/**
+ * Told about every change of a prefix's best path (or of its attributes); -1
+ * is none. The paths are still readable. `change` is one object reused for
+ * every call (a full table makes a million changes): read it, do not keep it.
+ */
+export type BestChangeListener = (slot: number, change: { readonly before: number; readonly after: number }) => void;
 
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
@@ -82,6 +86,7 @@ export class FamilyRib {
   private readonly consumers: (Consumer | null)[] = [];
   private readonly scratch: number[] = [];
   private readonly onBestChange: BestChangeListener | undefined;
+  private readonly bestChange = { before: -1, after: -1 };
 
   constructor(
     readonly store: AttributeStore,
@@ -420,7 +425,10 @@ export class FamilyRib {
     this.best[slot] = after;
     if (after === before && !bestChanged) return;
     this.markDirty(slot);
-    this.onBestChange?.(slot, { before, after });
+    if (!this.onBestChange) return;
+    this.bestChange.before = before;
+    this.bestChange.after = after;
+    this.onBestChange(slot, this.bestChange);
   }
 
   private markDirty(slot: number): void {
