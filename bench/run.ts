@@ -45,6 +45,8 @@ const BENCHES: readonly Bench[] = [
   // A flood ten times the experimental policer (10 Mbit/s), then one as fast as the sender can (its CPU shared with the nodes here).
   { name: 'experiment-flood', script: 'experiment-flood/run.js', quick: ['--seconds', '5', '--rounds', '2', '--flood-mbits', '100'], full: ['--seconds', '10', '--rounds', '5', '--flood-mbits', '100'], needsRoot: true, minutes: [5, 10] },
   { name: 'experiment-flood-max', script: 'experiment-flood/run.js', quick: ['--seconds', '5', '--rounds', '2'], full: ['--seconds', '10', '--rounds', '5'], needsRoot: true, minutes: [5, 10] },
+  // The same unlimited flood with garage 0's line shaped to 200 Mbit/s: production bound by its line, not by this machine's CPU.
+  { name: 'experiment-flood-line', script: 'experiment-flood/run.js', quick: ['--seconds', '5', '--rounds', '2', '--line-mbits', '200'], full: ['--seconds', '10', '--rounds', '5', '--line-mbits', '200'], needsRoot: true, minutes: [5, 10] },
 ];
 
 interface Outcome {

@@ -19,8 +19,15 @@
  * the node): what generating it still costs this shared machine. --uncapped
  * runs the sender at nice 19 without a cap, as the earlier figures did.
  *
+ * Without a line rate, production is bound by this machine's CPU (both
+ * nodes' wireguard-go on 2 cores), so anything else that runs shows as lost
+ * throughput. --line-mbits N shapes garage 0's line to the internet (tbf on its
+ * uplink, both planes' tunnels) to N Mbit/s, as a garage's internet line would
+ * be: production is then bound by the line, the case the policer is for, and
+ * the flood can only take what the policer lets onto that line.
+ *
  *   node dist/bench/experiment-flood/run.js [--seconds N] [--rounds N] [--flood-mbits N]
- *       [--sender-cpu PERCENT | --uncapped] [--max-mbits N]      (root; `npm run build` first)
+ *       [--sender-cpu PERCENT | --uncapped] [--max-mbits N] [--line-mbits N]      (root; `npm run build` first)
  *
  * --flood-mbits N sends the flood at N Mbit/s instead of as fast as the sender can.
  */
@@ -46,6 +53,8 @@ const floodMbits = process.argv.includes('--flood-mbits') ? option('--flood-mbit
 const uncapped = process.argv.includes('--uncapped');
 const senderCpu = option('--sender-cpu', 20, 100);
 const maxMbits = option('--max-mbits', 10, 1000);
+/** Garage 0's uplink rate in Mbit/s; 0: unshaped. */
+const lineMbits = process.argv.includes('--line-mbits') ? option('--line-mbits', 0, 100_000) : 0;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function server(netns: string, address: string, port: number): ChildProcess {
@@ -87,6 +96,11 @@ process.once('SIGINT', () => {
 });
 try {
   cap = uncapped ? null : await createCpuCap(`${lab.topology.id}-flood`, { percentOfOneCore: senderCpu });
+  if (lineMbits) {
+    // The bucket must hold at least one timer tick of the rate (HZ 250 at most here), or tbf cannot reach it.
+    const burstBytes = Math.max(64 * 1024, Math.ceil((lineMbits * 1e6) / 8 / 100));
+    await run('tc', ['qdisc', 'add', 'dev', 'line', 'root', 'tbf', 'rate', `${lineMbits}mbit`, 'burst', String(burstBytes), 'latency', '20ms'], { netns: lab.topology.garages[0]!.netns });
+  }
   const g0 = await joinGarage(lab, lab.topology.garages[0]!);
   const g1 = await joinGarage(lab, lab.topology.garages[1]!);
   const experiment = await createExperiment(lab, { name: 'flood', node: g0.name, maxPrefixes: 10, maxUpdates: 600, duration: '1h', maxMbits });
@@ -141,6 +155,7 @@ try {
     : 'uncapped, at nice 19, sharing the CPU with both nodes (--uncapped)';
   process.stdout.write([
     `experiment flood: production iperf3 TCP lab host to lab host over one wireguard-go tunnel, ${seconds} s x ${rounds} rounds`,
+    `  garage 0's line: ${lineMbits ? `shaped to ${lineMbits} Mbit/s (tbf on its uplink)` : "unshaped: production is bound by this machine's CPU"}`,
     `  flood sender (researcher's test host): ${sender}`,
     `  flood: iperf3 UDP -b ${rate}, sent ${mbits(sent)}: ${(mean(sent) / experiment.maxMbits).toFixed(1)} x the experiment's limit of ${experiment.maxMbits} Mbit/s`,
     `    delivered past the hosting node: ${floods.map((f) => f.delivered.toFixed(1)).join(', ')} Mbit/s; packets over the limit dropped there: ${dropped}`,
@@ -151,8 +166,9 @@ try {
     `  ratio flood / alone: ${ratio.toFixed(2)} (target >= 0.90); control / alone: ${(mean(control) / mean(alone)).toFixed(2)}; flood / control: ${(mean(flooded) / mean(control)).toFixed(2)}`,
     '',
   ].join('\n'));
-  const what = `${floodMbits ? `${floodMbits} Mbit/s` : 'unlimited'}${cap ? `, sender capped at ${senderCpu}% of a core` : ', sender uncapped'}`;
-  emitFigures(`${floodMbits ? 'experiment-flood' : 'experiment-flood-max'}${cap ? '' : '-uncapped'}`, [
+  const what = `${floodMbits ? `${floodMbits} Mbit/s` : 'unlimited'}${cap ? `, sender capped at ${senderCpu}% of a core` : ', sender uncapped'}${lineMbits ? `, line ${lineMbits} Mbit/s` : ''}`;
+  const bench = lineMbits ? 'experiment-flood-line' : floodMbits ? 'experiment-flood' : 'experiment-flood-max';
+  emitFigures(`${bench}${cap ? '' : '-uncapped'}`, [
     {
       figure: `production TCP under an experiment's UDP flood (${what}; limit ${experiment.maxMbits} Mbit/s), same tunnel, ${seconds} s x ${rounds}`, unit: 'Mbit/s',
       ours: mean(flooded), peer: 'production alone, same run', peerValue: mean(alone), better: 'higher',
