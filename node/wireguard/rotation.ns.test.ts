@@ -8,6 +8,7 @@ import { replacePeerKey, setInterfaceKey, showDump } from './wg.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 type Line = Record<string, unknown>;
+const PROBE_INTERVAL_MS = 4;
 
 describe('WireGuard key rotation, make-before-break', () => {
   let topology: Topology;
@@ -17,7 +18,10 @@ describe('WireGuard key rotation, make-before-break', () => {
   beforeAll(async () => {
     topology = await buildTopology({ garages: 2 });
     tunnel = await connectGarages(topology, topology.garages[0]!, topology.garages[1]!);
-    const args = (other: Tunnel['a']): string[] => ['7000', other.address, '7000', '1', '4000'];
+    // Lossless only if the peer swaps the key before the rotating node's staging queue (128 packets) overflows
+    // (see replacePeerKey): at 4 ms per probe that is half a second, room for a loaded machine to run `wg set`.
+    // bench/key-rotation measures the same at 1 ms, where the window is about 128 ms.
+    const args = (other: Tunnel['a']): string[] => ['7000', other.address, '7000', String(PROBE_INTERVAL_MS), '4000'];
     probes = [
       await spawnInNetns(tunnel.a.garage.netns, 'node/test-support/udp-probe-main.ts', { args: args(tunnel.b), tempPrefix: topology.id }),
       await spawnInNetns(tunnel.b.garage.netns, 'node/test-support/udp-probe-main.ts', { args: args(tunnel.a), tempPrefix: topology.id }),
@@ -31,7 +35,7 @@ describe('WireGuard key rotation, make-before-break', () => {
     await topology?.teardown();
   });
 
-  it('rotates the key of one side while 1 ms probes flow both ways, losing none', async () => {
+  it(`rotates the key of one side while ${PROBE_INTERVAL_MS} ms probes flow both ways, losing none`, async () => {
     const rotating = { interfaceName: tunnel.a.interface.name, netns: tunnel.a.garage.netns };
     const peer = { interfaceName: tunnel.b.interface.name, netns: tunnel.b.garage.netns };
     for (const probe of probes) probe.send('start');
@@ -49,7 +53,7 @@ describe('WireGuard key rotation, make-before-break', () => {
     for (const probe of probes) {
       probe.send('stop');
       const sent = await probe.waitFor((l) => l.event === 'sent', 5_000);
-      expect(sent.count as number).toBeGreaterThan(500);
+      expect(sent.count as number).toBeGreaterThan(1_000 / PROBE_INTERVAL_MS);
     }
     await sleep(200);
     for (const probe of probes) {
@@ -57,13 +61,12 @@ describe('WireGuard key rotation, make-before-break', () => {
       reports.push(await probe.waitFor((l) => l.event === 'report', 5_000));
     }
     const sentCounts = probes.map((p) => p.lines.find((l) => l.event === 'sent')!.count as number);
-    // Each side received every probe the other side sent, in order.
-    expect(reports[0]!.received).toBe(sentCounts[1]);
-    expect(reports[1]!.received).toBe(sentCounts[0]);
-    for (const report of reports) {
-      expect(report.lost).toBe(0);
-      expect(report.firstSeq).toBe(0);
-    }
+    // Each side received every probe the other side sent, from the first, with no gap.
+    const outcome = (r: Line): Line => ({ received: r.received, lost: r.lost, firstSeq: r.firstSeq });
+    expect(reports.map(outcome)).toEqual([
+      { received: sentCounts[1], lost: 0, firstSeq: 0 },
+      { received: sentCounts[0], lost: 0, firstSeq: 0 },
+    ]);
     // And the tunnel now runs on the new key: the peer knows only the new one, with a fresh handshake.
     const dump = await showDump(peer);
     expect(dump.peers.map((p) => p.publicKey)).toEqual([publicKey]);
