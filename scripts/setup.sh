@@ -18,7 +18,7 @@ fi
 
 debian_packages=(
   ca-certificates git build-essential python3   # native addon build (node-gyp)
-  etcd-server etcd-client                       # the registry's store
+  etcd-server etcd-client openssl               # the registry's store; its TLS certificate
   wireguard-tools wireguard-go                  # tunnels (userspace WireGuard where the kernel has none)
   iproute2 nftables iputils-ping                # namespaces, policy routing, plane isolation
   procps conntrack                              # sysctl inside namespaces; NAT state in the topology test

@@ -10,6 +10,7 @@ import { buildMeshLab, cli, REGISTRY_ADDRESS, ROOT, type MeshLab } from '../demo
 import { attachmentRateLimit } from '../experiments/attachment-plan.js';
 import { attachmentsPath } from '../experiments/attachment-store.js';
 import { run } from '../system/run.js';
+import { httpGetInNetns } from '../test-support/netns-process.js';
 import {
   attachBird, createExperiment, joinGarage, registryAdmin, type BirdResearcher, type ExperimentRecord, type JoinedGarage,
 } from './experiment-lab.js';
@@ -251,7 +252,7 @@ describe('researchers\' routers on the mesh, end to end', () => {
     expect(received).toBe(sent);
 
     // Every entry went to the registry in batches (one call per experiment per second at most), none waits or was lost.
-    const metrics = await run('curl', ['-sf', `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics`], { netns: lab.topology.internet });
+    const metrics = await httpGetInNetns(lab.topology.internet, `http://${REGISTRY_ADDRESS}:${REGISTRY_METRICS_PORT}/metrics`);
     const calls = (method: string): number => Number(new RegExp(`garagenet_registry_calls_total\\{method="${method}",code="OK"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     expect([calls('AppendAuditLog'), calls('AppendAuditLogBatch') > 0]).toEqual([0, true]);
     const drained = await eventually(async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
+import { httpGetInNetns } from '../test-support/netns-process.js';
 import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from '../demo/mesh-lab.js';
 
 /**
@@ -150,8 +151,7 @@ describe('garagenet join, end to end', () => {
       expect(peer.bfd).toBe('Up');
       expect(peer.handshakeAgeSeconds).not.toBeNull();
     }
-    const scrape = (port: number): Promise<string> =>
-      run(process.execPath, ['-e', `fetch('http://127.0.0.1:${port}/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`], { netns: garage.netns });
+    const scrape = (port: number): Promise<string> => httpGetInNetns(garage.netns, `http://127.0.0.1:${port}/metrics`);
     expect(await scrape(9464)).toMatch(/^garagenet_tunnels 3$/m);
     // The agent's echo probes run every 5 s: each peer's latency and loss appear once one is answered.
     const probed = async (): Promise<boolean> => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { run } from '../system/run.js';
 
 /**
  * A Node.js program running inside a network namespace (a process cannot
@@ -121,4 +122,14 @@ export async function spawnInNetns(netns: string, entry: string, options: { args
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * GET `url` from inside `netns` and return the body; a non-2xx status rejects.
+ * Node's own fetch in a child under `ip netns exec`, so the tests need no HTTP client package.
+ */
+export async function httpGetInNetns(netns: string, url: string): Promise<string> {
+  const script =
+    "fetch(process.argv[1]).then(async (r) => { if (!r.ok) { process.stderr.write(`${r.status} ${r.statusText}`); process.exit(1); } process.stdout.write(await r.text()); })";
+  return run(process.execPath, ['-e', script, url], { netns });
 }
