@@ -8,9 +8,9 @@ import { certPin } from '../../registry/tls.js';
 import { detectEndpointHost } from './endpoint.js';
 import { requirePrerequisites } from './prerequisites.js';
 import {
-  createKeyFile, credentialFile, identityFile, isJoined, loadIdentity, meshFile, type Identity, type StatePaths,
+  createKeyFile, credentialFile, identityFile, meshFile, type Identity, type StatePaths,
 } from '../state/layout.js';
-import { ensureStateDir, stageStateFile, type StagedFile } from '../state/state-file.js';
+import { ensureStateDir, readStateFile, stageStateFile, type StagedFile } from '../state/state-file.js';
 
 /**
  * Registration, the first half of `garagenet join`: check the machine, make
@@ -57,10 +57,10 @@ function basePortOf(endpoint: string | undefined): number {
 
 export async function register(paths: StatePaths, joinString: string, options: JoinOptions): Promise<JoinResult> {
   const ticket = decodeJoinString(joinString);
-  if (isJoined(paths)) {
-    const identity = loadIdentity(paths);
-    checkSameMesh(identity, ticket);
-    return { alreadyJoined: true, identity };
+  const joined = readStateFile(paths.dir, identityFile);
+  if (joined !== null) {
+    checkSameMesh(joined, ticket);
+    return { alreadyJoined: true, identity: joined };
   }
   if (options.lanInterface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(options.lanInterface)) {
     throw new UserError(`--lan "${options.lanInterface}" is not an interface name`);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { oneLine } from '../../common/errors.js';
-import { loadCredential, loadIdentity, loadMeshCache, saveCredential, saveIdentity, saveMeshCache, statePaths, type Identity, type StatePaths } from './layout.js';
+import { credentialFile, identityFile, loadCredential, loadIdentity, loadMeshCache, saveMeshCache, statePaths, type Identity, type StatePaths } from './layout.js';
+import { writeStateFile } from './state-file.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
@@ -46,9 +47,9 @@ describe('the state directory layout', () => {
 
   it('round-trips identity, mesh and credential; only the credential is secret', async () => {
     const cache = { revision: 7, peers: [node('b', 2)], authorizations: [] };
-    await saveIdentity(paths, identity());
+    await writeStateFile(paths.dir, identityFile, identity());
     await saveMeshCache(paths, cache);
-    await saveCredential(paths, 'node.a.secret');
+    await writeStateFile(paths.dir, credentialFile, 'node.a.secret');
     expect(loadIdentity(paths)).toEqual(identity());
     expect(loadMeshCache(paths)).toEqual(cache);
     expect(loadCredential(paths)).toBe('node.a.secret');

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
@@ -204,10 +203,6 @@ export function statePaths(dir: string): StatePaths {
   };
 }
 
-export function isJoined(paths: StatePaths): boolean {
-  return existsSync(paths.identity);
-}
-
 export function loadIdentity(paths: StatePaths): Identity {
   const identity = readStateFile(paths.dir, identityFile);
   if (identity === null) throw new UserError(`${paths.identity} is missing`, { hint: 'this node has not joined a mesh: run `garagenet join JOIN_STRING`' });
@@ -225,10 +220,6 @@ export function loadCredential(paths: StatePaths): string {
   return credential;
 }
 
-export function saveIdentity(paths: StatePaths, identity: Identity): Promise<void> {
-  return writeStateFile(paths.dir, identityFile, identity);
-}
-
 export function stageIdentity(paths: StatePaths, identity: Identity): Promise<StagedFile> {
   return stageStateFile(paths.dir, identityFile, identity);
 }
@@ -237,18 +228,10 @@ export function saveMeshCache(paths: StatePaths, cache: MeshCache): Promise<void
   return writeStateFile(paths.dir, meshFile, cache);
 }
 
-export function saveCredential(paths: StatePaths, credential: string): Promise<void> {
-  return writeStateFile(paths.dir, credentialFile, credential);
-}
-
 /** A new WireGuard key into `file` (0600, atomic, through node/wireguard/keys.ts); a full disk is said so. */
 export async function createKeyFile(file: string): Promise<{ publicKey: string }> {
-  try {
-    return await generateKeyFile(file);
-  } catch (err) {
-    // File system errors only: a `wg` that fails to run is reported as it is.
-    const syscall = (err as NodeJS.ErrnoException).syscall;
-    if (syscall !== undefined && !syscall.startsWith('spawn')) throw writeFailure(file, err);
-    throw err;
-  }
+  // A `wg` that fails to run is already a UserError, which writeFailure passes on as it is.
+  return generateKeyFile(file).catch((err: unknown) => {
+    throw writeFailure(file, err);
+  });
 }
