@@ -7,7 +7,7 @@ import { LinkWindow, type LinkQuality } from './link-window.js';
  * instead of probing on every call. At most `concurrency` echoes at a time.
  */
 
-export const PROBE_INTERVAL_MS = 5000;
+const PROBE_INTERVAL_MS = 5000;
 
 export interface ProbedPeer {
   readonly name: string;

@@ -5,7 +5,7 @@
  * loss. Pure bookkeeping; link-prober.ts sends the probes.
  */
 
-export const WINDOW_PROBES = 12;
+const WINDOW_PROBES = 12;
 
 export interface LinkQuality {
   /** Median round trip of the answered probes; absent when none was answered. */

@@ -11,7 +11,7 @@ import type { StatePaths } from '../state/layout.js';
  * node back after a reboot, and a background agent would silently not be.
  */
 
-export const UNIT_NAME = 'garagenet.service';
+const UNIT_NAME = 'garagenet.service';
 export const UNIT_FILE = `/etc/systemd/system/${UNIT_NAME}`;
 /** sd_booted(3): systemd runs as PID 1 exactly when this directory exists. */
 const SYSTEMD_RUNTIME_DIR = '/run/systemd/system';

@@ -9,8 +9,8 @@ import { UserError } from '../../../common/errors.js';
  * lets a looking glass reach it across the mesh), or "127.0.0.1:7480".
  */
 
-export const API_SOCKET = 'agent-api.sock';
-export const API_CONFIG = 'agent-api.json';
+const API_SOCKET = 'agent-api.sock';
+const API_CONFIG = 'agent-api.json';
 
 export interface ApiListen {
   readonly socket: string;

@@ -11,7 +11,7 @@ import type { ProbeTarget } from './probe-target.js';
  * At most `maxConcurrent` probes run at once; more are refused, not queued.
  */
 
-export const MAX_CONCURRENT_PROBES = 2;
+const MAX_CONCURRENT_PROBES = 2;
 /** ping's interval floor for a non-root user; fast enough for 10 echoes. */
 const INTERVAL_SECONDS = '0.2';
 
