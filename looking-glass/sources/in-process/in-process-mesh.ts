@@ -14,7 +14,7 @@ import type {
   TracerouteHop,
   TunnelStatus,
 } from '../types.js';
-import { RouteTable, type TableEntry } from './route-table.js';
+import { RouteTable, type RouteAttributes, type TableEntry } from './route-table.js';
 
 /** The state one node's route daemon and agent would report. */
 export interface InProcessNode {
@@ -99,7 +99,7 @@ export class InProcessMesh implements MeshSource {
       },
       routes: async (plane, { filter, limit }): Promise<RouteList> => {
         await reach();
-        const { entries, truncated } = matchingEntries(state.tables[plane], filter, limit);
+        const { entries, truncated } = state.tables[plane].filter(filterPredicate(filter), limit);
         return { routes: entries.map((e) => toRoute(plane, e)), truncated };
       },
       recentChanges: async ({ limit }) => (await reach(), state.changes.slice(0, limit)),
@@ -153,17 +153,16 @@ function ownsAddress(view: RegistryView, node: string, plane: Plane, address: Ad
   );
 }
 
-function matchingEntries(table: RouteTable, filter: RouteFilter, limit: number): { entries: TableEntry[]; truncated: boolean } {
+function filterPredicate(filter: RouteFilter): (a: RouteAttributes) => boolean {
   switch (filter.kind) {
     case 'neighbor':
-      return table.filter((a) => a.neighbor === filter.neighbor, limit);
+      return (a) => a.neighbor === filter.neighbor;
     case 'origin-asn':
-      // An origin AS has a few dozen of a full table's million routes: a scan would cost the whole table per query.
-      return table.withOriginAsn(filter.asn, limit);
+      return (a) => a.asPath.length > 0 && a.asPath[a.asPath.length - 1] === filter.asn;
     case 'community':
-      return table.filter((a) => a.communities.includes(filter.community), limit);
+      return (a) => a.communities.includes(filter.community);
     case 'large-community':
-      return table.filter((a) => a.largeCommunities.includes(filter.community), limit);
+      return (a) => a.largeCommunities.includes(filter.community);
   }
 }
 

@@ -1,6 +1,5 @@
 import { addressBits, type Address, type Family, type Prefix } from '../../../common/prefix.js';
 import type { Route } from '../types.js';
-import { SlotLists } from './slot-lists.js';
 
 /** The path attributes of a route, shared by every route that carries the same set. */
 export type RouteAttributes = Pick<
@@ -26,8 +25,6 @@ const ORIGIN_RANK = { igp: 0, egp: 1, incomplete: 2 } as const;
  * path per prefix, best first, with longest-prefix match. Attribute sets are
  * interned (a million routes share a few hundred thousand sets) and routes are
  * kept in parallel arrays, so a full table stays a few hundred MiB at most.
- * Routes are indexed by origin AS as they are announced and withdrawn, so that
- * listing one origin's routes reads those routes only, not the whole table.
  */
 export class RouteTable {
   private readonly attributeSets: RouteAttributes[] = [];
@@ -41,7 +38,6 @@ export class RouteTable {
   private readonly freeSlots: number[] = [];
   private live = new Uint8Array(1024);
   private readonly lengthsInUse: Record<Family, Set<number>> = { 4: new Set(), 6: new Set() };
-  private readonly byOrigin = new SlotLists();
   private liveRoutes = 0;
 
   get size(): number {
@@ -87,8 +83,6 @@ export class RouteTable {
     if (previous < 0) this.head.set(key, slot);
     else this.nextOf[previous] = slot;
     this.lengthsInUse[prefix.family].add(prefix.length);
-    const origin = this.originOf(attributeId);
-    if (origin !== undefined) this.byOrigin.add(origin, slot);
     this.liveRoutes++;
   }
 
@@ -106,8 +100,6 @@ export class RouteTable {
     if (previous >= 0) this.nextOf[previous] = next;
     else if (next >= 0) this.head.set(key, next);
     else this.head.delete(key);
-    const origin = this.originOf(this.attributeOf[current]!);
-    if (origin !== undefined) this.byOrigin.remove(origin, current);
     this.freeSlots.push(current);
     this.live[current] = 0;
     this.liveRoutes--;
@@ -141,16 +133,6 @@ export class RouteTable {
     return { entries, truncated: false };
   }
 
-  /** Paths whose AS path ends in `asn`, oldest first, at most `limit`; locally originated paths (empty AS path) have no origin AS here. */
-  withOriginAsn(asn: number, limit: number): { entries: TableEntry[]; truncated: boolean } {
-    const entries: TableEntry[] = [];
-    for (const s of this.byOrigin.slots(asn)) {
-      if (entries.length === limit) return { entries, truncated: true };
-      entries.push(this.entry(s, this.head.get(this.keys[s]!) === s));
-    }
-    return { entries, truncated: false };
-  }
-
   /** The best path of every prefix. */
   *bestRoutes(): Generator<TableEntry> {
     for (const slot of this.head.values()) yield this.entry(slot, true);
@@ -164,10 +146,6 @@ export class RouteTable {
 
   private entry(slot: number, best: boolean): TableEntry {
     return { prefix: prefixOf(this.keys[slot]!), attributes: this.attributeSets[this.attributeOf[slot]!]!, best, since: this.sinceOf[slot]! };
-  }
-
-  private originOf(attributeId: number): number | undefined {
-    return this.attributeSets[attributeId]!.asPath.at(-1);
   }
 
   /** RFC 4271 decision order, simplified to what a looking glass must show: negative when `a` is better. */
