@@ -13,7 +13,6 @@ import { TunnelHealth } from './health.js';
 import { applyWatch, diffPeers, type PeerDelta } from './mesh-view.js';
 import { planTunnel, type SelfAddresses } from './peer-plan.js';
 import { DEFAULT_METRICS_ADDRESS, routeDaemonMetricsAddress, startAgentMetrics, type AgentMetrics } from './metrics.js';
-import { probeLatency } from './probe.js';
 import { rotateKey } from './rotate-key.js';
 import { PLANE_TABLES, Routing } from './routing.js';
 import { Attachments } from '../experiments/attachments.js';
@@ -126,7 +125,7 @@ export class Agent {
     await this.applyDeltas(diffPeers([], this.cache.peers));
     await this.tunnels.removeStrays(`gn${this.identity.interfaceTag}`);
     this.control = await startControlSocket(this.paths.socket, {
-      status: (options) => this.status(options),
+      status: () => this.status(),
       rotateKey: () => rotateKey(this),
       stop: () => onStop?.(),
       experiment: (verb, params) => this.serialize(() => experimentRequest(this.experiments, verb, params)),
@@ -134,7 +133,7 @@ export class Agent {
     links.start();
     this.api = await startAgentApi({
       stateDir: this.paths.dir, identity: this.identity, daemon: this.routing.daemon, rt: this.rt, log: this.log, links,
-      peers: () => this.peerList(), status: () => this.status({ latency: false }),
+      peers: () => this.peerList(), status: () => this.status(),
     });
     this.client = new RegistryClient(this.identity.registry.address, { certPem: this.identity.registry.certPem, credential, timeoutMs: 5000 });
     await this.serialize(() => this.experiments.restore());
@@ -314,7 +313,8 @@ export class Agent {
       });
   }
 
-  async status(options: { latency: boolean } = { latency: true }): Promise<NodeStatus> {
+  /** Latency is the median of the link prober's recent echoes (null until one is answered): status never waits for a ping. */
+  async status(): Promise<NodeStatus> {
     const bfd = this.health?.status() ?? new Map();
     const now = Date.now() / 1000;
     const peers = await Promise.all(
@@ -330,7 +330,7 @@ export class Agent {
           handshakeAgeSeconds: wg?.latestHandshake ? Math.round(now - wg.latestHandshake) : null,
           rxBytes: wg?.rxBytes ?? 0,
           txBytes: wg?.txBytes ?? 0,
-          latencyMs: options.latency ? await probeLatency(this.self.productionLoopbackV4, peer.productionLoopbackV4) : null,
+          latencyMs: this.links?.quality(peer.name).latencyMs ?? null,
           bfd: bfd.get(peer.name)?.state ?? 'none',
           bgp: {
             production: this.routing?.neighbor(peer.name, 'production')?.state ?? 'none',

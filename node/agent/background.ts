@@ -57,7 +57,7 @@ export async function startInBackground(paths: StatePaths, options: { timeoutMs?
       throw new UserError(`the agent stopped at start: ${lastLogLine(paths).replace(/^garagenet: /, '')}`, { hint: `see ${paths.log}` });
     }
     try {
-      return await askAgent<NodeStatus>(paths.socket, 'GET', '/status?latency=no', { timeoutMs: 5000 });
+      return await askAgent<NodeStatus>(paths.socket, 'GET', '/status', { timeoutMs: 5000 });
     } catch {
       await sleep(50);
     }

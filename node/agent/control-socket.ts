@@ -10,7 +10,7 @@ import type { NodeStatus } from './status.js';
  */
 
 export interface ControlHandlers {
-  status(options: { latency: boolean }): Promise<NodeStatus>;
+  status(): Promise<NodeStatus>;
   rotateKey(): Promise<{ publicKey: string; peers: number }>;
   stop(): void;
   /** Experiment verbs: `attach`, `stop`, `status`, with their parameters from the query string. */
@@ -31,7 +31,7 @@ export async function startControlSocket(path: string, handlers: ControlHandlers
     const url = new URL(req.url ?? '/', 'http://agent');
     const route = `${req.method} ${url.pathname}`;
     const work: Promise<unknown> | undefined =
-      route === 'GET /status' ? handlers.status({ latency: url.searchParams.get('latency') !== 'no' })
+      route === 'GET /status' ? handlers.status()
         : route === 'POST /rotate-key' ? handlers.rotateKey()
           : route === 'POST /stop' ? Promise.resolve(handlers.stop()).then(() => ({ stopping: true }))
             : route.startsWith('POST /experiment/') ? handlers.experiment(url.pathname.slice('/experiment/'.length), url.searchParams)

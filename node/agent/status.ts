@@ -10,7 +10,7 @@ export interface PeerStatus {
   handshakeAgeSeconds: number | null;
   rxBytes: number;
   txBytes: number;
-  /** Round-trip time of the last probe to the peer's loopback, milliseconds; null if unanswered. */
+  /** Median round trip of the agent's recent echo probes to the peer's loopback (every 5 s), milliseconds; null until one is answered. */
   latencyMs: number | null;
   bfd: string;
   bgp: { production: string; experimental: string };

@@ -11,7 +11,7 @@ import { isPeerUp } from './node-output.js';
 export async function waitForPeers(paths: StatePaths, options: { timeoutMs: number; progress: (line: string) => void }): Promise<NodeStatus> {
   const shown = new Set<string>();
   const deadline = Date.now() + options.timeoutMs;
-  let status = await askAgent<NodeStatus>(paths.socket, 'GET', '/status?latency=no');
+  let status = await askAgent<NodeStatus>(paths.socket, 'GET', '/status');
   // Give the first watch a moment to bring the peer list, then follow it.
   const settle = Date.now() + 1500;
   for (;;) {
@@ -24,6 +24,6 @@ export async function waitForPeers(paths: StatePaths, options: { timeoutMs: numb
     const allUp = status.peers.length > 0 && status.peers.every(isPeerUp);
     if (allUp || Date.now() > deadline || (status.peers.length === 0 && status.registry.connected && Date.now() > settle)) return status;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    status = await askAgent<NodeStatus>(paths.socket, 'GET', '/status?latency=no');
+    status = await askAgent<NodeStatus>(paths.socket, 'GET', '/status');
   }
 }
