@@ -38,7 +38,8 @@ export const DEFAULT_POOLS = {
 
 export type Pools = Pick<Mesh, 'productionV4' | 'productionV6' | 'experimentalV4' | 'experimentalV6' | 'asnFirst' | 'asnLast'>;
 
-const SITE_V4 = 24;
+/** A garage's IPv4 slot is a /24 (an experiment's space is the slot or a part of it). */
+export const SITE_V4 = 24;
 const SITE_V6 = 64;
 const MAX_V4_POOL = 20;
 const MAX_V6_POOL = 56;

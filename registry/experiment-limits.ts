@@ -1,3 +1,4 @@
+import { SITE_V4 } from './address-plan.js';
 import type { Experiment } from './model.js';
 import { checkRange } from './validate.js';
 
@@ -8,11 +9,24 @@ import { checkRange } from './validate.js';
 
 const DAY = 86_400;
 
-export const SLOT_V4_LENGTH = 24;
-export const MAX_V4_LENGTH = 28;
+export interface LimitRange {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+}
 
-/** Mbit/s an experiment's attachment may send: a home or campus line's worth at most. */
-export const MAX_MBITS = { default: 10, min: 1, max: 1000 } as const;
+/** Every limit's range and default, shared by the server's check and the CLI's options. */
+export const LIMIT_RANGES = {
+  // An experiment gets a whole slot or its first /25../28.
+  prefixLength: { min: SITE_V4, max: 28, default: SITE_V4 },
+  maxPrefixes: { min: 1, max: 100_000, default: 100 },
+  maxUpdatesPerMinute: { min: 1, max: 1_000_000, default: 60 },
+  /** Mbit/s an experiment's attachment may send: a home or campus line's worth at most. */
+  maxMbits: { min: 1, max: 1000, default: 10 },
+  durationSeconds: { min: 1, max: 365 * DAY, default: 7 * DAY },
+} as const satisfies Record<keyof ExperimentLimits, LimitRange>;
+
+export const MAX_MBITS = LIMIT_RANGES.maxMbits;
 
 /** Entries in one AppendAuditLogBatch call (an etcd transaction allows 128 operations by default). */
 export const MAX_AUDIT_BATCH = 100;
@@ -27,15 +41,13 @@ export interface ExperimentLimits {
 
 /** Throws INVALID_ARGUMENT naming the request field that is out of range. */
 export function experimentLimits(req: ExperimentLimits): ExperimentLimits {
-  const or = (value: number, field: string, range: { min: number; max: number; default: number }): number =>
-    value ? checkRange(field, value, range.min, range.max) : range.default;
+  const or = (value: number, field: string, range: LimitRange): number => (value ? checkRange(field, value, range.min, range.max) : range.default);
   return {
-    maxPrefixes: or(req.maxPrefixes, 'max_prefixes', { min: 1, max: 100_000, default: 100 }),
-    maxUpdatesPerMinute: or(req.maxUpdatesPerMinute, 'max_updates_per_minute', { min: 1, max: 1_000_000, default: 60 }),
-    maxMbits: or(req.maxMbits, 'max_mbits', MAX_MBITS),
-    durationSeconds: or(req.durationSeconds, 'duration_seconds', { min: 1, max: 365 * DAY, default: 7 * DAY }),
-    // One slot is a /24: an experiment gets the whole slot or its first /25../28.
-    prefixLength: or(req.prefixLength, 'prefix_length', { min: SLOT_V4_LENGTH, max: MAX_V4_LENGTH, default: SLOT_V4_LENGTH }),
+    maxPrefixes: or(req.maxPrefixes, 'max_prefixes', LIMIT_RANGES.maxPrefixes),
+    maxUpdatesPerMinute: or(req.maxUpdatesPerMinute, 'max_updates_per_minute', LIMIT_RANGES.maxUpdatesPerMinute),
+    maxMbits: or(req.maxMbits, 'max_mbits', LIMIT_RANGES.maxMbits),
+    durationSeconds: or(req.durationSeconds, 'duration_seconds', LIMIT_RANGES.durationSeconds),
+    prefixLength: or(req.prefixLength, 'prefix_length', LIMIT_RANGES.prefixLength),
   };
 }
 

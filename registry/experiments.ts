@@ -8,7 +8,7 @@ import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, u
 import type { Caller } from './service.js';
 import type { Store } from './store.js';
 import { checkName } from './validate.js';
-import { experimentLimits, experimentRecord, MAX_AUDIT_BATCH, MAX_V4_LENGTH } from './experiment-limits.js';
+import { experimentLimits, experimentRecord, LIMIT_RANGES, MAX_AUDIT_BATCH } from './experiment-limits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
 
 /** How far ahead of the registry's clock a node's decision time may be. */
@@ -95,7 +95,7 @@ export class Experiments {
             const id = `experiment.${req.name}.${family}`;
             const allocation: Allocation = { id, prefix, plane: 'experimental', holderKind: 'experiment', holder: req.name, purpose: 'experiment', createdAt: at };
             // Researchers may announce more specifics of their space, down to /28 and /124... but only from their ASN.
-            const maxLength = family === 'v4' ? MAX_V4_LENGTH : 124;
+            const maxLength = family === 'v4' ? LIMIT_RANGES.prefixLength.max : 124;
             const auth: Authorization = { id, prefix, maxLength, originAsn: asn, plane: 'experimental', holder: req.name, createdAt: at };
             return [this.store.putJson(this.store.keys.allocation(id), allocation), this.store.putJson(this.store.keys.authorization(id), auth)];
           }),

@@ -38,6 +38,7 @@ import { readCounters } from '../../native/isolation/nftables.js';
 import { run } from '../../node/system/run.js';
 import { emitFigures } from '../figures.js';
 import { createCpuCap, type CpuCap } from './cpu-cap.js';
+import { MAX_MBITS } from '../../registry/experiment-limits.js';
 
 function option(name: string, fallback: number, max: number): number {
   const at = process.argv.indexOf(name);
@@ -52,7 +53,7 @@ const rounds = option('--rounds', 2, 10);
 const floodMbits = process.argv.includes('--flood-mbits') ? option('--flood-mbits', 0, 100_000) : 0;
 const uncapped = process.argv.includes('--uncapped');
 const senderCpu = option('--sender-cpu', 20, 100);
-const maxMbits = option('--max-mbits', 10, 1000);
+const maxMbits = option('--max-mbits', MAX_MBITS.default, MAX_MBITS.max);
 /** Garage 0's uplink rate in Mbit/s; 0: unshaped. */
 const lineMbits = process.argv.includes('--line-mbits') ? option('--line-mbits', 0, 100_000) : 0;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
-import { MAX_MBITS } from '../experiment-limits.js';
+import { LIMIT_RANGES } from '../experiment-limits.js';
 import { withAdmin } from './context.js';
 import { parseDuration } from './duration.js';
 import { experimentLogCommand, orgListCommand, viewerListCommand } from './reads.js';
@@ -17,9 +17,8 @@ function positiveInt(option: string, text: string | undefined): number {
 
 function maxMbits(text: string): number {
   const value = positiveInt('--max-mbits', text);
-  if (value < MAX_MBITS.min || value > MAX_MBITS.max) {
-    throw new UserError(`--max-mbits ${value} is outside ${MAX_MBITS.min}..${MAX_MBITS.max} Mbit/s`, { hint: `the default is ${MAX_MBITS.default}` });
-  }
+  const { min, max } = LIMIT_RANGES.maxMbits;
+  if (value < min || value > max) throw new UserError(`--max-mbits ${value} is outside ${min}..${max} Mbit/s`, { hint: `the default is ${LIMIT_RANGES.maxMbits.default}` });
   return value;
 }
 
@@ -105,10 +104,10 @@ export function experimentCommand(): Command {
     .requiredOption('--owner <org>', 'organization running it')
     .option('--node <name>', 'node hosting the researcher router')
     .option('--description <text>', 'one line about it', '')
-    .option('--prefix-len <n>', 'IPv4 length of its space, 24..28 (IPv6: a /64)', '24')
-    .option('--max-prefixes <n>', 'most prefixes it may announce', '100')
-    .option('--max-updates-per-minute <n>', 'most BGP updates per minute before its prefixes are damped', '60')
-    .option('--max-mbits <n>', `Mbit/s its router may send into the mesh, ${MAX_MBITS.min}..${MAX_MBITS.max} (more is dropped where it enters)`, String(MAX_MBITS.default))
+    .option('--prefix-len <n>', `IPv4 length of its space, ${LIMIT_RANGES.prefixLength.min}..${LIMIT_RANGES.prefixLength.max} (IPv6: a /64)`, String(LIMIT_RANGES.prefixLength.default))
+    .option('--max-prefixes <n>', 'most prefixes it may announce', String(LIMIT_RANGES.maxPrefixes.default))
+    .option('--max-updates-per-minute <n>', 'most BGP updates per minute before its prefixes are damped', String(LIMIT_RANGES.maxUpdatesPerMinute.default))
+    .option('--max-mbits <n>', `Mbit/s its router may send into the mesh, ${LIMIT_RANGES.maxMbits.min}..${LIMIT_RANGES.maxMbits.max} (more is dropped where it enters)`, String(LIMIT_RANGES.maxMbits.default))
     .option('--expires <duration>', 'how long it runs (e.g. 12h, 7d)', '7d')
     .option('--json', 'print as JSON')
     .action(
