@@ -63,4 +63,9 @@ describe('rejections', () => {
       ['unauthorized-prefix', '10.200.0.0/24'],
     ]);
   });
+
+  it('shows a route refused for too many communities', () => {
+    expect(rejections([entry('import.rejected.community-count', '10.128.1.48/28: 4 communities exceed 3 (peer e1, experimental plane)', '2026-01-01T00:00:00.000Z')])
+      .map((a) => [a.kind, a.prefix])).toEqual([['too-many-communities', '10.128.1.48/28']]);
+  });
 });

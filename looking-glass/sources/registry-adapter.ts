@@ -51,9 +51,10 @@ export class RegistryPublicViewSource implements RegistrySource {
 const REJECTION_KINDS: ReadonlyArray<[RegExp, AuditEntry['kind']]> = [
   [/^import\.rejected\.(origin-validation|experiment-origin|plane-pool|bogon)$/, 'unauthorized-prefix'],
   [/^import\.rejected\.as-path-(length|loop)$/, 'as-path-too-long'],
+  [/^import\.rejected\.community-count$/, 'too-many-communities'],
   [/^session\.ceased\.max-prefix$/, 'max-prefix'],
   [/^import\.damped$/, 'update-rate'],
-  [/^(stopped|killed|kill-switch)$/, 'kill-switch'],
+  [/^stopped$/, 'kill-switch'],
 ];
 
 /** The refusals among an experiment's audit entries, newest first, in the looking glass's terms. */

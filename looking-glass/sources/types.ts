@@ -65,7 +65,7 @@ export interface ExperimentLimits {
 export interface AuditEntry {
   readonly time: string;
   readonly node: string;
-  readonly kind: 'unauthorized-prefix' | 'max-prefix' | 'as-path-too-long' | 'update-rate' | 'spoofed-source' | 'kill-switch';
+  readonly kind: 'unauthorized-prefix' | 'max-prefix' | 'as-path-too-long' | 'too-many-communities' | 'update-rate' | 'spoofed-source' | 'kill-switch';
   readonly detail: string;
   readonly prefix?: string;
 }
