@@ -3,6 +3,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJoinString, encodeJoinString } from '../../registry/join-string.js';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { httpGetInNetns } from '../test-support/netns-process.js';
@@ -56,14 +57,6 @@ async function fillDisk(dir: string): Promise<void> {
   await run('sh', ['-c', `head -c 64M /dev/zero > ${join(dir, 'filler')} 2>/dev/null; true`]);
   const free = Number((await run('df', ['--output=avail', '-B1', dir])).trim().split('\n')[1]);
   expect(free).toBe(0);
-}
-
-function joinTicket(joinString: string): Record<string, string> {
-  return JSON.parse(Buffer.from(joinString.slice('gnjoin1.'.length), 'base64url').toString()) as Record<string, string>;
-}
-
-function joinString(ticket: Record<string, string>): string {
-  return `gnjoin1.${Buffer.from(JSON.stringify(ticket)).toString('base64url')}`;
 }
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -172,15 +165,15 @@ describe('garagenet join, end to end', () => {
     expect(again.stdout).toMatch(/already joined: node \S+ of mesh e2e; nothing changed/);
     expect(snapshot(dir)).toEqual(before);
 
-    const ticket = joinTicket(await lab.invite());
-    const refused = await cli(garage.netns, ['join', joinString({ ...ticket, r: '198.18.255.9:7443' }), '--state-dir', dir]);
+    const ticket = decodeJoinString(await lab.invite());
+    const refused = await cli(garage.netns, ['join', encodeJoinString({ ...ticket, registry: '198.18.255.9:7443' }), '--state-dir', dir]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/^garagenet: this node is already node \S+ of mesh e2e .* another mesh .*nothing changed \(run `garagenet leave` first/);
     expect(snapshot(dir)).toEqual(before);
 
     // The same registry address with another pin: not "another mesh", and not trusted either.
-    const repinned = await cli(garage.netns, ['join', joinString({ ...ticket, p: `sha256:${'A'.repeat(43)}` }), '--state-dir', dir]);
+    const repinned = await cli(garage.netns, ['join', encodeJoinString({ ...ticket, pin: `sha256:${'A'.repeat(43)}` }), '--state-dir', dir]);
     expect(repinned.code).toBe(1);
     expect(repinned.stderr.trim().split('\n')).toHaveLength(1);
     expect(repinned.stderr).toMatch(/^garagenet: this node is already node \S+ of mesh e2e .*names that registry with another certificate pin .*nothing changed \(check the join string/);
@@ -189,7 +182,7 @@ describe('garagenet join, end to end', () => {
 
   it('a wrong pin is refused before anything is sent or written', async () => {
     const garage = lab.topology.garages[4]!;
-    const wrongPin = joinString({ ...joinTicket(await lab.invite()), p: `sha256:${'A'.repeat(43)}` });
+    const wrongPin = encodeJoinString({ ...decodeJoinString(await lab.invite()), pin: `sha256:${'A'.repeat(43)}` });
     const result = await cli(garage.netns, ['join', wrongPin, '--state-dir', lab.stateDir(garage)]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('garagenet:'))).toHaveLength(1);
