@@ -2,6 +2,7 @@ import type { Address } from '../../common/prefix.js';
 import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js';
 import { ByteArena } from './byte-arena.js';
 import { HashChains } from './hash-chains.js';
+import { RecentlyBuilt } from './recently-built.js';
 import { PackBuffer, packAttributes, unpackAttributes } from './packed-attributes.js';
 
 /**
@@ -25,8 +26,7 @@ export class AttributeStore {
   private readonly scratch = new PackBuffer();
   private allocated = 0;
   private live = 0;
-  private built = new Map<number, RouteAttributes>();
-  private builtBefore = new Map<number, RouteAttributes>();
+  private readonly built = new RecentlyBuilt<RouteAttributes>();
 
   /** Distinct attribute sets held. */
   get size(): number {
@@ -69,20 +69,16 @@ export class AttributeStore {
     this.packed.drop(id);
     this.nextHops[id] = undefined;
     this.built.delete(id);
-    this.builtBefore.delete(id);
     this.freeIds.push(id);
     this.live--;
   }
 
   get(id: number): RouteAttributes {
     const nextHop = this.nextHop(id);
-    let attributes = this.built.get(id) ?? this.builtBefore.get(id);
-    attributes ??= unpackAttributes(this.packed.get(id)!, nextHop);
-    if (this.built.size >= BUILT_PER_GENERATION) {
-      this.builtBefore = this.built;
-      this.built = new Map();
-    }
-    this.built.set(id, attributes);
+    const known = this.built.get(id);
+    if (known) return known;
+    const attributes = unpackAttributes(this.packed.get(id)!, nextHop);
+    this.built.keep(id, attributes);
     return attributes;
   }
 
@@ -108,8 +104,6 @@ export class AttributeStore {
   }
 }
 
-/** Sets kept built, per generation: reads come in runs over the same few sets (a prefix's paths, a batch of changes). */
-const BUILT_PER_GENERATION = 1_024;
 
 /** Next hops shared by stored sets; kept for good, so bounded (a next hop is one per neighbour, rarely more). */
 const MAX_SHARED_NEXT_HOPS = 4096;

@@ -3,6 +3,7 @@ import { ByteArena } from './byte-arena.js';
 import type { RouteAttributes } from './attributes.js';
 import { exportAttributes, type ExportTarget } from './export-attributes.js';
 import { HashChains } from './hash-chains.js';
+import { RecentlyBuilt } from './recently-built.js';
 
 /**
  * The outgoing attribute sets of every peer of an instance, interned like the
@@ -24,8 +25,6 @@ export interface ExportRule {
   readonly local: boolean;
 }
 
-/** Sets kept built, per generation: a set is built to be encoded (once per kind of session) or read, so few need to stay. */
-const BUILT_PER_GENERATION = 1_024;
 
 export class ExportSets {
   private readonly rules: ExportRule[] = [];
@@ -39,8 +38,7 @@ export class ExportSets {
   private readonly freeIds: number[] = [];
   private allocated = 0;
   private live = 0;
-  private built = new Map<number, RouteAttributes>();
-  private builtBefore = new Map<number, RouteAttributes>();
+  private readonly built = new RecentlyBuilt<RouteAttributes>();
   /** Per encoding key: the encodings of live sets. */
   private readonly encodings = new Map<string, ByteArena>();
 
@@ -91,7 +89,7 @@ export class ExportSets {
     this.refs[id] = 1;
     this.chains.add(id, hash);
     this.live++;
-    this.keepBuilt(id, attributes);
+    this.built.keep(id, attributes);
     this.remember(ruleId, { received, id });
     return id;
   }
@@ -106,7 +104,6 @@ export class ExportSets {
     if (left < 0) throw new Error(`outgoing attribute set ${id} released more often than retained`);
     this.chains.remove(id);
     this.built.delete(id);
-    this.builtBefore.delete(id);
     for (const arena of this.encodings.values()) arena.drop(id);
     this.store.release(this.base[id]!);
     this.freeIds.push(id);
@@ -116,14 +113,11 @@ export class ExportSets {
   /** The set itself; the same object while it stays in use, so that its encoding can be cached by object. */
   attributes(id: number): RouteAttributes {
     if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
-    let attributes = this.built.get(id);
-    if (attributes) return attributes;
-    attributes = this.builtBefore.get(id);
-    if (!attributes) {
-      const rule = this.rules[this.rule[id]!]!;
-      attributes = exportAttributes(this.store.get(this.base[id]!), rule.target, { local: rule.local });
-    }
-    this.keepBuilt(id, attributes);
+    const known = this.built.get(id);
+    if (known) return known;
+    const rule = this.rules[this.rule[id]!]!;
+    const attributes = exportAttributes(this.store.get(this.base[id]!), rule.target, { local: rule.local });
+    this.built.keep(id, attributes);
     return attributes;
   }
 
@@ -137,14 +131,6 @@ export class ExportSets {
     const encoded = how.encode();
     arena.set(id, encoded);
     return encoded;
-  }
-
-  private keepBuilt(id: number, attributes: RouteAttributes): void {
-    if (this.built.size >= BUILT_PER_GENERATION) {
-      this.builtBefore = this.built;
-      this.built = new Map();
-    }
-    this.built.set(id, attributes);
   }
 
   private remember(ruleId: number, entry: { received: number; id: number }): void {
