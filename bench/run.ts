@@ -39,7 +39,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'looking-glass', script: 'looking-glass/run.js', quick: ['--routes', '100000', '--seconds', '3'], full: [], needsRoot: false, minutes: [5, 15] },
   { name: 'wireguard-throughput', script: 'wireguard-throughput/run.js', quick: ['--seconds', '3'], full: ['--seconds', '10'], needsRoot: true, minutes: [3, 5] },
   { name: 'failover', script: 'failover/run.js', quick: ['--cuts', '2'], full: ['--cuts', '5'], needsRoot: true, minutes: [6, 15] },
-  { name: 'key-rotation', script: 'key-rotation/run.js', quick: [], full: [], needsRoot: true, minutes: [4, 4] },
+  { name: 'key-rotation', script: 'key-rotation/run.js', quick: ['--rotations', '5'], full: ['--rotations', '20'], needsRoot: true, minutes: [3, 7] },
   { name: 'join', script: 'join/run.js', quick: ['--garages', '3'], full: ['--garages', '5'], needsRoot: true, minutes: [5, 10] },
   { name: 'agent-failover', script: 'agent-failover/run.js', quick: ['--cuts', '2'], full: ['--cuts', '5'], needsRoot: true, minutes: [6, 15] },
   // A flood ten times the experimental policer (10 Mbit/s), then one as fast as the sender can (its CPU shared with the nodes here).
