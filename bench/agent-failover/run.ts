@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildMeshLab, cli, numberLabHost, type MeshLab } from '../../node/demo/mesh-lab.js';
+import { buildMeshLab, cli, joinLabGarage, type LabMember, type MeshLab } from '../../node/demo/mesh-lab.js';
 import { spawnInNetns, type NetnsChild } from '../../node/test-support/netns-process.js';
 import { run } from '../../node/system/run.js';
 import type { Garage } from '../../node/test-support/topology.js';
@@ -37,16 +35,10 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function joinAll(lab: MeshLab): Promise<{ v4: string }[]> {
-  const labs: { v4: string }[] = [];
-  for (const garage of lab.topology.garages) {
-    const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage), '--lan', 'lan']);
-    if (result.code !== 0) throw new Error(result.stderr);
-    const id = JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as { allocations: { id: string; prefix: string }[] };
-    const prefix = (what: string): string => id.allocations.find((a) => a.id.endsWith(what))!.prefix;
-    labs.push(await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') }));
-  }
-  return labs;
+async function joinAll(lab: MeshLab): Promise<LabMember[]> {
+  const members: LabMember[] = [];
+  for (const garage of lab.topology.garages) members.push(await joinLabGarage(lab, garage));
+  return members;
 }
 
 async function allEstablished(lab: MeshLab, garage: Garage): Promise<boolean> {
@@ -108,15 +100,15 @@ function around(name: string, g: Gap, fromMs: number, monitors: Map<string, { ev
 
 const lab = await buildMeshLab({ garages: 3 });
 try {
-  const labs = await joinAll(lab);
+  const [ma, mb] = (await joinAll(lab)) as [LabMember, LabMember, LabMember];
   await settle(lab);
-  const [a, b] = lab.topology.garages as [Garage, Garage, Garage];
-  const loopbackOf = (g: Garage): string => (JSON.parse(readFileSync(join(lab.stateDir(g), 'node.json'), 'utf8')) as { node: { productionLoopbackV4: string } }).node.productionLoopbackV4;
+  const [a, b] = [ma.garage, mb.garage];
+  const loopbackOf = (m: LabMember): string => m.identity.node.productionLoopbackV4;
   const probe = 'node/test-support/udp-probe-main.ts';
-  const receiver = await spawnInNetns(b.lab!.netns, probe, { args: ['40001', labs[0]!.v4, '40000', '1000', '1'], tempPrefix: lab.topology.id });
-  const sender = await spawnInNetns(a.lab!.netns, probe, { args: ['40000', labs[1]!.v4, '40001', '1', '1000000'], tempPrefix: lab.topology.id });
-  const loopReceiver = await spawnInNetns(b.netns, probe, { args: ['40003', loopbackOf(a), '40002', '1000', '1'], tempPrefix: lab.topology.id });
-  const loopSender = await spawnInNetns(a.netns, probe, { args: ['40002', loopbackOf(b), '40003', '1', '1000000'], tempPrefix: lab.topology.id });
+  const receiver = await spawnInNetns(b.lab!.netns, probe, { args: ['40001', ma.labHost.v4, '40000', '1000', '1'], tempPrefix: lab.topology.id });
+  const sender = await spawnInNetns(a.lab!.netns, probe, { args: ['40000', mb.labHost.v4, '40001', '1', '1000000'], tempPrefix: lab.topology.id });
+  const loopReceiver = await spawnInNetns(b.netns, probe, { args: ['40003', loopbackOf(ma), '40002', '1000', '1'], tempPrefix: lab.topology.id });
+  const loopSender = await spawnInNetns(a.netns, probe, { args: ['40002', loopbackOf(mb), '40003', '1', '1000000'], tempPrefix: lab.topology.id });
   for (const p of [receiver, sender, loopReceiver, loopSender]) await p.waitFor((l) => l.event === 'ready', 10_000);
   sender.send('start');
   loopSender.send('start');

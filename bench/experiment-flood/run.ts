@@ -36,6 +36,7 @@ import { buildMeshLab } from '../../node/demo/mesh-lab.js';
 import { attachBird, createExperiment, joinGarage, type JoinedGarage } from '../../node/e2e/experiment-lab.js';
 import { readCounters } from '../../native/isolation/nftables.js';
 import { run } from '../../node/system/run.js';
+import { eventually } from '../../node/test-support/eventually.js';
 import { emitFigures } from '../figures.js';
 import { createCpuCap, type CpuCap } from './cpu-cap.js';
 import { MAX_MBITS } from '../../registry/experiment-limits.js';
@@ -81,11 +82,7 @@ async function production(from: JoinedGarage, to: JoinedGarage): Promise<number>
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s`);
-    await sleep(300);
-  }
+  if (!(await eventually(check, timeoutMs, { intervalMs: 300 }))) throw new Error(`${what} within ${timeoutMs / 1000} s`);
 }
 
 const lab = await buildMeshLab({ garages: 2, prefix: 'gnfl' });

@@ -1,5 +1,4 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
@@ -8,7 +7,7 @@ import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { DEMO_PREFIX, isAlive, readDemoState, removeDemoLeftovers, writeDemoState } from './leftovers.js';
 import { attachResearcher } from './researcher.js';
-import { buildMeshLab, cli, CLI, numberLabHost, REGISTRY_ADDRESS, REGISTRY_PORT, type MeshLab } from './mesh-lab.js';
+import { buildMeshLab, cli, CLI, joinLabGarage, REGISTRY_ADDRESS, REGISTRY_PORT, type MeshLab } from './mesh-lab.js';
 
 /**
  * `garagenet demo`: the whole mesh on one machine, assembled from the same
@@ -57,16 +56,6 @@ const UPLINK = { root: '198.18.254.1', internet: '198.18.254.2', length: 30 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Identity {
-  node: { name: string; asn: number };
-  interfaceTag: string;
-  allocations: { id: string; prefix: string }[];
-}
-
-function readIdentity(stateDir: string): Identity {
-  return JSON.parse(readFileSync(join(stateDir, 'node.json'), 'utf8')) as Identity;
-}
-
 /** How to call this CLI in the printed commands: `garagenet` if it is on the PATH, else through node. */
 function cliInvocation(): string {
   const found = spawnSync('sh', ['-c', 'command -v garagenet'], { encoding: 'utf8' });
@@ -85,21 +74,16 @@ async function addUplink(lab: MeshLab): Promise<void> {
 }
 
 async function joinGarage(lab: MeshLab, garage: Garage): Promise<DemoGarage> {
-  const stateDir = lab.stateDir(garage);
-  const joined = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan', '--metrics', AGENT_METRICS], { timeoutMs: 90_000 });
-  if (joined.code !== 0) throw new Error(`garagenet join in ${garage.netns}: ${joined.stderr.trim().split('\n').pop()}`);
-  const identity = readIdentity(stateDir);
-  const prefix = (suffix: string): string => identity.allocations.find((a) => a.id.endsWith(suffix))!.prefix;
-  const labHost = await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') });
+  const member = await joinLabGarage(lab, garage, { metrics: AGENT_METRICS });
   return {
     netns: garage.netns,
     labNetns: garage.lab!.netns,
-    node: identity.node.name,
-    asn: identity.node.asn,
+    node: member.identity.node.name,
+    asn: member.identity.node.asn,
     publicAddress: garage.publicAddress,
     natted: garage.natted,
-    stateDir,
-    lab: labHost,
+    stateDir: member.stateDir,
+    lab: member.labHost,
   };
 }
 
@@ -135,20 +119,18 @@ async function waitForSessions(garages: DemoGarage[], timeoutMs: number): Promis
 }
 
 async function createExperiment(lab: MeshLab, host: DemoGarage): Promise<NonNullable<RunningDemo['experiment']>> {
-  const created = await cli(lab.topology.internet, [
-    'registry', '--state', join(lab.registryDir, 'state'), 'experiment', 'create', '--name', EXPERIMENT_NAME,
+  const created = await lab.admin([
+    'experiment', 'create', '--name', EXPERIMENT_NAME,
     '--owner', 'garages', '--node', host.node, '--description', 'the demo researcher router', '--expires', '1d', '--json',
   ]);
-  if (created.code !== 0) throw new Error(`experiment create: ${created.stderr.trim()}`);
-  const experiment = JSON.parse(created.stdout) as { asn: number; prefixes: string[] };
+  const experiment = JSON.parse(created) as { asn: number; prefixes: string[] };
   return { name: EXPERIMENT_NAME, asn: experiment.asn, prefixes: experiment.prefixes, node: host.node };
 }
 
 /** A read-only viewer credential for the looking glass, written to a file of mode 0600 in the registry's directory. */
 async function createViewerCredential(lab: MeshLab): Promise<string> {
   const file = join(lab.registryDir, 'looking-glass.credential');
-  const created = await cli(lab.topology.internet, ['registry', '--state', join(lab.registryDir, 'state'), 'viewer', 'add', 'looking-glass', '--out', file]);
-  if (created.code !== 0) throw new Error(`registry viewer add: ${created.stderr.trim()}`);
+  await lab.admin(['viewer', 'add', 'looking-glass', '--out', file]);
   return file;
 }
 

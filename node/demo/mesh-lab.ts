@@ -67,6 +67,8 @@ export interface MeshLab {
   topology: Topology;
   registryDir: string;
   stateDir(garage: Garage): string;
+  /** `garagenet registry ARGS` as the administrator, in the internet namespace; its stdout, or an error with its stderr. */
+  admin(args: string[]): Promise<string>;
   /** A fresh single-use join string for organization "garages". */
   invite(): Promise<string>;
   startRegistry(): Promise<void>;
@@ -103,6 +105,7 @@ export async function buildMeshLab(options: MeshLabOptions): Promise<MeshLab> {
     topology,
     registryDir,
     stateDir: (garage) => stateDirs.get(garage.index)!,
+    admin,
     async invite(): Promise<string> {
       const out = JSON.parse(await admin(['invite', '--org', 'garages', '--json'])) as { joinString: string };
       return out.joinString;
@@ -166,6 +169,41 @@ export async function buildMeshLab(options: MeshLabOptions): Promise<MeshLab> {
     throw err;
   }
   return lab;
+}
+
+/** What a joined node's node.json says, as far as the lab needs it. */
+export interface LabIdentity {
+  node: { name: string; asn: number; productionLoopbackV4: string; experimentalLoopbackV4: string };
+  interfaceTag: string;
+  allocations: { id: string; prefix: string }[];
+}
+
+export interface LabMember {
+  garage: Garage;
+  stateDir: string;
+  identity: LabIdentity;
+  /** The garage's production allocation. */
+  allocation: { v4: string; v6: string };
+  /** The lab host's addresses, host 2 of the allocation. */
+  labHost: { v4: string; v6: string };
+  /** What `garagenet join` printed. */
+  joined: CliResult;
+}
+
+/**
+ * Joins `garage` to the lab's mesh with the real `garagenet join` (its LAN is
+ * the lab link) and numbers its lab host; a failed join throws with the CLI's
+ * last line.
+ */
+export async function joinLabGarage(lab: MeshLab, garage: Garage, options: { metrics?: string } = {}): Promise<LabMember> {
+  const stateDir = lab.stateDir(garage);
+  const metrics = options.metrics === undefined ? [] : ['--metrics', options.metrics];
+  const joined = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan', ...metrics], { timeoutMs: 90_000 });
+  if (joined.code !== 0) throw new Error(`garagenet join in ${garage.netns}: ${joined.stderr.trim().split('\n').pop()}`);
+  const identity = JSON.parse(await readFile(join(stateDir, 'node.json'), 'utf8')) as LabIdentity;
+  const prefix = (suffix: string): string => identity.allocations.find((a) => a.id.endsWith(suffix))!.prefix;
+  const allocation = { v4: prefix('garage-v4'), v6: prefix('garage-v6') };
+  return { garage, stateDir, identity, allocation, labHost: await numberLabHost(garage, allocation), joined };
 }
 
 /** Gives the lab host of `garage` an address in the garage's allocation (host 2) and routes through host 1 (the node). */

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
-import { buildMeshLab, cli, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { buildMeshLab, cli, joinLabGarage, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { eventually } from '../test-support/eventually.js';
 
 /**
  * A garage whose line is renumbered (its ISP hands it a new address) reports
@@ -11,17 +12,6 @@ import { buildMeshLab, cli, ROOT, type MeshLab } from '../demo/mesh-lab.js';
  * their tunnel to it from the watch stream, in place, and no other tunnel is
  * touched.
  */
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return false;
-}
 
 const pings = (netns: string, address: string): Promise<boolean> =>
   run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false);
@@ -58,10 +48,8 @@ describe('a garage whose line is renumbered', () => {
     if (!existsSync(join(ROOT, 'dist', 'node', 'cli', 'main.js'))) throw new Error('build first: npm run build');
     lab = await buildMeshLab({ prefix: 'gnep', garages: 3, meshName: 'ep' });
     for (const garage of lab.topology.garages) {
-      const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage)]);
-      expect(result.code, result.stderr).toBe(0);
-      const id = JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as { node: { name: string; productionLoopbackV4: string } };
-      joined.push({ garage, name: id.node.name, loopback: id.node.productionLoopbackV4 });
+      const { identity } = await joinLabGarage(lab, garage);
+      joined.push({ garage, name: identity.node.name, loopback: identity.node.productionLoopbackV4 });
     }
   });
 
@@ -93,8 +81,7 @@ describe('a garage whose line is renumbered', () => {
     await run('ip', ['route', 'replace', 'default', 'via', `${newNet}.1`], { netns: x.garage.netns });
 
     const registered = async (): Promise<string[]> => {
-      const result = await cli(lab.topology.internet, ['registry', '--state', join(lab.registryDir, 'state'), 'nodes', '--json']);
-      const nodes = JSON.parse(result.stdout) as { node: { name: string; endpoints: string[] } }[];
+      const nodes = JSON.parse(await lab.admin(['nodes', '--json'])) as { node: { name: string; endpoints: string[] } }[];
       return nodes.find((n) => n.node.name === x.name)!.node.endpoints;
     };
     expect(await eventually(async () => (await registered()).some((e) => e.startsWith(`${newNet}.2:`)), 20_000)).toBe(true);

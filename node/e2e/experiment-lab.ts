@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAddress, formatPrefix, hostAddress, parsePrefix, subnet } from '../../common/prefix.js';
 import type { AttachmentPlan } from '../experiments/attachment-plan.js';
-import { cli, numberLabHost, type MeshLab } from '../demo/mesh-lab.js';
+import { cli, joinLabGarage, type MeshLab } from '../demo/mesh-lab.js';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 
@@ -35,30 +34,13 @@ export interface JoinedGarage {
   labHost: string;
 }
 
-interface IdentityFile {
-  node: { name: string; asn: number; productionLoopbackV4: string; experimentalLoopbackV4: string };
-  allocations: { id: string; prefix: string }[];
-}
-
 export async function joinGarage(lab: MeshLab, garage: Garage): Promise<JoinedGarage> {
-  const stateDir = lab.stateDir(garage);
-  const joined = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', stateDir, '--lan', 'lan', '--metrics', '127.0.0.1:9464'], { timeoutMs: 90_000 });
-  if (joined.code !== 0) throw new Error(`garagenet join in ${garage.netns}: ${joined.stderr.trim().split('\n').pop()}`);
-  const id = JSON.parse(readFileSync(join(stateDir, 'node.json'), 'utf8')) as IdentityFile;
-  const prefix = (suffix: string): string => id.allocations.find((a) => a.id.endsWith(suffix))!.prefix;
-  const labHost = await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') });
+  const { identity, stateDir, allocation, labHost } = await joinLabGarage(lab, garage, { metrics: '127.0.0.1:9464' });
   return {
-    garage, name: id.node.name, asn: id.node.asn, stateDir,
-    productionLoopback: id.node.productionLoopbackV4, experimentalLoopback: id.node.experimentalLoopbackV4,
-    allocation: prefix('garage-v4'), labHost: labHost.v4,
+    garage, name: identity.node.name, asn: identity.node.asn, stateDir,
+    productionLoopback: identity.node.productionLoopbackV4, experimentalLoopback: identity.node.experimentalLoopbackV4,
+    allocation: allocation.v4, labHost: labHost.v4,
   };
-}
-
-/** `garagenet registry ...` as the administrator, in the internet namespace. */
-export async function registryAdmin(lab: MeshLab, args: string[]): Promise<string> {
-  const result = await cli(lab.topology.internet, ['registry', '--state', join(lab.registryDir, 'state'), ...args]);
-  if (result.code !== 0) throw new Error(`registry ${args.join(' ')}: ${result.stderr.trim()}`);
-  return result.stdout;
 }
 
 export interface ExperimentRecord {
@@ -72,7 +54,7 @@ export interface ExperimentRecord {
 export async function createExperiment(lab: MeshLab, options: {
   name: string; node: string; maxPrefixes: number; maxUpdates: number; duration: string; maxMbits?: number;
 }): Promise<ExperimentRecord> {
-  return JSON.parse(await registryAdmin(lab, [
+  return JSON.parse(await lab.admin([
     'experiment', 'create', '--name', options.name, '--owner', 'garages', '--node', options.node,
     '--max-prefixes', String(options.maxPrefixes), '--max-updates-per-minute', String(options.maxUpdates), '--expires', options.duration,
     ...(options.maxMbits ? ['--max-mbits', String(options.maxMbits)] : []), '--json',

@@ -10,9 +10,10 @@ import { buildMeshLab, cli, REGISTRY_ADDRESS, ROOT, type MeshLab } from '../demo
 import { attachmentRateLimit } from '../experiments/attachment-plan.js';
 import { attachmentsPath } from '../experiments/attachment-store.js';
 import { run } from '../system/run.js';
+import { eventually } from '../test-support/eventually.js';
 import { httpGetInNetns } from '../test-support/netns-process.js';
 import {
-  attachBird, createExperiment, joinGarage, registryAdmin, type BirdResearcher, type ExperimentRecord, type JoinedGarage,
+  attachBird, createExperiment, joinGarage, type BirdResearcher, type ExperimentRecord, type JoinedGarage,
 } from './experiment-lab.js';
 
 /**
@@ -48,16 +49,6 @@ while sent < total and time.monotonic() - t0 < 15:
     except OSError:
         time.sleep(0.001)
 `;
-
-async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) return undefined;
-    await sleep(300);
-  }
-}
 
 interface RouteJson {
   prefix: string;
@@ -104,7 +95,7 @@ function pingReport(netns: string, address: string): Promise<string> {
 interface AuditJson { node: string; event: string; detail: string }
 
 async function auditLog(lab: MeshLab, experiment: string): Promise<AuditJson[]> {
-  return JSON.parse(await registryAdmin(lab, ['experiment', 'log', experiment, '--json'])) as AuditJson[];
+  return JSON.parse(await lab.admin(['experiment', 'log', experiment, '--json'])) as AuditJson[];
 }
 
 /** Every trace of an experiment's space at a node: RIB routes of either plane and kernel routes of either table. */
@@ -331,7 +322,7 @@ describe('researchers\' routers on the mesh, end to end', () => {
     expect(links.map((l) => l.ifname)).not.toContain(ra.plan.interface);
     expect(await run('nft', ['list', 'ruleset'], { netns: g[0]!.garage.netns })).not.toContain(ra.plan.interface);
     expect(JSON.parse(readFileSync(attachmentsPath(g[0]!.stateDir), 'utf8'))).toEqual({ attachments: [] });
-    const experiments = JSON.parse(await registryAdmin(lab, ['experiments', '--json'])) as { name: string; state: string }[];
+    const experiments = JSON.parse(await lab.admin(['experiments', '--json'])) as { name: string; state: string }[];
     expect(experiments.find((e) => e.name === 'exp-a')?.state).toBe('stopped');
     expect((await auditLog(lab, 'exp-a')).filter((e) => e.node === g[0]!.name).map((e) => e.event)).toEqual(expect.arrayContaining(['session.removed', 'stopped']));
   });
@@ -343,7 +334,7 @@ describe('researchers\' routers on the mesh, end to end', () => {
     expect(await eventually(async () => (await bestPaths(g[0]!, 'experimental')).has(c.prefixes[0]!), 30_000)).toBe(true);
     process.kill(Number(readFileSync(join(host.stateDir, 'agent.pid'), 'utf8')), 'SIGUSR2');
     expect(await eventually(async () => !existsSync(join(host.stateDir, 'agent.pid')), 20_000)).toBe(true);
-    await registryAdmin(lab, ['experiment', 'stop', 'exp-c']);
+    await lab.admin(['experiment', 'stop', 'exp-c']);
     const up = await cli(host.garage.netns, ['up', '--state-dir', host.stateDir], { timeoutMs: 60_000 });
     expect(up.code, up.stderr).toBe(0);
     for (const node of g) {
@@ -364,7 +355,7 @@ describe('researchers\' routers on the mesh, end to end', () => {
     }
     const links = JSON.parse(await run('ip', ['-j', 'link', 'show'], { netns: g[1]!.garage.netns })) as { ifname: string }[];
     expect(links.map((l) => l.ifname)).not.toContain(rb.plan.interface);
-    const experiments = JSON.parse(await registryAdmin(lab, ['experiments', '--json'])) as { name: string; state: string }[];
+    const experiments = JSON.parse(await lab.admin(['experiments', '--json'])) as { name: string; state: string }[];
     expect(experiments.find((e) => e.name === 'exp-b')?.state).toBe('stopped');
   }, 150_000);
 });

@@ -7,7 +7,8 @@ import { decodeJoinString, encodeJoinString } from '../../registry/join-string.j
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { httpGetInNetns } from '../test-support/netns-process.js';
-import { buildMeshLab, cli, numberLabHost, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { buildMeshLab, cli, joinLabGarage, ROOT, type MeshLab } from '../demo/mesh-lab.js';
+import { eventually } from '../test-support/eventually.js';
 
 /**
  * The whole node, end to end, as operators use it: four garages (the last one
@@ -26,15 +27,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Pings until one answer comes back; bounded by `timeoutMs`. */
 async function reaches(netns: string, address: string, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false);
-    if (ok) return true;
-    await sleep(100);
-  }
-  return false;
+  const answered = await eventually(() => run('ping', ['-n', '-c', '1', '-W', '1', address], { netns }).then(() => true, () => false), timeoutMs, { intervalMs: 100 });
+  return answered === true;
 }
-
 
 /** The interface the node would send `address` out of (`ip route get`, nothing is sent). */
 async function outInterface(netns: string, address: string): Promise<string> {
@@ -59,15 +54,6 @@ async function fillDisk(dir: string): Promise<void> {
   expect(free).toBe(0);
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(200);
-  }
-  return false;
-}
-
 interface StatusJson {
   peers: { name: string; interface: string; bfd: string; bgp: Record<string, string>; handshakeAgeSeconds: number | null }[];
 }
@@ -78,20 +64,12 @@ async function status(lab: MeshLab, garage: Garage): Promise<StatusJson> {
   return JSON.parse(result.stdout) as StatusJson;
 }
 
-function identity(lab: MeshLab, garage: Garage): { node: { name: string; productionLoopbackV4: string }; allocations: { id: string; prefix: string }[] } {
-  return JSON.parse(readFileSync(join(lab.stateDir(garage), 'node.json'), 'utf8')) as ReturnType<typeof identity>;
-}
-
 async function joinGarage(lab: MeshLab, garage: Garage): Promise<Joined> {
-  const result = await cli(garage.netns, ['join', await lab.invite(), '--state-dir', lab.stateDir(garage), '--lan', 'lan']);
-  expect(result.stderr.split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([]);
-  expect(result.code).toBe(0);
-  const id = identity(lab, garage);
-  expect(result.stdout).toContain(`node ${id.node.name} in mesh e2e`);
-  const prefix = (what: string): string => id.allocations.find((a) => a.id.endsWith(what))!.prefix;
-  expect(result.stdout).toContain(prefix('garage-v4'));
-  const labHost = await numberLabHost(garage, { v4: prefix('garage-v4'), v6: prefix('garage-v6') });
-  return { garage, name: id.node.name, loopback: id.node.productionLoopbackV4, lab: labHost };
+  const { identity, joined, allocation, labHost } = await joinLabGarage(lab, garage);
+  expect(joined.stderr.split('\n').filter((l) => l.startsWith('garagenet:'))).toEqual([]);
+  expect(joined.stdout).toContain(`node ${identity.node.name} in mesh e2e`);
+  expect(joined.stdout).toContain(allocation.v4);
+  return { garage, name: identity.node.name, loopback: identity.node.productionLoopbackV4, lab: labHost };
 }
 
 describe('garagenet join, end to end', () => {
