@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { AgentApiError } from '../../node/agent/api/client.js';
+import { ApiError } from '../../node/agent/api/api-error.js';
 import { AgentApiSource, type AgentApiCalls } from './agent-adapter.js';
 import { BusyError, RefusedError } from './source.js';
 
@@ -28,10 +28,10 @@ describe('AgentApiSource', () => {
   });
 
   it('a target the node refuses is a RefusedError, full probe slots a BusyError; other failures pass as they are', async () => {
-    const failing = (code: status) => source({ ping: () => Promise.reject(new AgentApiError(code, `code ${code}`)) });
+    const failing = (code: status) => source({ ping: () => Promise.reject(new ApiError(code, `code ${code}`)) });
     await expect(failing(status.INVALID_ARGUMENT).probe({ kind: 'ping', plane: 'production', target: '10.0.0.1' })).rejects.toBeInstanceOf(RefusedError);
     await expect(failing(status.RESOURCE_EXHAUSTED).probe({ kind: 'ping', plane: 'production', target: '10.0.0.1' })).rejects.toBeInstanceOf(BusyError);
-    await expect(failing(status.UNAVAILABLE).probe({ kind: 'ping', plane: 'production', target: '10.0.0.1' })).rejects.toBeInstanceOf(AgentApiError);
+    await expect(failing(status.UNAVAILABLE).probe({ kind: 'ping', plane: 'production', target: '10.0.0.1' })).rejects.toBeInstanceOf(ApiError);
   });
 
   it('keeps the full difference counts of a comparison whose lists were cut', async () => {

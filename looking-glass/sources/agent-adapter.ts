@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import { AgentApiError, type AgentApiClient } from '../../node/agent/api/client.js';
+import { ApiError } from '../../node/agent/api/api-error.js';
+import type { AgentApiClient } from '../../node/agent/api/client.js';
 import type { TunnelMessage } from '../../node/agent/api/messages.js';
 import { BusyError, RefusedError, type AgentSource } from './source.js';
 import type { Plane, ProbeRequest, ProbeResult, RibFibComparison, TunnelStatus } from './types.js';
@@ -76,7 +77,7 @@ function toTunnel(t: TunnelMessage): TunnelStatus {
 }
 
 function refusal(err: unknown): unknown {
-  if (!(err instanceof AgentApiError)) return err;
+  if (!(err instanceof ApiError)) return err;
   if (err.code === status.INVALID_ARGUMENT) return new RefusedError(err.message);
   if (err.code === status.RESOURCE_EXHAUSTED) return new BusyError(err.message);
   return err;

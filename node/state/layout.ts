@@ -17,6 +17,7 @@ import { readStateFile, stageStateFile, writeFailure, writeStateFile, type Stage
  *   credential      the node's registry credential (secret, 0600)
  *   wireguard.key   the WireGuard private key (secret, 0600); wireguard.next.key during a rotation
  *   tunnels.json    the tunnels in place, adopted by the next start (node/tunnels)
+ *   agent-api.json  optional, written by the operator: a TCP address for the agent API (node/agent/api/config.ts)
  *   agent.pid, agent.sock, agent.log   the running agent
  * Every file is read through readStateFile (one line naming file, field and
  * fix) and written through the atomic writer of node/state/state-file.ts.

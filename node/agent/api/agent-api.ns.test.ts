@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatAddress, hostAddress, parsePrefix } from '../../../common/prefix.js';
 import { buildMeshLab, cli, ROOT, type MeshLab } from '../../demo/mesh-lab.js';
 import { run } from '../../system/run.js';
-import { AgentApiClient, AgentApiError } from './client.js';
+import { ApiError } from './api-error.js';
+import { AgentApiClient } from './client.js';
+import { eventually } from '../../test-support/eventually.js';
 
 /**
  * The agent API served by real agents: three garages joined with the real
@@ -27,20 +29,11 @@ const TCP_PORT = 7480;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await sleep(500);
-  }
-  return false;
-}
-
-async function refusal(call: Promise<unknown>): Promise<AgentApiError> {
+async function refusal(call: Promise<unknown>): Promise<ApiError> {
   try {
     await call;
   } catch (err) {
-    if (err instanceof AgentApiError) return err;
+    if (err instanceof ApiError) return err;
     throw err;
   }
   throw new Error('the call was not refused');

@@ -1,20 +1,13 @@
 import { credentials, status, type Client, type ServiceError } from '@grpc/grpc-js';
-import { UserError } from '../../../common/errors.js';
+import { ApiError } from './api-error.js';
 import type { CompareRibFibResponseMessage, ListTunnelsResponseMessage, PingResponseMessage, TracerouteResponseMessage } from './messages.js';
 import { serviceClient } from '../../../common/grpc-service.js';
 
 /**
  * A typed client of the agent API, for the looking glass and the tests.
- * A refusal keeps its gRPC code (`AgentApiError.code`) so a caller can tell
- * a bad request from an unreachable node.
+ * A refusal arrives as the server's own ApiError, gRPC code kept, so a caller
+ * can tell a bad request from an unreachable node.
  */
-
-export class AgentApiError extends UserError {
-  constructor(readonly code: status, message: string) {
-    super(message);
-    this.name = 'AgentApiError';
-  }
-}
 
 type Callback<T> = (err: ServiceError | null, value: T) => void;
 type UnaryMethod = (request: object, options: { deadline: Date }, callback: Callback<unknown>) => void;
@@ -54,7 +47,7 @@ export class AgentApiClient {
     const deadline = new Date(Date.now() + Math.max(this.options.timeoutMs ?? 10_000, floorMs));
     return new Promise((resolve, reject) => {
       fn.call(this.client, request, { deadline }, (err, value) => {
-        if (err) reject(new AgentApiError(err.code, err.code === status.UNAVAILABLE ? `the agent API at ${this.address} is not answering` : err.details));
+        if (err) reject(new ApiError(err.code, err.code === status.UNAVAILABLE ? `the agent API at ${this.address} is not answering` : err.details));
         else resolve(value as T);
       });
     });

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../../../common/errors.js';
+import { field, matching, object } from '../../state/check.js';
+import { readStateFile, type StateFileSpec } from '../../state/state-file.js';
 
 /**
  * Where the agent API listens. Always a unix socket in the state directory
@@ -10,7 +10,6 @@ import { UserError } from '../../../common/errors.js';
  */
 
 const API_SOCKET = 'agent-api.sock';
-const API_CONFIG = 'agent-api.json';
 
 export interface ApiListen {
   readonly socket: string;
@@ -19,40 +18,28 @@ export interface ApiListen {
 
 const HOST_PORT = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9a-fA-F:.]+)\]):(\d{1,5})$/;
 
-/** Throws one clear error naming the file and the field when agent-api.json is malformed. */
-export async function apiListen(stateDir: string): Promise<ApiListen> {
-  const socket = join(stateDir, API_SOCKET);
-  const file = join(stateDir, API_CONFIG);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { socket };
-    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  return { socket, ...parseApiConfig(text, file) };
-}
-
-/** The TCP address an agent-api.json names, if any; `file` names it in the error. */
-export function parseApiConfig(text: string, file: string): { tcp?: string } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UserError(`${file} is not JSON`, { hint: 'write it like {"listen": "10.64.0.1:7480"}' });
-  }
-  const listen = (parsed as { listen?: unknown } | null)?.listen;
-  if (listen === undefined) return {};
-  if (typeof listen !== 'string' || !validHostPort(listen)) {
-    throw new UserError(`${file}: "listen" ${JSON.stringify(listen)} is not ADDRESS:PORT`, { hint: 'write it like 10.64.0.1:7480 or [fd64::1]:7480' });
-  }
-  return { tcp: listen };
-}
-
 function validHostPort(text: string): boolean {
   const m = HOST_PORT.exec(text);
   if (!m) return false;
   const port = Number(m[3]);
   const v4ok = m[1] === undefined || m[1].split('.').every((o) => Number(o) <= 255);
   return v4ok && port >= 1 && port <= 65535;
+}
+
+/** agent-api.json, read like every other file of the state directory (one line naming file, field and fix). */
+export const apiConfigFile: StateFileSpec<{ listen?: string }> = {
+  name: 'agent-api.json',
+  secret: false,
+  check(value) {
+    const config = object(value, '');
+    if (config.listen === undefined) return {};
+    return { listen: matching(...field(config, 'listen', ''), validHostPort, 'ADDRESS:PORT (10.64.0.1:7480 or [fd64::1]:7480)') };
+  },
+  fix: 'write it like {"listen": "10.64.0.1:7480"}, or delete it to listen on the unix socket only',
+};
+
+export function apiListen(stateDir: string): ApiListen {
+  const socket = join(stateDir, API_SOCKET);
+  const tcp = readStateFile(stateDir, apiConfigFile)?.listen;
+  return tcp === undefined ? { socket } : { socket, tcp };
 }

@@ -4,10 +4,11 @@ import { resourceExhausted } from './api-error.js';
 import type { ProbeTarget } from './probe-target.js';
 
 /**
- * The one code path a probe takes: iputils `ping` started with execFile and
- * fixed arguments (never a shell), from the node's loopback of the target's
- * plane. Traceroute is ping with a growing TTL, one hop at a time, so that it
- * leaves from the same loopback (tracepath cannot pick its source).
+ * The one code path a probe takes (the agent's link prober's too): iputils
+ * `ping` started with execFile and fixed arguments (never a shell), from the
+ * node's loopback of the target's plane. Traceroute is ping with a growing
+ * TTL, one hop at a time, so that it leaves from the same loopback (tracepath
+ * cannot pick its source).
  * At most `maxConcurrent` probes run at once; more are refused, not queued.
  */
 
@@ -27,7 +28,7 @@ export interface TraceResult {
 }
 
 /** stdout of ping whatever its exit status: exit 1 means "no reply", which is an answer here. */
-function ping(args: string[], timeoutMs: number): Promise<string> {
+export function runPing(args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('ping', args, { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout) => {
       const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -47,7 +48,7 @@ export class Prober {
 
   ping(to: ProbeTarget, count: number): Promise<PingSummary> {
     const deadline = Math.ceil(count * Number(INTERVAL_SECONDS)) + 2;
-    return this.slot(async () => parsePing(await ping(
+    return this.slot(async () => parsePing(await runPing(
       ['-n', '-c', String(count), '-i', INTERVAL_SECONDS, '-W', '1', '-w', String(deadline), '-I', to.source, to.target],
       (deadline + 3) * 1000,
     )));
@@ -57,7 +58,7 @@ export class Prober {
     return this.slot(async () => {
       const hops: TraceHop[] = [];
       for (let ttl = 1; ttl <= maxHops; ttl++) {
-        const answer = parseHop(await ping(['-n', '-c', '1', '-W', '1', '-t', String(ttl), '-I', to.source, to.target], 4000));
+        const answer = parseHop(await runPing(['-n', '-c', '1', '-W', '1', '-t', String(ttl), '-I', to.source, to.target], 4000));
         hops.push({ ttl, ...(answer.address !== undefined ? { address: answer.address } : {}), ...(answer.rttMs !== undefined ? { rttMs: answer.rttMs } : {}) });
         if (answer.reached) return { hops, reached: true };
         if (answer.unreachable) break;

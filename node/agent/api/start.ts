@@ -62,7 +62,7 @@ export async function startAgentApi(options: AgentApiOptions): Promise<AgentApi 
     kernelRoutes: (table) => options.rt.listRoutes(table),
   }, new Prober());
   try {
-    const server = await serveAgentApi(service, await apiListen(options.stateDir), log);
+    const server = await serveAgentApi(service, apiListen(options.stateDir), log);
     return {
       addresses: server.addresses,
       close: () => server.close(),
