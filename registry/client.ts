@@ -4,8 +4,9 @@ import {
 } from '@grpc/grpc-js';
 import { UserError } from '../common/errors.js';
 import { decodeJoinString } from './join-string.js';
+import { AUDIT_PAGE_MAX } from './experiment-limits.js';
 import type {
-  Allocation, AuditEntry, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView, Organization,
+  Allocation, AuditEntry, AuditPage, AuditPageRequest, Authorization, Experiment, Invitation, JoinResponse, Mesh, Node, NodeView, Organization,
   Presence, PublicView, Viewer, WatchResponse,
 } from './model.js';
 import { serviceClient } from '../common/grpc-service.js';
@@ -195,8 +196,19 @@ export class RegistryClient {
 
   // admin, or the node hosting the experiment (and any viewer for the audit log)
   setExperimentState(name: string, state: string): Promise<Experiment> { return this.call('SetExperimentState', { name, state }); }
-  async listAuditLog(experiment: string): Promise<AuditEntry[]> {
-    return (await this.call<{ entries: AuditEntry[] }>('ListAuditLog', { experiment })).entries;
+  /** One page of the log: the newest `limit` entries (0: 100), or those before or after a cursor. */
+  auditLogPage(experiment: string, page: Partial<AuditPageRequest> = {}): Promise<AuditPage> {
+    return this.call('ListAuditLog', { experiment, limit: 0, ...page });
+  }
+  /** The newest `limit` entries, or the whole log a page at a time; oldest first. */
+  async listAuditLog(experiment: string, options: { limit?: number } = {}): Promise<AuditEntry[]> {
+    if (options.limit !== undefined) return (await this.auditLogPage(experiment, { limit: options.limit })).entries;
+    const pages: AuditEntry[][] = [];
+    let page = await this.auditLogPage(experiment, { limit: AUDIT_PAGE_MAX });
+    for (pages.push(page.entries); page.more; pages.push(page.entries)) {
+      page = await this.auditLogPage(experiment, { limit: AUDIT_PAGE_MAX, before: page.first });
+    }
+    return pages.reverse().flat();
   }
 
   // admin

@@ -31,6 +31,10 @@ export const MAX_MBITS = LIMIT_RANGES.maxMbits;
 /** Entries in one AppendAuditLogBatch call (an etcd transaction allows 128 operations by default). */
 export const MAX_AUDIT_BATCH = 100;
 
+/** Audit entries in one ListAuditLog page when the caller names no limit, and at most. */
+export const AUDIT_PAGE_DEFAULT = 100;
+export const AUDIT_PAGE_MAX = 1000;
+
 export interface ExperimentLimits {
   readonly maxPrefixes: number;
   readonly maxUpdatesPerMinute: number;

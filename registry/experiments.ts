@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { AddressPlan } from './address-plan.js';
 import { claimSlots } from './allocation.js';
-import type { Allocation, AuditEntry, Authorization, Experiment, Mesh } from './model.js';
+import type { Allocation, AuditEntry, AuditPage, AuditPageRequest, Authorization, Experiment, Mesh } from './model.js';
 import { EXPERIMENT_STATES, timestamp } from './model.js';
 import { alreadyExists, invalidArgument, notFound, permissionDenied, RpcError, unauthenticated } from './rpc-error.js';
 import type { Caller } from './service.js';
@@ -10,6 +10,7 @@ import type { Store } from './store.js';
 import { checkName } from './validate.js';
 import { experimentLimits, experimentRecord, LIMIT_RANGES, MAX_AUDIT_BATCH } from './experiment-limits.js';
 import { formatPrefix, parsePrefix, subnet } from '../common/prefix.js';
+import { auditKeySuffix, checkAuditPageRequest, readAuditPage } from './audit-log.js';
 
 /** How far ahead of the registry's clock a node's decision time may be. */
 const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
@@ -199,7 +200,7 @@ export class Experiments {
     const node = caller.kind === 'node' ? caller.node : '';
     const batch = randomBytes(4).toString('hex');
     const entries = req.events.map((e): AuditEntry => ({ experiment: req.experiment, node, event: e.event, detail: e.detail, at: new Date(Date.parse(e.at)).toISOString() }));
-    const keys = entries.map((e, i) => `${this.store.keys.audit(req.experiment)}${e.at}-${batch}.${String(i).padStart(3, '0')}`);
+    const keys = entries.map((e, i) => this.store.keys.audit(req.experiment) + auditKeySuffix(e.at, { batch, index: i }));
     const res = await this.store.etcd.if(this.store.keys.experiment(req.experiment), 'Create', '>', 0)
       .then(...entries.map((e, i) => this.store.putJson(keys[i]!, e))).commit();
     if (!res.succeeded) throw notFound(`experiment "${req.experiment}"`);
@@ -215,13 +216,17 @@ export class Experiments {
     this.checkHost(caller, found.value);
   }
 
-  /** The administrator, the hosting node, and viewers (the looking glass shows every experiment's log) may read it. */
-  async listAuditLog(caller: Caller, experiment: string): Promise<AuditEntry[]> {
-    checkName('experiment', experiment);
-    const found = await this.store.get<Experiment>(this.store.keys.experiment(experiment));
-    if (!found) throw notFound(`experiment "${experiment}"`);
+  /**
+   * A page of the log (see audit-log.ts). The administrator, the hosting
+   * node, and viewers (the looking glass shows every experiment's log) may read it.
+   */
+  async listAuditLog(caller: Caller, req: { experiment: string } & AuditPageRequest): Promise<AuditPage> {
+    checkName('experiment', req.experiment);
+    const page = checkAuditPageRequest(req);
+    const found = await this.store.get<Experiment>(this.store.keys.experiment(req.experiment));
+    if (!found) throw notFound(`experiment "${req.experiment}"`);
     if (caller.kind !== 'viewer') this.checkHost(caller, found.value);
-    return this.store.list<AuditEntry>(this.store.keys.audit(experiment));
+    return readAuditPage(this.store, this.store.keys.audit(req.experiment), page);
   }
 
   /**
@@ -249,6 +254,6 @@ export class Experiments {
   }
 
   private auditKey(entry: AuditEntry): string {
-    return `${this.store.keys.audit(entry.experiment)}${entry.at}-${randomBytes(4).toString('hex')}`;
+    return this.store.keys.audit(entry.experiment) + auditKeySuffix(entry.at);
   }
 }

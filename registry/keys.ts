@@ -25,7 +25,8 @@ export class KeyLayout {
   slots(kind: SlotKind): string { return `${this.root}slot/${kind}/`; }
   slot(kind: SlotKind, n: number): string { return `${this.slots(kind)}${n}`; }
 
-  audit(experiment: string): string { return `${this.root}audit/${experiment}/`; }
+  get audits(): string { return `${this.root}audit/`; }
+  audit(experiment: string): string { return `${this.audits}${experiment}/`; }
 
   /** Splits a `pub/` key into its record kind and id. */
   parsePub(key: string): { kind: PubKind; id: string } | null {

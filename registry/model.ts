@@ -125,6 +125,26 @@ export interface AuditEntry {
   at: string;
 }
 
+export interface AuditPageRequest {
+  /** Entries in the page: 0 means AUDIT_PAGE_DEFAULT. */
+  limit: number;
+  /** A page's `first`: the entries older than it. */
+  before?: string;
+  /** A page's `last`: the entries newer than it, oldest first. */
+  after?: string;
+}
+
+export interface AuditPage {
+  /** Oldest first. */
+  entries: AuditEntry[];
+  /** Cursor of the oldest entry here ('' for an empty page). */
+  first: string;
+  /** Cursor of the newest entry here ('' for an empty page). */
+  last: string;
+  /** Entries exist beyond this page in the direction it was read: older ones, or for `after` newer ones. */
+  more: boolean;
+}
+
 export interface NodeView {
   node: Node;
   online: boolean;

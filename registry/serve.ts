@@ -1,5 +1,6 @@
 import { UserError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
+import { moveTimeFirstAuditKeys } from './audit-log.js';
 import { ensureMesh } from './bootstrap.js';
 import { hashSecret, parseCredential } from './credentials.js';
 import { ManagedEtcd } from './etcd-process.js';
@@ -65,6 +66,8 @@ export async function runRegistry(
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+    const moved = await moveTimeFirstAuditKeys(store, store.keys.audits);
+    if (moved > 0) log.info({ moved }, 'audit entries rekeyed newest first');
     const service = new RegistryService(store, mesh, { address: state.address, pin: certPin(state.certPem) });
     const server = await startServer(service, { store, listen: options.listen, keyPem: state.keyPem, certPem: state.certPem });
     const metricsServer = options.metricsListen ? await startMetricsServer(options.metricsListen) : null;

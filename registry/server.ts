@@ -142,7 +142,7 @@ export async function startServer(
     AppendAuditLogBatch: unary('AppendAuditLogBatch', 'member', async (r, c) => ({ entries: await s.experiments.appendAuditLogBatch(c, r) })),
     AttachExperiment: unary('AttachExperiment', 'member', (r, c) => s.experiments.attach(c, r)),
     SetExperimentState: unary('SetExperimentState', 'member', (r, c) => s.experiments.setState(c, r)),
-    ListAuditLog: unary('ListAuditLog', 'reader', async (r, c) => ({ entries: await s.experiments.listAuditLog(c, r.experiment) })),
+    ListAuditLog: unary('ListAuditLog', 'reader', (r, c) => s.experiments.listAuditLog(c, r)),
     GetMesh: unary('GetMesh', 'admin', async () => s.mesh),
     CreateOrganization: unary('CreateOrganization', 'admin', (r) => s.createOrganization(r)),
     ListOrganizations: unary('ListOrganizations', 'admin', async () => ({ organizations: await s.listOrganizations() })),

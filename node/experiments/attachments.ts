@@ -226,7 +226,7 @@ export class Attachments {
     const plan = this.attached.get(name) ?? null;
     const daemon = this.deps.daemon();
     const counters = plan ? daemon.instance('experimental').peerCounters(plan.peerName) : undefined;
-    const audit = await this.deps.registry().listAuditLog(name).then((entries) => ({ entries: entries.slice(-20) }), (err: unknown) => ({ error: oneLine(err) }));
+    const audit = await this.deps.registry().listAuditLog(name, { limit: 20 }).then((entries) => ({ entries }), (err: unknown) => ({ error: oneLine(err) }));
     return {
       experiment,
       attachment: plan,

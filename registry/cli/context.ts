@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UserError } from '../../common/errors.js';
 import { RegistryClient } from '../client.js';
 import { DEFAULT_STATE_DIR, loadState, type RegistryState } from '../state.js';
 
@@ -29,4 +30,11 @@ export async function withAdmin<T>(command: Command, run: (client: RegistryClien
   } finally {
     client.close();
   }
+}
+
+/** An option's whole number above zero; 0 when the option was not given. */
+export function positiveInt(option: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UserError(`${option} "${text}" is not a positive whole number`);
+  return Number(text);
 }

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { action, formatTable, printJson } from '../../common/cli.js';
 import type { RegistryClient } from '../client.js';
-import { withAdmin } from './context.js';
+import { UserError } from '../../common/errors.js';
+import { AUDIT_PAGE_MAX } from '../experiment-limits.js';
+import { positiveInt, withAdmin } from './context.js';
 
 /**
  * Read verbs: each fetches one list through the registry API and prints it as
@@ -10,15 +12,23 @@ import { withAdmin } from './context.js';
 function readCommand<T>(
   name: string,
   description: string,
-  spec: { fetch: (client: RegistryClient, args: string[]) => Promise<T[]>; header: string[]; row: (item: T) => string[]; args?: string },
+  spec: {
+    fetch: (client: RegistryClient, args: string[], options: Record<string, string | undefined>) => Promise<T[]>;
+    header: string[];
+    row: (item: T) => string[];
+    args?: string;
+    options?: [flags: string, description: string][];
+  },
 ): Command {
   const command = new Command(name).description(description).option('--json', 'print as JSON');
   if (spec.args) command.argument(spec.args);
+  for (const [flags, about] of spec.options ?? []) command.option(flags, about);
   return command.action(
     action(async (...params: unknown[]) => {
       const cmd = params[params.length - 1] as Command;
-      const items = await withAdmin(cmd, (client) => spec.fetch(client, cmd.args));
-      if (cmd.opts<{ json?: boolean }>().json) return printJson(items);
+      const options = cmd.opts<Record<string, string | undefined> & { json?: boolean }>();
+      const items = await withAdmin(cmd, (client) => spec.fetch(client, cmd.args, options));
+      if (options.json) return printJson(items);
       process.stdout.write(formatTable(spec.header, items.map(spec.row)));
     }),
   );
@@ -77,9 +87,14 @@ export function viewerListCommand(): Command {
 }
 
 export function experimentLogCommand(): Command {
-  return readCommand('log', "show an experiment's audit log", {
+  return readCommand('log', "show an experiment's audit log, oldest first", {
     args: '<name>',
-    fetch: (c, args) => c.listAuditLog(args[0]!),
+    options: [['--limit <n>', `only the newest N entries (1..${AUDIT_PAGE_MAX})`]],
+    fetch: (c, args, o) => {
+      const limit = positiveInt('--limit', o.limit);
+      if (limit > AUDIT_PAGE_MAX) throw new UserError(`--limit ${limit} is more than ${AUDIT_PAGE_MAX}`, { hint: 'leave --limit out for the whole log' });
+      return c.listAuditLog(args[0]!, limit ? { limit } : {});
+    },
     header: ['AT', 'NODE', 'EVENT', 'DETAIL'],
     row: (e) => [e.at, e.node || '-', e.event, e.detail],
   });

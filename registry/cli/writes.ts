@@ -3,17 +3,11 @@ import { Command } from 'commander';
 import { action, printJson } from '../../common/cli.js';
 import { UserError } from '../../common/errors.js';
 import { LIMIT_RANGES } from '../experiment-limits.js';
-import { withAdmin } from './context.js';
+import { positiveInt, withAdmin } from './context.js';
 import { parseDuration } from './duration.js';
 import { experimentLogCommand, orgListCommand, viewerListCommand } from './reads.js';
 
 /** Administrator verbs that change the registry. */
-
-function positiveInt(option: string, text: string | undefined): number {
-  if (text === undefined) return 0;
-  if (!/^\d+$/.test(text) || Number(text) === 0) throw new UserError(`${option} "${text}" is not a positive whole number`);
-  return Number(text);
-}
 
 function maxMbits(text: string): number {
   const value = positiveInt('--max-mbits', text);
