@@ -121,6 +121,15 @@ describe('the looking glass on a real registry', () => {
     for (const a of audit) expect(Date.parse(a.time)).toBeGreaterThan(Date.now() - 60_000);
     const listed = (await get('/api/v1/experiments')).json.experiments.find((e: any) => e.name === 'anycast-test');
     expect(listed.audit).toEqual(audit);
+
+    // A refusal recorded later comes in on a later refresh (read after the newest entry seen), newest first.
+    await node.appendAuditLog({ experiment: 'anycast-test', event: 'import.rejected.bogon', detail: '192.168.0.0/16: bogon (peer anycast-test, experimental plane)' });
+    let later: any[] = audit;
+    for (const deadline = Date.now() + 10_000; later.length < 3 && Date.now() < deadline;) {
+      later = (await get('/api/v1/experiments/anycast-test')).json.audit;
+      if (later.length < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(later.map((a) => a.prefix)).toEqual(['192.168.0.0/16', ...audit.map((a) => a.prefix)]);
   });
 
   it('serves the view without audit logs when the registry refuses them, and nothing without a credential', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PublicView } from '../../registry/model.js';
-import { fromRegistryPublicView, rejections } from './registry-adapter.js';
+import { fromRegistryPublicView } from './registry-adapter.js';
+import { rejections } from './refusals.js';
 
 const registryView: PublicView = {
   mesh: { name: 'm', productionV4: '10.64.0.0/11', productionV6: '', experimentalV4: '10.96.0.0/11', experimentalV6: 'fd96::/48', asnFirst: 1, asnLast: 2, createdAt: '' },

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import type { AuditEntry as RegistryAuditEntry, PublicView } from '../../registry/model.js';
+import type { PublicView } from '../../registry/model.js';
+import { AuditWindows, type ReadAuditPage } from './audit-window.js';
 import { mapSettled } from './map-limit.js';
 import type { RegistrySource } from './source.js';
 import type { AuditEntry, Experiment, MeshNode, Plane, RegistryView } from './types.js';
@@ -7,8 +8,8 @@ import type { AuditEntry, Experiment, MeshNode, Plane, RegistryView } from './ty
 /** What the adapter needs of the registry's typed client (registry/client.ts). */
 export interface PublicViewClient {
   publicView(): Promise<PublicView>;
-  /** An experiment's audit log (ListAuditLog): experiment, node, event, detail, time; nothing secret. */
-  listAuditLog?(experiment: string): Promise<RegistryAuditEntry[]>;
+  /** A page of an experiment's audit log (ListAuditLog): experiment, node, event, detail, time; nothing secret. */
+  auditLogPage?: ReadAuditPage;
 }
 
 /** After the registry refused an audit log (a credential that may not read it), asked again only this often. */
@@ -17,15 +18,18 @@ const REFUSED = new Set<number>([status.PERMISSION_DENIED, status.UNAUTHENTICATE
 
 /**
  * The registry's public view (GetPublicView), read through its typed client,
- * with each experiment's audit log (ListAuditLog) of what the guard rails
- * refused. The client carries a viewer credential, which reads exactly these
- * two and can change nothing. Should the registry refuse the logs anyway,
- * experiments show none and the view is still served.
+ * with the newest refusals of each experiment's audit log (ListAuditLog, read
+ * from where the last look ended). The client carries a viewer credential,
+ * which reads exactly these two and can change nothing. Should the registry
+ * refuse the logs anyway, experiments show none and the view is still served.
  */
 export class RegistryPublicViewSource implements RegistrySource {
   private auditRefusedAt = -Infinity;
+  private readonly audits: AuditWindows | undefined;
 
-  constructor(private readonly client: PublicViewClient, private readonly options: { now?: () => number } = {}) {}
+  constructor(private readonly client: PublicViewClient, private readonly options: { now?: () => number } = {}) {
+    this.audits = client.auditLogPage ? new AuditWindows(client.auditLogPage.bind(client)) : undefined;
+  }
 
   async publicView(): Promise<RegistryView> {
     const view = fromRegistryPublicView(await this.client.publicView());
@@ -35,36 +39,17 @@ export class RegistryPublicViewSource implements RegistrySource {
 
   private async auditLogs(names: readonly string[]): Promise<Map<string, AuditEntry[]>> {
     const now = (this.options.now ?? Date.now)();
-    const list = this.client.listAuditLog?.bind(this.client);
-    if (!list || now - this.auditRefusedAt < AUDIT_RETRY_MS) return new Map();
-    const settled = await mapSettled(names, (name) => list(name), { concurrency: 4 });
+    const audits = this.audits;
+    if (!audits || now - this.auditRefusedAt < AUDIT_RETRY_MS) return new Map();
+    audits.keepOnly(names);
+    const settled = await mapSettled(names, (name) => audits.look(name), { concurrency: 4 });
     const logs = new Map<string, AuditEntry[]>();
     settled.forEach((r, i) => {
-      if (r.status === 'fulfilled') logs.set(names[i]!, rejections(r.value));
+      if (r.status === 'fulfilled') logs.set(names[i]!, r.value);
       else if (REFUSED.has((r.reason as { code?: number }).code ?? -1)) this.auditRefusedAt = now;
     });
     return logs;
   }
-}
-
-/** Audit kinds of the registry's event names; events that are not a guard rail firing (accepted, attached, removed) are left out. */
-const REJECTION_KINDS: ReadonlyArray<[RegExp, AuditEntry['kind']]> = [
-  [/^import\.rejected\.(origin-validation|experiment-origin|plane-pool|bogon)$/, 'unauthorized-prefix'],
-  [/^import\.rejected\.as-path-(length|loop)$/, 'as-path-too-long'],
-  [/^import\.rejected\.community-count$/, 'too-many-communities'],
-  [/^session\.ceased\.max-prefix$/, 'max-prefix'],
-  [/^import\.damped$/, 'update-rate'],
-  [/^stopped$/, 'kill-switch'],
-];
-
-/** The refusals among an experiment's audit entries, newest first, in the looking glass's terms. */
-export function rejections(entries: readonly RegistryAuditEntry[]): AuditEntry[] {
-  return entries.flatMap((e): AuditEntry[] => {
-    const kind = REJECTION_KINDS.find(([pattern]) => pattern.test(e.event))?.[1];
-    if (!kind) return [];
-    const prefix = /^([0-9a-fA-F.:]+\/\d{1,3}): /.exec(e.detail)?.[1];
-    return [{ time: e.at, node: e.node, kind, detail: e.detail, ...(prefix ? { prefix } : {}) }];
-  }).sort((a, b) => b.time.localeCompare(a.time));
 }
 
 /**
