@@ -123,7 +123,11 @@ export class Experiments {
       if (req.state === 'active' && Date.parse(current.expiresAt) <= Date.now()) {
         throw new RpcError(status.FAILED_PRECONDITION, `experiment "${req.name}" expired at ${current.expiresAt}; create a new one`);
       }
-      return { next: { ...current, state: req.state as Experiment['state'], updatedAt: timestamp() } };
+      // The decision is logged here, whoever hosts the experiment; the hosting node logs carrying it out.
+      const at = timestamp();
+      const by = caller.kind === 'node' ? `node ${caller.node}` : 'the administrator';
+      const audit: AuditEntry = { experiment: req.name, node: caller.kind === 'node' ? caller.node : '', event: `state.${req.state}`, detail: `set by ${by}`, at };
+      return { next: { ...current, state: req.state as Experiment['state'], updatedAt: at }, audit };
     });
   }
 

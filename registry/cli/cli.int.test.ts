@@ -97,8 +97,8 @@ it('administers the mesh with every read verb available as JSON', async () => {
   const experiments = JSON.parse((await run('experiments', '--json')).out) as { name: string; state: string; maxMbits: number }[];
   expect(experiments.map((e) => [e.name, e.state, e.maxMbits])).toEqual([['e1', 'stopped', 10], ['e3', 'active', 2]]);
   expect((await run('experiments')).out).toMatch(/3 prefixes, 60 updates\/min, 10 Mbit\/s\n.*100 prefixes, 60 updates\/min, 2 Mbit\/s\n/);
-  expect(JSON.parse((await run('experiment', 'log', 'e1', '--json')).out)).toEqual([]);
-  expect((await run('experiment', 'log', 'e1', '--limit', '1')).out).toBe('AT  NODE  EVENT  DETAIL\n');
+  expect(JSON.parse((await run('experiment', 'log', 'e1', '--json')).out)).toEqual([expect.objectContaining({ node: '', event: 'state.stopped', detail: 'set by the administrator' })]);
+  expect((await run('experiment', 'log', 'e1', '--limit', '1')).out).toMatch(/^AT +NODE +EVENT +DETAIL\n\S+ +- +state\.stopped +set by the administrator\n$/);
   expect((await run('experiment', 'log', 'e1', '--limit', '1001')).err).toBe('garagenet: --limit 1001 is more than 1000 (leave --limit out for the whole log)\n');
   expect((await run('experiment', 'log', 'e1', '--limit', 'few')).err).toMatch(/--limit "few" is not a positive whole number/);
   expect((JSON.parse((await run('mesh', '--json')).out) as { name: string }).name).toBe('clitest');
