@@ -16,12 +16,16 @@ import type { FamilyRib } from './rib.js';
  * an id may stand for another set once the page is over), since many routes
  * share a set.
  */
+const VERDICT_MATCH = 1;
+const VERDICT_MISS = 2;
+
 export class RouteMatcher {
   private readonly community: number | undefined;
   private readonly largeCommunity: RouteFilter['largeCommunity'];
   private readonly originAsn: number | undefined;
   private readonly testsAttributes: boolean;
-  private readonly verdicts = new Map<number, boolean>();
+  /** Per attribute-set id: 0 not tested yet, else VERDICT_MATCH or VERDICT_MISS. Grown as ids come. */
+  private verdicts = new Uint8Array(1024);
 
   constructor(
     filter: RouteFilter,
@@ -50,14 +54,23 @@ export class RouteMatcher {
   }
 
   private setMatches(attrId: number): boolean {
-    const known = this.verdicts.get(attrId);
-    if (known !== undefined) return known;
+    if (attrId >= this.verdicts.length) this.growVerdicts(attrId);
+    const known = this.verdicts[attrId]!;
+    if (known !== 0) return known === VERDICT_MATCH;
     const bytes = this.context.store.packedOf(attrId);
     const verdict =
       (this.community === undefined || packedHasCommunity(bytes, this.community)) &&
       (this.largeCommunity === undefined || packedHasLargeCommunity(bytes, this.largeCommunity)) &&
       (this.originAsn === undefined || packedOriginAs(bytes, this.context.localAsn) === this.originAsn);
-    this.verdicts.set(attrId, verdict);
+    this.verdicts[attrId] = verdict ? VERDICT_MATCH : VERDICT_MISS;
     return verdict;
+  }
+
+  private growVerdicts(attrId: number): void {
+    let size = this.verdicts.length;
+    while (size <= attrId) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.verdicts);
+    this.verdicts = grown;
   }
 }
