@@ -19,6 +19,9 @@ import { FULL_TABLE, generateTable, type Table, type TableShape } from './table.
  *   old   the approach it replaced, kept here as the comparison: every route
  *         scanned gets its full view (every path's set built, the decision
  *         process run for `decidedBy`), then the filter is tested on the view.
+ *         Done as a listing filtered by family alone (which builds a view per
+ *         route) followed by that test, so its pages are 500 views rather
+ *         than 500 matches: next to the views, a page costs nothing.
  * Both must list the same prefixes, in the same order (exit code 1 if not).
  * The table is bench/bgp/table.ts's synthetic one scaled to N (1,000,000 is
  * ANCHORS.md's full table): the first peer sends every set, the second every

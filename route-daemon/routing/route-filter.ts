@@ -3,6 +3,9 @@ import { packedHasCommunity, packedHasLargeCommunity, packedOriginAs } from './p
 import type { RouteFilter } from './queries.js';
 import type { FamilyRib } from './rib.js';
 
+const VERDICT_MATCH = 1;
+const VERDICT_MISS = 2;
+
 /**
  * Which routes a ListRoutes filter lets through, decided from the RIB's path
  * arrays and the packed attribute sets before any RouteView is built: with a
@@ -16,9 +19,6 @@ import type { FamilyRib } from './rib.js';
  * an id may stand for another set once the page is over), since many routes
  * share a set.
  */
-const VERDICT_MATCH = 1;
-const VERDICT_MISS = 2;
-
 export class RouteMatcher {
   private readonly community: number | undefined;
   private readonly largeCommunity: RouteFilter['largeCommunity'];
