@@ -34,6 +34,7 @@ const BENCHES: readonly Bench[] = [
   { name: 'registry', script: 'registry/registry.bench.js', quick: ['200', '200', '50'], full: ['1000', '1000', '200'], needsRoot: false, minutes: [5, 15] },
   { name: 'registry-audit-log', script: 'registry/audit-log.bench.js', quick: ['1000'], full: ['1000', '10000', '30000'], needsRoot: false, minutes: [2, 5] },
   { name: 'bgp-rib-ingest', script: 'bgp/rib-ingest.js', quick: ['1'], full: ['3'], needsRoot: false, minutes: [10, 30] },
+  { name: 'bgp-list-routes', script: 'bgp/list-routes.js', quick: ['--prefixes', '100000', '--runs', '3'], full: ['--prefixes', '1000000', '--runs', '3'], needsRoot: false, minutes: [3, 10] },
   // Peers only until garagenet's daemon is a receiver there; a 1,000,000-route feed, so --full only.
   { name: 'bgp', script: 'bgp/run.js', quick: null, full: ['--runs', '3'], needsRoot: true, minutes: [0, 60] },
   { name: 'fib', script: 'fib/fib.js', quick: ['--sizes', '100000'], full: ['--sizes', '100000,1000000', '--runs', '3'], needsRoot: true, minutes: [5, 30] },

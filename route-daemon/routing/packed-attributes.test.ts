@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseAddress } from '../../common/prefix.js';
+import { seededRandom, type Random } from '../../bench/bgp/random.js';
+import { parseAddress, type Address } from '../../common/prefix.js';
+import { originAs } from '../policy/origin-validation.js';
 import { attributesEqual } from './attribute-store.js';
-import type { RouteAttributes } from './attributes.js';
-import { PackBuffer, packAttributes, unpackAttributes } from './packed-attributes.js';
+import type { AsPathSegmentType, LargeCommunity, RouteAttributes } from './attributes.js';
+import { PackBuffer, packAttributes, packedHasCommunity, packedHasLargeCommunity, packedOriginAs, unpackAttributes } from './packed-attributes.js';
 
 const nextHop = parseAddress('10.0.0.1');
 
@@ -89,5 +91,70 @@ describe('packed attribute sets', () => {
   it('refuse a list too long for its count field', () => {
     const a: RouteAttributes = { origin: 'igp', asPath: [], nextHop, communities: new Array<number>(70_000).fill(1) };
     expect(() => packed(a)).toThrow(/70000 communities/);
+  });
+});
+
+/** Values from small pools, so that the probes below hit as often as they miss. */
+const COMMUNITIES = [0, 1, 0xfde80001, 0xffffffff, 65001 * 65536 + 100];
+const LARGE: readonly LargeCommunity[] = [[65001, 1, 2], [65001, 2, 1], [4_294_967_295, 0, 0], [0, 0, 0]];
+const ASNS = [65000, 65001, 65002, 4_200_000_000];
+const SEGMENT_TYPES: readonly AsPathSegmentType[] = ['sequence', 'set', 'confed-sequence', 'confed-set'];
+const LOCAL_ASN = 65000;
+
+/** Any attribute present or not, segments of every type (empty ones too), addresses of both families. */
+function generatedSet(random: Random): RouteAttributes {
+  const pick = <T>(from: readonly T[]): T => from[Math.floor(random() * from.length)]!;
+  const some = <T>(from: readonly T[], max: number): T[] => Array.from({ length: Math.floor(random() * (max + 1)) }, () => pick(from));
+  const address = (): Address => (random() < 0.5 ? parseAddress('192.0.2.7') : parseAddress('2001:db8::7'));
+  return {
+    origin: pick(['igp', 'egp', 'incomplete'] as const),
+    asPath: Array.from({ length: Math.floor(random() * 4) }, () => ({ type: pick(SEGMENT_TYPES), asns: some(ASNS, 3) })),
+    nextHop: address(),
+    ...(random() < 0.5 ? { med: Math.floor(random() * 1000) } : {}),
+    ...(random() < 0.5 ? { localPref: 100 } : {}),
+    ...(random() < 0.3 ? { atomicAggregate: true } : {}),
+    ...(random() < 0.4 ? { aggregator: { asn: pick(ASNS), address: address() } } : {}),
+    ...(random() < 0.3 ? { nextHopLinkLocal: parseAddress('fe80::1') } : {}),
+    ...(random() < 0.7 ? { communities: some(COMMUNITIES, 4) } : {}),
+    ...(random() < 0.5 ? { largeCommunities: some(LARGE, 3) } : {}),
+    ...(random() < 0.3 ? { unknown: [{ flags: 0xc0, type: 99, value: new Uint8Array(Math.floor(random() * 5)).fill(0xfd) }] } : {}),
+  };
+}
+
+describe('packed attribute readers', () => {
+  it('answer as the built set does, over many generated sets', () => {
+    const random = seededRandom(7);
+    const outcomes = new Set<string>();
+    for (let n = 0; n < 3000; n++) {
+      const set = generatedSet(random);
+      const bytes = packed(set);
+      const built = unpackAttributes(bytes, set.nextHop);
+      const origin = originAs(built.asPath, LOCAL_ASN);
+      expect(packedOriginAs(bytes, LOCAL_ASN), JSON.stringify(set.asPath)).toBe(origin);
+      outcomes.add(`origin ${origin}`);
+      for (const c of COMMUNITIES) {
+        const has = built.communities?.includes(c) ?? false;
+        expect(packedHasCommunity(bytes, c), `community ${c} of set ${n}`).toBe(has);
+        outcomes.add(`community ${has}`);
+      }
+      for (const l of LARGE) {
+        const has = built.largeCommunities?.some((x) => x[0] === l[0] && x[1] === l[1] && x[2] === l[2]) ?? false;
+        expect(packedHasLargeCommunity(bytes, l), `large community ${l.join(':')} of set ${n}`).toBe(has);
+        outcomes.add(`large ${has}`);
+      }
+    }
+    // Every kind of answer came up: an origin of each ASN, none (a set last, an empty sequence), our own AS, hits and misses.
+    expect([...outcomes].sort()).toEqual([
+      'community false', 'community true', 'large false', 'large true',
+      'origin 4200000000', 'origin 65000', 'origin 65001', 'origin 65002', 'origin undefined',
+    ]);
+  });
+
+  it('read the origin of an empty path, of confederation segments alone, and past a final confederation segment', () => {
+    const at = (asPath: RouteAttributes['asPath']): number | undefined => packedOriginAs(packed({ origin: 'igp', asPath, nextHop }), LOCAL_ASN);
+    expect(at([])).toBe(LOCAL_ASN);
+    expect(at([{ type: 'confed-sequence', asns: [1] }])).toBe(LOCAL_ASN);
+    expect(at([{ type: 'sequence', asns: [1, 2] }, { type: 'confed-set', asns: [3] }])).toBe(2);
+    expect(at([{ type: 'sequence', asns: [1, 2] }, { type: 'set', asns: [3] }])).toBeUndefined();
   });
 });

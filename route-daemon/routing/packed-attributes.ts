@@ -171,3 +171,63 @@ export function unpackAttributes(bytes: Buffer, nextHop: Address): RouteAttribut
   }
   return set;
 }
+
+// Readers of single attributes straight from the packed bytes, for tests over
+// many sets (a filtered route listing) that would otherwise build each set.
+
+const SEQUENCE = SEGMENT_TYPES.indexOf('sequence');
+const SET = SEGMENT_TYPES.indexOf('set');
+
+/** The origin AS of a packed set's AS path, as `originAs` (policy/origin-validation.ts) reads it from the built set. */
+export function packedOriginAs(bytes: Buffer, localAsn: number): number | undefined {
+  // Forwards, since segments have no fixed size: the last segment that is not a confederation's decides.
+  let origin: number | undefined = localAsn;
+  let o = 4;
+  for (let segments = bytes.readUInt16BE(2); segments > 0; segments--) {
+    const type = bytes[o]!;
+    const asns = bytes.readUInt16BE(o + 1);
+    o += 3 + 4 * asns;
+    if (type === SEQUENCE) origin = asns > 0 ? bytes.readUInt32BE(o - 4) : undefined;
+    else if (type === SET) origin = undefined;
+  }
+  return origin;
+}
+
+/** Whether a packed set carries the community (RFC 1997, as a 32-bit value). */
+export function packedHasCommunity(bytes: Buffer, community: number): boolean {
+  const present = bytes[1]!;
+  if (!(present & HAS_COMMUNITIES)) return false;
+  let o = listsOffset(bytes, present);
+  const end = o + 2 + 4 * bytes.readUInt16BE(o);
+  for (o += 2; o < end; o += 4) if (bytes.readUInt32BE(o) === community) return true;
+  return false;
+}
+
+/** Whether a packed set carries the large community (RFC 8092). */
+export function packedHasLargeCommunity(bytes: Buffer, large: LargeCommunity): boolean {
+  const present = bytes[1]!;
+  if (!(present & HAS_LARGE_COMMUNITIES)) return false;
+  let o = listsOffset(bytes, present);
+  if (present & HAS_COMMUNITIES) o += 2 + 4 * bytes.readUInt16BE(o);
+  const end = o + 2 + 12 * bytes.readUInt16BE(o);
+  const [global, local1, local2] = large;
+  for (o += 2; o < end; o += 12) {
+    if (bytes.readUInt32BE(o) === global && bytes.readUInt32BE(o + 4) === local1 && bytes.readUInt32BE(o + 8) === local2) return true;
+  }
+  return false;
+}
+
+/** Where the lists (communities, large communities, unknown attributes) of a packed set start, past its fixed fields. */
+function listsOffset(bytes: Buffer, present: number): number {
+  let o = 4;
+  for (let segments = bytes.readUInt16BE(2); segments > 0; segments--) o += 3 + 4 * bytes.readUInt16BE(o + 1);
+  if (present & HAS_MED) o += 4;
+  if (present & HAS_LOCAL_PREF) o += 4;
+  if (present & HAS_AGGREGATOR) o += 4 + packedAddressLength(bytes[o + 4]!);
+  if (present & HAS_LINK_LOCAL) o += packedAddressLength(bytes[o]!);
+  return o;
+}
+
+function packedAddressLength(family: number): number {
+  return family === 4 ? 5 : 17;
+}

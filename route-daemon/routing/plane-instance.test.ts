@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../../bench/bgp/random.js';
 import { formatPrefix, parseAddress, parsePrefix, type Prefix } from '../../common/prefix.js';
+import { originAs } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
 import type { ExportBatch, NegotiatedSession, PeerSettings } from './instance.js';
 import { createRoutingInstance, type PlaneInstance, type PolicyEvent } from './plane-instance.js';
+import type { RouteFilter, RouteView } from './queries.js';
 
 const LOCAL_AS = 65000;
 
@@ -440,7 +443,98 @@ describe('routing instance: listing', () => {
     expect(names({ peer: 'zz' })).toEqual([]);
     expect(() => rib.listRoutes({ limit: 1, after: 'bogus' })).toThrow(/page token/);
   });
+
+  it('lists a route when a path that is not the best one matches, all criteria on that one path', () => {
+    const rib = instance();
+    rib.peerUp(peer('a', 65001, '10.64.0.2'), { session: session(2), onExportReady: () => {} });
+    rib.peerUp(peer('b', 65002, '10.64.0.3'), { session: session(3), onExportReady: () => {} });
+    const tagged = ((65002 << 16) | 9) >>> 0;
+    rib.receive('a', { withdrawn: [], announced: [{ attributes: attrs([65001]), prefixes: [p('10.80.0.0/16')] }] });
+    rib.receive('b', {
+      withdrawn: [],
+      announced: [{ attributes: attrs([65002, 65020, 65030], { communities: [tagged], largeCommunities: [[65002, 3, 4]] }), prefixes: [p('10.80.0.0/16')] }],
+    });
+    const listed = (filter: RouteFilter): RouteView[] => rib.listRoutes({ limit: 10, filter }).routes;
+    for (const filter of [{ community: tagged }, { peer: 'b' }, { originAsn: 65030 }, { largeCommunity: [65002, 3, 4] as const }, { peer: 'b', community: tagged, originAsn: 65030 }]) {
+      const routes = listed(filter);
+      expect(routes.map((r) => formatPrefix(r.prefix)), JSON.stringify(filter)).toEqual(['10.80.0.0/16']);
+      // The whole route comes back, the best path (a's, shorter) first.
+      expect(routes[0]!.paths.map((x) => [x.peer, x.best])).toEqual([['a', true], ['b', false]]);
+    }
+    // Each criterion is met by some path, but no one path meets them all.
+    expect(listed({ peer: 'a', community: tagged })).toEqual([]);
+    expect(listed({ originAsn: 65001, largeCommunity: [65002, 3, 4] })).toEqual([]);
+    expect(listed({ peer: 'b', originAsn: 65001 })).toEqual([]);
+  });
+
+  it('pages a filtered listing to what an unfiltered one holds after filtering, over both families, peers and our own routes', () => {
+    const rib = instance();
+    const peers = [peer('a', 65001, '10.64.0.2'), peer('b', 65002, '10.64.0.3'), peer('c', 65003, '10.64.0.4')];
+    for (const [i, settings] of peers.entries()) rib.peerUp(settings, { session: session(i + 2), onExportReady: () => {} });
+    const random = seededRandom(11);
+    const pick = <T>(from: readonly T[]): T => from[Math.floor(random() * from.length)]!;
+    const COMMUNITIES = [((65001 << 16) | 1) >>> 0, ((65002 << 16) | 2) >>> 0, ((65003 << 16) | 3) >>> 0];
+    const LARGE = [[65001, 1, 1], [65002, 2, 2]] as const;
+    const ORIGINS = [65010, 65020, 65030];
+    const tags = (): Partial<RouteAttributes> => ({
+      ...(random() < 0.5 ? { communities: COMMUNITIES.filter(() => random() < 0.5) } : {}),
+      ...(random() < 0.3 ? { largeCommunities: [pick(LARGE)] } : {}),
+    });
+    for (let i = 0; i < 60; i++) {
+      const prefixes = [p(`10.70.${i}.0/24`), p(`fd00:64:${i.toString(16)}::/48`)];
+      for (const [k, settings] of peers.entries()) {
+        if (random() < 0.4) continue;
+        const base = attrs([settings.asn, ...(random() < 0.8 ? [pick(ORIGINS)] : [])], tags());
+        for (const prefix of prefixes) {
+          const attributes = prefix.family === 6 ? { ...base, nextHop: parseAddress(`fd00:64::${k + 2}`) } : base;
+          rib.receive(settings.name, { withdrawn: [], announced: [{ attributes, prefixes: [prefix] }] });
+        }
+      }
+      if (i % 7 === 0) rib.announceLocal(p(`10.64.${i}.0/24`), { communities: [pick(COMMUNITIES)] });
+    }
+    const all = listAll(rib, {}, 7);
+    expect(all.filter((r) => r.prefix.family === 6).length).toBeGreaterThan(10);
+    const filters: RouteFilter[] = [
+      { peer: 'a' }, { peer: 'c' }, { peer: 'local' }, { peer: 'nobody' }, { community: COMMUNITIES[1]! }, { largeCommunity: LARGE[0] },
+      { originAsn: 65020 }, { originAsn: LOCAL_AS }, { originAsn: 65002 }, { peer: 'b', community: COMMUNITIES[0]! }, { family: 6, originAsn: 65030 },
+      { peer: 'a', originAsn: 65010, community: COMMUNITIES[2]! }, { family: 4, peer: 'b', largeCommunity: LARGE[1] },
+    ];
+    for (const filter of filters) {
+      const expected = all.filter((r) => (filter.family === undefined || r.prefix.family === filter.family) && routeMatches(r, filter)).map((r) => formatPrefix(r.prefix));
+      for (const limit of [1, 4, 1000]) {
+        expect(listAll(rib, filter, limit).map((r) => formatPrefix(r.prefix)), `${JSON.stringify(filter)}, ${limit} a page`).toEqual(expected);
+      }
+      if (filter.peer !== 'nobody') expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
+    }
+    expect(listAll(rib, { peer: 'a' }, 1000).length).toBeLessThan(all.length);
+  });
 });
+
+/** Every page of a listing, followed through its page tokens. */
+function listAll(rib: PlaneInstance, filter: RouteFilter, limit: number): RouteView[] {
+  const routes: RouteView[] = [];
+  let after: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = rib.listRoutes({ limit, filter, ...(after ? { after } : {}) });
+    routes.push(...page.routes);
+    after = page.next;
+    if (!after) return routes;
+  }
+  throw new Error(`listing with ${JSON.stringify(filter)} did not end in 10,000 pages`);
+}
+
+/** What a filter means, read off a built route view: some path meets every criterion. */
+function routeMatches(route: RouteView, filter: RouteFilter): boolean {
+  return route.paths.some((path) => {
+    const a = path.attributes;
+    return (
+      (filter.peer === undefined || path.peer === filter.peer) &&
+      (filter.community === undefined || (a.communities ?? []).includes(filter.community)) &&
+      (filter.largeCommunity === undefined || (a.largeCommunities ?? []).some((c) => c.every((v, i) => v === filter.largeCommunity![i]))) &&
+      (filter.originAsn === undefined || originAs(a.asPath, LOCAL_AS) === filter.originAsn)
+    );
+  });
+}
 
 describe('routing instance: flap damping', () => {
   afterEach(() => vi.useRealTimers());

@@ -233,6 +233,11 @@ export class FamilyRib {
     return count;
   }
 
+  /** The path after `path` in its prefix's list (from `head[slot]`), or -1: a walk that builds no array. */
+  nextPath(path: number): number {
+    return this.pathNext[path]!;
+  }
+
   /** The path indexes of a slot, best first is not implied. */
   pathsOf(slot: number): number[] {
     const paths: number[] = [];
