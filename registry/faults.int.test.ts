@@ -9,6 +9,7 @@ import { freePort } from '../common/free-port.js';
 import type { WatchResponse } from './model.js';
 import { startLocalEtcd, startLocalRegistry, wgPublicKey } from './local-registry.js';
 import { expectRefusal } from './test-support/harness.js';
+import { waitFor } from '../common/test-support/eventually.js';
 
 // etcd faults: a member of a three-member cluster dies; the only etcd stops and comes back.
 
@@ -16,19 +17,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-/** Retries `call` until it succeeds (bounded): a new leader takes a moment to be elected. */
-async function eventually<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await call();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
 
 async function leaderIndex(members: EtcdMember[]): Promise<number> {
   const statuses = await Promise.all(
@@ -46,14 +34,6 @@ function watchInto(client: RegistryClient, from: number, sink: WatchResponse[]):
 
 const orgSeen = (sink: WatchResponse[], name: string): boolean =>
   sink.some((r) => r.changes.some((c) => c.kind === 'organization' && c.id === name));
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 it('keeps serving after the leader of a three-member etcd cluster is killed', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gn-etcd3-'));
@@ -78,7 +58,7 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
   expect(leader).toBeGreaterThanOrEqual(0);
   await members[leader]!.kill();
 
-  await eventually(() => t.admin.createOrganization({ name: 'after' }), 20_000);
+  await waitFor('organization "after" to be created', () => t.admin.createOrganization({ name: 'after' }), { timeoutMs: 20_000, intervalMs: 250 });
   const { joinString } = await t.admin.createInvitation({ organization: 'after' });
   const j = await RegistryClient.fromJoinString(joinString);
   const res = await j.client.join({ invitation: j.invitation, secret: j.secret, publicKey: wgPublicKey() });
@@ -87,7 +67,7 @@ it('keeps serving after the leader of a three-member etcd cluster is killed', as
   const view = await t.admin.publicView();
   expect(view.organizations.map((o) => o.name).sort()).toEqual(['after', 'before']);
   // The registry's one etcd watch moved to a surviving member and still delivers.
-  await waitFor(() => orgSeen(sink, 'after'), 20_000);
+  await waitFor('the watch to see organization "after"', () => orgSeen(sink, 'after'), { timeoutMs: 20_000, intervalMs: 100 });
 });
 
 it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd returns', async () => {
@@ -100,18 +80,18 @@ it('answers UNAVAILABLE while etcd is down, stays up, and recovers when etcd ret
   watchInto(t.client(t.state.adminCredential), (await t.admin.publicView()).revision, sink);
   // The stream is established (its credential checked against etcd) before etcd goes away.
   await t.admin.createOrganization({ name: 'pre' });
-  await waitFor(() => orgSeen(sink, 'pre'), 10_000);
+  await waitFor('the watch to see organization "pre"', () => orgSeen(sink, 'pre'), { timeoutMs: 10_000, intervalMs: 100 });
 
   await etcd.member.stop();
   await expectRefusal(t.admin.publicView(), status.UNAVAILABLE, /store \(etcd\) is unreachable/);
   await expectRefusal(t.admin.createOrganization({ name: 'during' }), status.UNAVAILABLE, /etcd/);
 
   await etcd.member.start();
-  await eventually(() => t.admin.createOrganization({ name: 'back' }), 30_000);
+  await waitFor('organization "back" to be created', () => t.admin.createOrganization({ name: 'back' }), { timeoutMs: 30_000, intervalMs: 250 });
   const view = await t.admin.publicView();
   expect(view.organizations.map((o) => o.name).sort()).toEqual(['back', 'pre', 'uni-a']);
   // The watch opened before the outage resumes by itself.
-  await waitFor(() => orgSeen(sink, 'back'), 30_000);
+  await waitFor('the watch to see organization "back"', () => orgSeen(sink, 'back'), { timeoutMs: 30_000, intervalMs: 100 });
 });
 
 /** Pids of the etcd processes this test process started whose data directory is under `dir`. */
@@ -139,11 +119,11 @@ it('restarts its managed etcd when it dies, and serves again', async () => {
   const [pid] = etcdChildrenUnder(t.state.dir);
   expect(pid).toBeGreaterThan(0);
   process.kill(pid!, 'SIGKILL');
-  await eventually(async () => {
+  await waitFor('the registry to restart etcd', () => {
     const [again] = etcdChildrenUnder(t.state.dir);
-    if (!again || again === pid) throw new Error('not restarted yet');
-  }, 15_000);
-  await eventually(() => t.admin.createOrganization({ name: 'after-crash' }), 20_000);
+    return again !== undefined && again !== pid;
+  }, { timeoutMs: 15_000 });
+  await waitFor('organization "after-crash" to be created', () => t.admin.createOrganization({ name: 'after-crash' }), { timeoutMs: 20_000, intervalMs: 250 });
   const names = (await t.admin.listOrganizations()).map((o) => o.name).sort();
   expect(names).toEqual(['after-crash', 'uni-a']);
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parsePrefix } from '../common/prefix.js';
 import { parseConfig } from './config/config.js';
 import { RouteDaemon } from './daemon.js';
+import { waitFor } from '../common/test-support/eventually.js';
 
 /** Two of our daemons peering over loopback: our speaker against itself, routes and graceful restart included. */
 
@@ -55,15 +56,7 @@ async function start(text: string, listen: string, options: { restarting?: boole
   return d;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 50 });
 
 const route = (d: RouteDaemon, prefix: string) => d.instance('production').lookup({ prefix: parsePrefix(prefix) });
 

@@ -7,6 +7,7 @@ import { emptyAttributes } from './packet/attributes.js';
 import { prefixToNlri } from './packet/nlri.js';
 import { AsSegmentType, CeaseSubcode, ErrorCode, MessageType, type Ipv4Prefix, type PathAttributes, type UpdateMessage } from './packet/types.js';
 import { RawPeer } from './peering/test-support/raw-peer.js';
+import { waitFor } from '../common/test-support/eventually.js';
 
 /**
  * The daemon on loopback against peers scripted by the test (real TCP, the
@@ -94,15 +95,7 @@ function announce(
   };
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 5_000): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 20 });
 
 const lookup = (daemon: RouteDaemon, plane: 'production' | 'experimental', prefix: string) =>
   daemon.instance(plane).lookup({ prefix: parsePrefix(prefix) as Prefix });

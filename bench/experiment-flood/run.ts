@@ -36,7 +36,7 @@ import { buildMeshLab } from '../../node/demo/mesh-lab.js';
 import { attachBird, createExperiment, joinGarage, type JoinedGarage } from '../../node/e2e/experiment-lab.js';
 import { readCounters } from '../../native/isolation/nftables.js';
 import { run } from '../../node/system/run.js';
-import { eventually } from '../../node/test-support/eventually.js';
+import { waitFor } from '../../common/test-support/eventually.js';
 import { emitFigures } from '../figures.js';
 import { createCpuCap, type CpuCap } from './cpu-cap.js';
 import { MAX_MBITS } from '../../registry/experiment-limits.js';
@@ -81,10 +81,6 @@ async function production(from: JoinedGarage, to: JoinedGarage): Promise<number>
   return r.end.sum_received!.bits_per_second / 1e6;
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  if (!(await eventually(check, timeoutMs, { intervalMs: 300 }))) throw new Error(`${what} within ${timeoutMs / 1000} s`);
-}
-
 const lab = await buildMeshLab({ garages: 2, prefix: 'gnfl' });
 const servers: ChildProcess[] = [];
 let cap: CpuCap | null = null;
@@ -105,8 +101,8 @@ try {
   const researcher = await attachBird(lab, { experiment, garage: g0, suffix: 'xf' });
   const ping = (netns: string, address: string, from?: string): Promise<boolean> =>
     run('ping', ['-n', '-c', '1', '-W', '1', ...(from ? ['-I', from] : []), address], { netns }).then(() => true, () => false);
-  await waitFor(() => ping(g0.garage.lab!.netns, g1.labHost), 'no production path between the lab hosts', 60_000);
-  await waitFor(() => ping(researcher.hostNetns, g1.experimentalLoopback), "the researcher's host does not reach garage 1's experimental loopback", 60_000);
+  await waitFor('a production path between the lab hosts', () => ping(g0.garage.lab!.netns, g1.labHost), { timeoutMs: 60_000, intervalMs: 300 });
+  await waitFor("the researcher's host to reach garage 1's experimental loopback", () => ping(researcher.hostNetns, g1.experimentalLoopback), { timeoutMs: 60_000, intervalMs: 300 });
 
   const researcherGateway = researcher.hostGateway;
   servers.push(

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { buildMeshLab, cli, joinLabGarage, ROOT, type MeshLab } from '../demo/mesh-lab.js';
-import { eventually } from '../test-support/eventually.js';
+import { eventually } from '../../common/test-support/eventually.js';
 
 /**
  * A garage whose line is renumbered (its ISP hands it a new address) reports

@@ -10,7 +10,7 @@ import { buildMeshLab, cli, REGISTRY_ADDRESS, ROOT, type MeshLab } from '../demo
 import { attachmentRateLimit } from '../experiments/attachment-plan.js';
 import { attachmentsPath } from '../experiments/attachment-store.js';
 import { run } from '../system/run.js';
-import { eventually } from '../test-support/eventually.js';
+import { eventually } from '../../common/test-support/eventually.js';
 import { httpGetInNetns } from '../test-support/netns-process.js';
 import {
   attachBird, createExperiment, joinGarage, type BirdResearcher, type ExperimentRecord, type JoinedGarage,

@@ -8,7 +8,7 @@ import { run } from '../system/run.js';
 import type { Garage } from '../test-support/topology.js';
 import { httpGetInNetns } from '../test-support/netns-process.js';
 import { buildMeshLab, cli, joinLabGarage, ROOT, type MeshLab } from '../demo/mesh-lab.js';
-import { eventually } from '../test-support/eventually.js';
+import { eventually } from '../../common/test-support/eventually.js';
 
 /**
  * The whole node, end to end, as operators use it: four garages (the last one

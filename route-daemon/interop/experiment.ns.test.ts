@@ -5,7 +5,8 @@ import { RouteDaemon } from '../daemon.js';
 import { experimentAuditEntry, type ExperimentAuditEntry } from '../experiment-audit.js';
 import type { RouteAuthorization } from '../policy/origin-validation.js';
 import type { PlaneInstance } from '../routing/plane-instance.js';
-import { createLab, startBird, waitFor, type Bird, type Lab } from './harness.js';
+import { createLab, startBird, type Bird, type Lab } from './harness.js';
+import { waitFor } from '../../common/test-support/eventually.js';
 
 /**
  * A researcher's router (real BIRD 2, in its own namespace) attached to our

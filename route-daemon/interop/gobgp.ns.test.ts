@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePrefix } from '../../common/prefix.js';
-import { startGobgp, waitFor, type Gobgp, type Lab } from './harness.js';
+import { startGobgp, type Gobgp, type Lab } from './harness.js';
+import { waitFor } from '../../common/test-support/eventually.js';
 import { INVALID_ORIGIN_PREFIX, OUR_ASN, OUR_COMMUNITY, OUR_PREFIXES, useInterop } from './test-support/interop-fixture.js';
 
 /**

@@ -1,4 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { waitFor } from '../../common/test-support/eventually.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -108,24 +109,6 @@ export async function createLab(prefix = 'gnbgp'): Promise<Lab> {
     throw err;
   }
   return lab;
-}
-
-/** Polls `probe` until it returns a value (not undefined/false), or fails naming `what`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
-  }
 }
 
 /** Rejects as soon as a starting daemon exits, so that a bad config fails the test at once with the daemon's own words. */

@@ -7,7 +7,7 @@ import { buildMeshLab, cli, ROOT, type MeshLab } from '../../demo/mesh-lab.js';
 import { run } from '../../system/run.js';
 import { ApiError } from './api-error.js';
 import { AgentApiClient } from './client.js';
-import { eventually } from '../../test-support/eventually.js';
+import { eventually } from '../../../common/test-support/eventually.js';
 
 /**
  * The agent API served by real agents: three garages joined with the real

@@ -3,7 +3,8 @@ import { parsePrefix } from '../../../common/prefix.js';
 import { parseConfig } from '../../config/config.js';
 import { RouteDaemon } from '../../daemon.js';
 import type { RouteView } from '../../routing/queries.js';
-import { createLab, waitFor, type Lab } from '../harness.js';
+import { createLab, type Lab } from '../harness.js';
+import { waitFor } from '../../../common/test-support/eventually.js';
 
 /**
  * What every interop suite against another BGP daemon shares: a lab, the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from './eventually.js';
+import { eventually, waitFor } from './eventually.js';
 
 describe('eventually', () => {
   it('returns the first answer that is neither undefined nor false, after as many tries as it took', async () => {
@@ -24,5 +24,14 @@ describe('eventually', () => {
       return 'up';
     }, 1_000, { intervalMs: 1 })).toBe('up');
     await expect(eventually(() => Promise.reject(new Error('socket gone')), 20, { intervalMs: 5 })).rejects.toThrow('socket gone');
+  });
+});
+
+describe('waitFor', () => {
+  it('gives the answer, or fails naming what it waited for and how the check last failed', async () => {
+    let tries = 0;
+    expect(await waitFor('the third try', () => (++tries === 3 ? 'ok' : undefined), { intervalMs: 1 })).toBe('ok');
+    await expect(waitFor('session up', () => false, { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow('timed out waiting for session up (0.02 s)');
+    await expect(waitFor('the socket', () => Promise.reject(new Error('ECONNREFUSED')), { timeoutMs: 20, intervalMs: 5 })).rejects.toThrow('timed out waiting for the socket: ECONNREFUSED');
   });
 });

@@ -26,3 +26,23 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
   }
 }
+
+/**
+ * Like `eventually`, for a wait the test cannot go on without: the answer, or
+ * an error naming `what` (and the check's last error, if it threw).
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  let answer: T | undefined;
+  try {
+    answer = await eventually(check, timeoutMs, options);
+  } catch (err) {
+    throw new Error(`timed out waiting for ${what}: ${(err as Error).message}`);
+  }
+  if (answer === undefined) throw new Error(`timed out waiting for ${what} (${timeoutMs / 1000} s)`);
+  return answer;
+}
