@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { UserError } from '../../common/errors.js';
+import { exposedSecretMode } from '../../common/secret-mode.js';
 import { parseCredential } from '../../registry/credentials.js';
 
 const MAKE_ONE = 'make one with `garagenet registry viewer add NAME --out FILE`';
@@ -19,9 +20,8 @@ export function readViewerCredential(file: string): string {
     fd = openSync(file, 'r');
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UserError(`registry credential ${file} is not a file`, { hint: MAKE_ONE });
-    if ((stat.mode & 0o077) !== 0) {
-      throw new UserError(`registry credential ${file} may be read by others (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')})`, { hint: `chmod 600 ${file}` });
-    }
+    const exposed = exposedSecretMode(stat.mode);
+    if (exposed) throw new UserError(`registry credential ${file} may be read by others (mode ${exposed})`, { hint: `chmod 600 ${file}` });
     if (stat.size > MAX_BYTES) throw new UserError(`registry credential ${file} is ${stat.size} bytes, too large to be a credential`, { hint: MAKE_ONE });
     text = readFileSync(fd, 'utf8');
   } catch (err) {

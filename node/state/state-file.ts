@@ -3,6 +3,7 @@ import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../common/errors.js';
 import { writeFileAtomic } from '../system/atomic-file.js';
+import { exposedSecretMode } from '../../common/secret-mode.js';
 
 /**
  * Reading and writing the files of a state directory (node/state/layout.ts
@@ -51,10 +52,8 @@ export function readStateFile<T>(dir: string, spec: StateFileSpec<T>): T | null 
     throw new BrokenStateError(path, `cannot read: ${(err as Error).message}`, 'run as root');
   }
   if (spec.secret) {
-    const mode = statSync(path).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      throw new BrokenStateError(path, `holds a secret but is readable by others (mode ${mode.toString(8).padStart(4, '0')})`, `chmod 600 ${path}`);
-    }
+    const exposed = exposedSecretMode(statSync(path).mode);
+    if (exposed) throw new BrokenStateError(path, `holds a secret but is readable by others (mode ${exposed})`, `chmod 600 ${path}`);
   }
   let value: unknown = text.replace(/\n$/, '');
   if (spec.format !== 'text') {
