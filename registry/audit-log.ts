@@ -76,16 +76,18 @@ export async function readAuditPage(store: Store, prefix: string, request: Check
 }
 
 /**
- * Rewrites entries under `prefix` (every experiment's log) that a registry
- * wrote before keys counted down, so that they sort with the new ones; reads
- * keys a thousand at a time. Each move is a transaction that finds the old
- * key still there, so registries starting together move each entry once.
- * Returns how many it moved.
+ * Rewrites the audit entries that a registry wrote before keys counted down,
+ * so that they sort with the new ones; reads keys a thousand at a time, and
+ * once per etcd: a marker key says the pass is done. Each move is a
+ * transaction that finds the old key still there, so registries starting
+ * together move each entry once. Returns how many it moved.
  */
-export async function moveTimeFirstAuditKeys(store: Store, prefix: string): Promise<number> {
-  const end = Range.prefix(prefix).end;
+export async function moveTimeFirstAuditKeys(store: Store): Promise<number> {
+  const { audits, auditsCountDown } = store.keys;
+  if (await store.etcd.get(auditsCountDown).exists()) return 0;
+  const end = Range.prefix(audits).end;
   let moved = 0;
-  for (let start = prefix; ;) {
+  for (let start = audits; ;) {
     const keys = await store.etcd.getAll().inRange({ start, end }).limit(1000).keys();
     for (const key of keys) {
       const slash = key.lastIndexOf('/');
@@ -98,7 +100,9 @@ export async function moveTimeFirstAuditKeys(store: Store, prefix: string): Prom
       const txn = await store.etcd.if(key, 'Create', '>', 0).then(store.etcd.put(fresh).value(value), store.etcd.delete().key(key)).commit();
       if (txn.succeeded) moved++;
     }
-    if (keys.length < 1000) return moved;
+    if (keys.length < 1000) break;
     start = `${keys[keys.length - 1]!}\0`;
   }
+  await store.etcd.put(auditsCountDown).value(new Date().toISOString());
+  return moved;
 }

@@ -26,6 +26,8 @@ export class KeyLayout {
   slot(kind: SlotKind, n: number): string { return `${this.slots(kind)}${n}`; }
 
   get audits(): string { return `${this.root}audit/`; }
+  /** Set once the audit entries of older registries are rekeyed (audit-log.ts). */
+  get auditsCountDown(): string { return `${this.root}done/audit-keys-count-down`; }
   audit(experiment: string): string { return `${this.audits}${experiment}/`; }
 
   /** Splits a `pub/` key into its record kind and id. */

@@ -66,7 +66,7 @@ export async function runRegistry(
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    const moved = await moveTimeFirstAuditKeys(store, store.keys.audits);
+    const moved = await moveTimeFirstAuditKeys(store);
     if (moved > 0) log.info({ moved }, 'audit entries rekeyed newest first');
     const service = new RegistryService(store, mesh, { address: state.address, pin: certPin(state.certPem) });
     const server = await startServer(service, { store, listen: options.listen, keyPem: state.keyPem, certPem: state.certPem });
