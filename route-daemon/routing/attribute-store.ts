@@ -3,7 +3,8 @@ import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js
 import { ByteArena } from './byte-arena.js';
 import { HashChains } from './hash-chains.js';
 import { RecentlyBuilt } from './recently-built.js';
-import { PackBuffer, packAttributes, unpackAttributes } from './packed-attributes.js';
+import type { DecisionAttributes } from './decision.js';
+import { PackBuffer, packAttributes, packedDecisionAttributes, unpackAttributes } from './packed-attributes.js';
 import { RefCountedIds } from './ref-counted-ids.js';
 
 /**
@@ -75,13 +76,20 @@ export class AttributeStore {
 
   /**
    * The set as packed (`packed-attributes.ts`), next hop aside, without
-   * building it: for tests of one attribute over many sets and for the
-   * decision process. A view, valid until the set is released.
+   * building it: for tests of one attribute over many sets. A view, valid
+   * until the set is released.
    */
   packedOf(id: number): Buffer {
     const bytes = this.ids.held(id) ? this.packed.get(id) : undefined;
     if (!bytes) throw new Error(`attribute set ${id} is not held`);
     return bytes;
+  }
+
+  /** What the decision process compares of the set, read where it is packed: neither the set nor a view of its bytes is made. */
+  decisionAttributes(id: number): DecisionAttributes {
+    const read = this.ids.held(id) ? this.packed.read(id, packedDecisionAttributes) : undefined;
+    if (!read) throw new Error(`attribute set ${id} is not held`);
+    return read;
   }
 
   /** The set's next hop alone, without building the set (the FIB asks for nothing else). */

@@ -98,7 +98,8 @@ export function selectBest(candidates: readonly Candidate[]): Decision {
   if (candidates.length > alive.length) alive = new Int32Array(candidates.length * 2);
   for (let i = 0; i < candidates.length; i++) alive[i] = i;
   aliveCount = candidates.length;
-  for (const [step, keep] of STEPS) {
+  for (let s = 0; s < STEPS.length; s++) {
+    const [step, keep] = STEPS[s]!;
     keep(candidates);
     if (aliveCount === 1) return { best: alive[0]!, step };
   }

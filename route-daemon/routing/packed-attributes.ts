@@ -200,15 +200,19 @@ export function packedOriginAs(bytes: Buffer, localAsn: number): number | undefi
   return origin;
 }
 
-/** What the decision process reads of a packed set: as decision.ts's `asPathLength` and `neighborAs` read the built set's path. */
-export function packedDecisionAttributes(bytes: Buffer): DecisionAttributes {
-  const present = bytes[1]!;
+/**
+ * What the decision process reads of a packed set, as decision.ts's
+ * `asPathLength` and `neighborAs` read the built set's path; the set's
+ * bytes start at `at` (the attribute store reads them in its arena).
+ */
+export function packedDecisionAttributes(bytes: Buffer, at = 0): DecisionAttributes {
+  const present = bytes[at + 1]!;
   let asPathLength = 0;
   let neighborAs: number | undefined;
   // The first AS_SEQUENCE or AS_SET decides the neighbor AS: a sequence's first AS (none if empty), none for a set.
   let neighborFound = false;
-  let o = 4;
-  for (let segments = bytes.readUInt16BE(2); segments > 0; segments--) {
+  let o = at + 4;
+  for (let segments = bytes.readUInt16BE(at + 2); segments > 0; segments--) {
     const type = bytes[o]!;
     const asns = bytes.readUInt16BE(o + 1);
     if (type === SEQUENCE || type === SET) {
@@ -224,7 +228,7 @@ export function packedDecisionAttributes(bytes: Buffer): DecisionAttributes {
     o += 4;
   }
   const localPref = present & HAS_LOCAL_PREF ? bytes.readUInt32BE(o) : undefined;
-  return { origin: ORIGINS[bytes[0]!]!, localPref, asPathLength, med, neighborAs };
+  return { origin: ORIGINS[bytes[at]!]!, localPref, asPathLength, med, neighborAs };
 }
 
 /** Whether a packed set carries the community (RFC 1997, as a 32-bit value). */

@@ -16,7 +16,6 @@ import type { RouteAttributes } from './attributes.js';
 import { DEFAULT_LOCAL_PREF, selectBest, type Candidate, type RouteSource } from './decision.js';
 import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 import { ExportSets } from './export-sets.js';
-import { packedDecisionAttributes } from './packed-attributes.js';
 import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
@@ -668,7 +667,7 @@ class Instance implements PlaneInstance {
   private candidate(rib: FamilyRib, path: number): Candidate {
     const owner = rib.pathPeer[path]!;
     const source = owner === LOCAL_PEER ? this.localSource : this.peersByIndex[owner]!.source;
-    return { attributes: packedDecisionAttributes(this.store.packedOf(rib.pathAttr[path]!)), source };
+    return { attributes: this.store.decisionAttributes(rib.pathAttr[path]!), source };
   }
 
   /**
