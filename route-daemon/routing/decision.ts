@@ -33,7 +33,11 @@ export interface DecisionAttributes {
   /** `asPathLength` of the AS path. */
   readonly asPathLength: number;
   readonly med: number | undefined;
-  /** `neighborAs` of the AS path: MEDs are compared only within it. */
+  /**
+   * The AS the route was received from, which MEDs are compared within: the
+   * first AS of the path's first AS_SEQUENCE or AS_SET (confederation
+   * segments skipped) if that is a sequence, else none.
+   */
   readonly neighborAs: number | undefined;
 }
 
@@ -73,12 +77,6 @@ export function asPathLength(path: readonly AsPathSegment[]): number {
     else if (segment.type === 'set') length += 1;
   }
   return length;
-}
-
-/** The AS the route was received from: the first AS of a leading AS_SEQUENCE, or none. */
-export function neighborAs(path: readonly AsPathSegment[]): number | undefined {
-  const first = path.find((s) => s.type === 'sequence' || s.type === 'set');
-  return first?.type === 'sequence' ? first.asns[0] : undefined;
 }
 
 /**

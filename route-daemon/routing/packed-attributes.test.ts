@@ -3,8 +3,8 @@ import { seededRandom, type Random } from '../../bench/bgp/random.js';
 import { parseAddress, type Address } from '../../common/prefix.js';
 import { originAs } from '../policy/origin-validation.js';
 import { attributesEqual } from './attribute-store.js';
-import type { AsPathSegmentType, LargeCommunity, RouteAttributes } from './attributes.js';
-import { asPathLength, neighborAs, type DecisionAttributes } from './decision.js';
+import type { AsPathSegment, AsPathSegmentType, LargeCommunity, RouteAttributes } from './attributes.js';
+import { asPathLength, type DecisionAttributes } from './decision.js';
 import {
   PackBuffer, packAttributes, packedDecisionAttributes, packedHasCommunity, packedHasLargeCommunity, packedOriginAs, unpackAttributes,
 } from './packed-attributes.js';
@@ -96,6 +96,12 @@ describe('packed attribute sets', () => {
     expect(() => packed(a)).toThrow(/70000 communities/);
   });
 });
+
+/** The neighbor AS as DecisionAttributes defines it, read from the built set's path. */
+function neighborAs(path: readonly AsPathSegment[]): number | undefined {
+  const first = path.find((s) => s.type === 'sequence' || s.type === 'set');
+  return first?.type === 'sequence' ? first.asns[0] : undefined;
+}
 
 /** Values from small pools, so that the probes below hit as often as they miss. */
 const COMMUNITIES = [0, 1, 0xfde80001, 0xffffffff, 65001 * 65536 + 100];
