@@ -448,10 +448,10 @@ export class PeerSession implements ConnectionOwner {
    * Drains one batch of the Adj-RIB-Out diff into UPDATEs, then lets the
    * event loop turn before the next (or waits for the socket to drain). Not
    * all at once: exporting a full table to a peer that just came up took ~4 s
-   * in which nothing was read, not even that peer's own full table, whose
-   * routes then changed much of what had just been sent
-   * (bench/bgp/second-feeder.ts). Between batches what arrived is read, and
-   * the batches shrink while it is taken in.
+   * in which nothing was read, not even that peer's own full table
+   * (bench/bgp/second-feeder.ts: both paths held after 8.7 s, 3.6 s now; the
+   * 10-peer churn's load 10-18 s, 3 s now). Between batches what arrived is
+   * read, and the batches shrink while it is taken in.
    */
   private flushExport(): void {
     const connection = this.primary;
