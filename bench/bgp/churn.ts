@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-streams.js';
 import { receiversByKey } from './ingest.js';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { DeadlineError, FEEDER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForQuiet, waitForStart, QUIET_WINDOW_MS, type Receiver, type RunningReceiver } from './receivers.js';
+import { DeadlineError, FEEDER_CORE, track, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, waitForCount, waitForQuiet, withReceiver, QUIET_WINDOW_MS, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 
 /**
@@ -87,15 +86,7 @@ function startChurnFeeder(ns: string, dir: string): ChurnFeeder {
 }
 
 async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStreams): Promise<ChurnMeasurement> {
-  const dir = mkdtempSync(join(tmpdir(), 'gn-churn-'));
-  const link = await makeLink(randomBytes(2).toString('hex'), PEERS.map((p) => p.address));
-  const children: ChildProcess[] = [];
-  // Started inside the try: a receiver that fails to start must not leave the namespaces behind.
-  let started: RunningReceiver | undefined;
-  try {
-    const running = (started = receiver.start({ ns: link.receiverNs, dir, peers: PEERS }));
-    children.push(running.process);
-    await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
+  return withReceiver(receiver, PEERS, async ({ link, running, children }) => {
     const feeder = startChurnFeeder(link.feederNs, streamsDir);
     children.push(feeder.process);
     const phase = async (what: string, done: (routes: number) => boolean): Promise<number> =>
@@ -148,12 +139,7 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
       peakRssMiB: after.peakRssMiB,
       feederSendSeconds: feederSendSeconds!,
     };
-  } finally {
-    started?.close();
-    for (const child of children.reverse()) await stopProcess(child);
-    await link.remove();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export async function churnFigures(receivers: readonly Receiver[], runs: number): Promise<Figure[]> {

@@ -154,15 +154,16 @@ function parseIpv4(text: string): number {
 }
 
 /**
- * Usage: node dist/bench/bgp/feeder.js HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP]
+ * Usage: node dist/bench/bgp/feeder.js HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP [first|second]]
+ * (the last: which paths of the table, bench/bgp/table.ts `secondPaths`).
  * Prints JSON lines: {"event":"established","at":<epoch ms>} then {"event":"sent",...}.
  */
 async function main(): Promise<void> {
-  const [host, port, localAs, peerAs, nextHop, stay] = process.argv.slice(2);
-  if (host === undefined || port === undefined || localAs === undefined || peerAs === undefined || nextHop === undefined) {
-    throw new Error('usage: feeder HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP]');
+  const [host, port, localAs, peerAs, nextHop, stay, paths = 'first'] = process.argv.slice(2);
+  if (host === undefined || port === undefined || localAs === undefined || peerAs === undefined || nextHop === undefined || (paths !== 'first' && paths !== 'second')) {
+    throw new Error('usage: feeder HOST PORT LOCAL_AS PEER_AS NEXT_HOP [SECONDS_TO_STAY_UP [first|second]]');
   }
-  const { stream } = loadTableStream(FULL_TABLE, { localAs: Number(localAs), nextHop: parseIpv4(nextHop) });
+  const { stream } = loadTableStream(FULL_TABLE, { localAs: Number(localAs), nextHop: parseIpv4(nextHop) }, { paths });
   const result = await feedTable(stream, {
     host,
     port: Number(port),

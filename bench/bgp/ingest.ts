@@ -1,13 +1,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
-import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, waitForStart, type Receiver, type RunningReceiver } from './receivers.js';
-import { FULL_TABLE, loadTableStream } from './table.js';
+import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
+import { FULL_TABLE, loadTableStream, type TablePaths } from './table.js';
 
 /**
  * Full-table ingest: the same 1,000,000-prefix table from one feeder to each receiver
@@ -19,8 +16,8 @@ import { FULL_TABLE, loadTableStream } from './table.js';
  * Usage: node dist/bench/bgp/ingest.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
  */
 
-const FEEDER_AS = 65000;
-const FEEDER_ADDRESS = '10.201.0.1';
+/** The one feeder of the ingest; the first of two in bench/bgp/second-feeder.ts. */
+export const FEEDER: FeederPeer = { address: '10.201.0.1', asn: 65000 };
 const ROUTES = FULL_TABLE.prefixes;
 
 export interface IngestMeasurement {
@@ -32,7 +29,7 @@ export interface IngestMeasurement {
   readonly rejected: number;
 }
 
-interface FeederProcess {
+export interface FeederProcess {
   readonly process: ChildProcess;
   /** When the session came up (ms since the epoch), 0 until then. */
   readonly established: number;
@@ -40,12 +37,16 @@ interface FeederProcess {
   readonly sendSeconds: number;
 }
 
-/** The feeder (bench/bgp/feeder.ts) in its namespace on its own core, staying up `staySeconds`. */
-function startFeeder(ns: string, staySeconds: number): FeederProcess {
+/**
+ * A feeder (bench/bgp/feeder.ts) as `peer` in its namespace on its own core,
+ * sending the table's `paths` (the first unless told), staying up `staySeconds`.
+ */
+export function startFeeder(ns: string, options: { peer: FeederPeer; staySeconds: number; paths?: TablePaths }): FeederProcess {
+  const { peer, staySeconds, paths = 'first' } = options;
   const feederScript = fileURLToPath(new URL('./feeder.js', import.meta.url));
   const child = track(spawn(
     'ip',
-    ['netns', 'exec', ns, 'taskset', '-c', FEEDER_CORE, process.execPath, feederScript, RECEIVER_ADDRESS, '179', String(FEEDER_AS), String(RECEIVER_AS), FEEDER_ADDRESS, String(staySeconds)],
+    ['netns', 'exec', ns, 'taskset', '-c', FEEDER_CORE, process.execPath, feederScript, RECEIVER_ADDRESS, '179', String(peer.asn), String(RECEIVER_AS), peer.address, String(staySeconds), paths],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   ));
   const state = { process: child, established: 0, sendSeconds: Number.NaN };
@@ -64,7 +65,7 @@ function startFeeder(ns: string, staySeconds: number): FeederProcess {
  * which only counts octets until End-of-RIB. Shows that the feeder outruns every receiver.
  */
 async function measureFeederAlone(): Promise<{ sendSeconds: number; sinkSeconds: number }> {
-  const link = await makeLink(randomBytes(2).toString('hex'), [FEEDER_ADDRESS]);
+  const link = await makeLink(randomBytes(2).toString('hex'), [FEEDER.address]);
   const sinkScript = fileURLToPath(new URL('./sink.js', import.meta.url));
   const sink = track(spawn('ip', ['netns', 'exec', link.receiverNs, 'taskset', '-c', RECEIVER_CORE, process.execPath, sinkScript, '179', String(RECEIVER_AS), RECEIVER_ADDRESS], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const children: ChildProcess[] = [sink];
@@ -76,7 +77,7 @@ async function measureFeederAlone(): Promise<{ sendSeconds: number; sinkSeconds:
       sink.stderr!.on('data', (d: Buffer) => (d.toString().includes('listening') ? (clearTimeout(timer), resolve()) : undefined));
       sink.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the sink exited with ${code} before listening`))));
     });
-    const feeder = startFeeder(link.feederNs, 30);
+    const feeder = startFeeder(link.feederNs, { peer: FEEDER, staySeconds: 30 });
     children.push(feeder.process);
     const deadline = Date.now() + 30_000;
     while (!output.includes('\n') || Number.isNaN(feeder.sendSeconds)) {
@@ -91,43 +92,38 @@ async function measureFeederAlone(): Promise<{ sendSeconds: number; sinkSeconds:
 }
 
 async function measure(receiver: Receiver): Promise<IngestMeasurement> {
-  const id = randomBytes(2).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'gn-ingest-'));
-  const link = await makeLink(id, [FEEDER_ADDRESS]);
-  const children: ChildProcess[] = [];
-  // Started inside the try: a receiver that fails to start must not leave the namespaces behind.
-  let started: RunningReceiver | undefined;
-  try {
-    const running = (started = receiver.start({ ns: link.receiverNs, dir, peers: [{ address: FEEDER_ADDRESS, asn: FEEDER_AS }] }));
-    children.push(running.process);
-    await waitForStart({ name: receiver.name, running }, { timeoutMs: 20_000 });
-
-    const feeder = startFeeder(link.feederNs, receiver.timeoutSeconds + 5);
+  return withReceiver(receiver, [FEEDER], async ({ link, running, children }) => {
+    const feeder = startFeeder(link.feederNs, { peer: FEEDER, staySeconds: receiver.timeoutSeconds + 5 });
     children.push(feeder.process);
-    let rejected = 0;
-    const doneAt = await waitForCount(
-      { name: receiver.name, pollMs: receiver.pollMs, running },
-      (count) => {
-        rejected = count.rejected;
-        return count.routes + count.rejected >= ROUTES;
-      },
-      { deadline: Date.now() + receiver.timeoutSeconds * 1000, what: `${ROUTES} routes`, alive: [feeder.process] },
-    );
-    if (feeder.established === 0) throw new Error('the feeder never reported Established');
+    const { at: doneAt, rejected } = await waitForFullTable(receiver, running, feeder);
     return { receiver: receiver.name, seconds: (doneAt - feeder.established) / 1000, ...processStats(running.process.pid!), feederSendSeconds: feeder.sendSeconds, rejected };
-  } finally {
-    started?.close();
-    for (const child of children.reverse()) await stopProcess(child);
-    await link.remove();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+/**
+ * Waits until the receiver holds every route of the table the feeder sends
+ * (garagenet: every one it did not refuse as a bogon), within its deadline.
+ * Returns when (ms since the epoch) and how many it refused.
+ */
+export async function waitForFullTable(receiver: Receiver, running: RunningReceiver, feeder: FeederProcess): Promise<{ at: number; rejected: number }> {
+  let rejected = 0;
+  const at = await waitForCount(
+    { name: receiver.name, pollMs: receiver.pollMs, running },
+    (count) => {
+      rejected = count.rejected;
+      return count.routes + count.rejected >= ROUTES;
+    },
+    { deadline: Date.now() + receiver.timeoutSeconds * 1000, what: `${ROUTES} routes`, alive: [feeder.process] },
+  );
+  if (feeder.established === 0) throw new Error('the feeder never reported Established');
+  return { at, rejected };
 }
 
 /** Every receiver `runs` times; medians per receiver as figures for the report. */
 export async function ingestFigures(receivers: readonly Receiver[], runs: number): Promise<Figure[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root for network namespaces (run it with sudo)');
   // Make sure the cached stream exists before anything is timed.
-  loadTableStream(FULL_TABLE, { localAs: FEEDER_AS, nextHop: 0x0ac90001 });
+  loadTableStream(FULL_TABLE, { localAs: FEEDER.asn, nextHop: 0x0ac90001 });
   const seconds = new Map<string, number>();
   const cpu = new Map<string, number>();
   const rss = new Map<string, number>();

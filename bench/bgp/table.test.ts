@@ -6,7 +6,7 @@ import { asPathLength } from '../../route-daemon/packet/attributes.js';
 import { MessageFramer } from '../../route-daemon/packet/framer.js';
 import { ipv4PrefixLength, IPV4_UNICAST, MessageType } from '../../route-daemon/packet/types.js';
 import { checkMessage } from '../../route-daemon/packet/validate.js';
-import { encodeTableStream, generateTable, loadTableStream } from './table.js';
+import { encodeTableStream, generateTable, loadTableStream, SECOND_PATH_SHARES, secondPaths } from './table.js';
 
 const SMALL = { prefixes: 20_000, attributeSets: 4_400, origins: 1_200, seed: 7 };
 const SESSION = { localAs: 65000, nextHop: 0x0a000001 };
@@ -53,11 +53,32 @@ describe('synthetic BGP table', () => {
     expect(keys.size).toBe(SMALL.attributeSets);
   });
 
+  it('has second paths for the same prefixes, some better and some worse than the first', () => {
+    const second = secondPaths(table);
+    expect(second.sets.map((s) => s.prefixes)).toEqual(table.sets.map((s) => s.prefixes));
+    expect(secondPaths(table)).toEqual(second);
+    const steps = { shorter: 0, longer: 0, origin: 0, alike: 0 };
+    for (const [k, s] of second.sets.entries()) {
+      const first = table.sets[k]!;
+      expect(s.path.at(-1)).toBe(first.path.at(-1));
+      if (s.path.length !== first.path.length) steps[s.path.length < first.path.length ? 'shorter' : 'longer']++;
+      else if (s.origin !== first.origin) steps.origin++;
+      else steps.alike++;
+    }
+    const share = (n: number): number => n / second.sets.length;
+    // Paths of the origin alone cannot be shorter: fewer than the share, but most.
+    expect(share(steps.shorter)).toBeGreaterThan(SECOND_PATH_SHARES.shorter - 0.06);
+    expect(share(steps.shorter)).toBeLessThanOrEqual(SECOND_PATH_SHARES.shorter + 0.02);
+    expect(Math.abs(share(steps.longer) - SECOND_PATH_SHARES.longer)).toBeLessThan(0.02);
+    expect(Math.abs(share(steps.origin) - SECOND_PATH_SHARES.origin)).toBeLessThan(0.02);
+    expect(share(steps.alike)).toBeGreaterThan(0.25);
+  });
+
   it('caches the stream and reads the cache back', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bgp-table-'));
     dirs.push(dir);
-    const first = loadTableStream(SMALL, SESSION, dir);
-    const second = loadTableStream(SMALL, SESSION, dir);
+    const first = loadTableStream(SMALL, SESSION, { dataDir: dir });
+    const second = loadTableStream(SMALL, SESSION, { dataDir: dir });
     expect([first.cached, second.cached]).toEqual([false, true]);
     expect(second.stream.equals(first.stream)).toBe(true);
   });

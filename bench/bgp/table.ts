@@ -114,6 +114,45 @@ export function generateTable(shape: TableShape): Table {
   return { shape, sets: shells.map((s, k) => ({ ...s, prefixes: buckets[k]! })) };
 }
 
+/** Which paths a feeder sends: the table as generated, or `secondPaths` of it. */
+export type TablePaths = 'first' | 'second';
+
+/** How the second paths of `secondPaths` split between the two feeders, by the step that decides. */
+export const SECOND_PATH_SHARES = { shorter: 0.3, longer: 0.3, origin: 0.1 } as const;
+
+/**
+ * The same prefixes in the same sets, reached through other transits, as a
+ * second upstream sends them: the decision process has two paths to compare
+ * on every prefix and the second wins some. Per set: 30% a hop shorter (the
+ * second path wins on AS path length), 30% a hop longer (the first wins), 10%
+ * as long with another ORIGIN (IGP over the first's EGP or INCOMPLETE wins,
+ * INCOMPLETE under the first's IGP loses), the rest as long and alike (MED is
+ * not compared across neighbor ASes, so the router id decides: the first
+ * feeder's, lower). MEDs and communities are drawn again. From its own seed,
+ * so the same on every run.
+ */
+export function secondPaths(table: Table): Table {
+  const random = seededRandom(table.shape.seed ^ 0x5ec0d);
+  const transits = distinctAsns(random, 3_000);
+  const transit = (): number => transits[Math.floor(transits.length * random() ** 3)]!;
+  const { shorter, longer, origin: originShare } = SECOND_PATH_SHARES;
+  return {
+    shape: table.shape,
+    sets: table.sets.map((set) => {
+      const originAsn = set.path.at(-1)!;
+      const hops = set.path.length;
+      const draw = random();
+      // A path of the origin alone has no hop to drop: it stays as long.
+      const length = draw < shorter && hops > 1 ? hops - 1 : draw >= shorter && draw < shorter + longer ? hops + 1 : hops;
+      const path = [...Array.from({ length: length - 1 }, transit), originAsn];
+      const origin: Origin = draw >= shorter + longer && draw < shorter + longer + originShare ? (set.origin === 0 ? 2 : 0) : set.origin;
+      const med = random() < 0.3 ? randomInt(random, 1000) : null;
+      const communities = random() < 0.4 ? Array.from({ length: 1 + randomInt(random, 6) }, () => ((path[0]! & 0xffff) * 65536 + randomInt(random, 1000)) >>> 0) : null;
+      return { origin, path, med, communities, largeCommunities: set.largeCommunities, prefixes: set.prefixes };
+    }),
+  };
+}
+
 export interface FeedSession {
   /** The feeder's AS (first hop of every path). */
   readonly localAs: number;
@@ -150,11 +189,18 @@ function dataDirectory(): string {
 
 export const DATA_DIR = dataDirectory();
 
-/** The table's UPDATE stream, from bench/.data/ when cached, else generated and cached. */
-export function loadTableStream(shape: TableShape, session: FeedSession, dataDir = DATA_DIR): { stream: Buffer; cached: boolean; path: string } {
-  const path = join(dataDir, `bgp-table-${shape.prefixes}-${shape.attributeSets}-${shape.origins}-${shape.seed}-as${session.localAs}-nh${session.nextHop}.bin`);
+/** The table's UPDATE stream (its first paths unless told), from bench/.data/ when cached, else generated and cached. */
+export function loadTableStream(
+  shape: TableShape,
+  session: FeedSession,
+  options: { paths?: TablePaths; dataDir?: string } = {},
+): { stream: Buffer; cached: boolean; path: string } {
+  const { paths = 'first', dataDir = DATA_DIR } = options;
+  const variant = paths === 'first' ? '' : `-${paths}`;
+  const path = join(dataDir, `bgp-table-${shape.prefixes}-${shape.attributeSets}-${shape.origins}-${shape.seed}${variant}-as${session.localAs}-nh${session.nextHop}.bin`);
   if (statSync(path, { throwIfNoEntry: false })?.isFile()) return { stream: readFileSync(path), cached: true, path };
-  const stream = encodeTableStream(generateTable(shape), session);
+  const table = generateTable(shape);
+  const stream = encodeTableStream(paths === 'first' ? table : secondPaths(table), session);
   mkdirSync(dataDir, { recursive: true });
   // Write then rename, so an interrupted run never leaves half a table behind.
   writeFileSync(`${path}.tmp`, stream);

@@ -51,6 +51,22 @@ describe('AttributeStore', () => {
     expect(store.get(reused).med).toBe(-1 >>> 1);
   });
 
+  it('reads what the decision process compares where each set lies in its buffer, before and after sets are dropped', () => {
+    const store = new AttributeStore();
+    const sets = Array.from({ length: 5000 }, (_, i): RouteAttributes => ({
+      ...a, origin: i % 3 === 0 ? 'egp' : 'igp', asPath: [{ type: 'sequence', asns: Array.from({ length: 1 + (i % 5) }, (_, k) => i + k) }], med: i,
+    }));
+    const ids = sets.map((s, k) => store.intern(s, { localPref: 100 + (k % 7) }));
+    const expected = (k: number): object => ({ origin: sets[k]!.origin, localPref: 100 + (k % 7), asPathLength: 1 + (k % 5), med: k, neighborAs: k });
+    for (const [k, id] of ids.entries()) expect(store.decisionAttributes(id), `set ${k}`).toStrictEqual(expected(k));
+    // Drop most of them so that the buffer is compacted as new sets come in: the rest move and still read right.
+    for (const id of ids.slice(0, 4000)) store.release(id);
+    for (let k = 0; k < 4000; k++) store.intern({ ...a, med: 10_000 + k });
+    for (let k = 4000; k < 5000; k++) expect(store.decisionAttributes(ids[k]!), `set ${k}`).toStrictEqual(expected(k));
+    store.release(ids[4999]!);
+    expect(() => store.decisionAttributes(ids[4999]!)).toThrow(/not held/);
+  });
+
   it('tells apart sets that differ in any attribute', () => {
     const variants: RouteAttributes[] = [
       a,

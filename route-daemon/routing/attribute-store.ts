@@ -3,7 +3,9 @@ import type { AsPathSegmentType, Origin, RouteAttributes } from './attributes.js
 import { ByteArena } from './byte-arena.js';
 import { HashChains } from './hash-chains.js';
 import { RecentlyBuilt } from './recently-built.js';
-import { PackBuffer, packAttributes, unpackAttributes } from './packed-attributes.js';
+import type { DecisionAttributes } from './decision.js';
+import { PackBuffer, packAttributes, packedDecisionAttributes, unpackAttributes } from './packed-attributes.js';
+import { RefCountedIds } from './ref-counted-ids.js';
 
 /**
  * Interns attribute sets: equal sets get one id, counted by reference so
@@ -19,18 +21,15 @@ export class AttributeStore {
   private readonly chains = new HashChains();
   private readonly packed = new ByteArena();
   private nextHops: (Address | undefined)[] = [];
-  private refs = new Int32Array(1024);
+  private readonly ids = new RefCountedIds('attribute set');
   /** Next hops are few (one per neighbour): stored sets share one object for each, found by family and value. */
   private readonly sharedNextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
-  private readonly freeIds: number[] = [];
   private readonly scratch = new PackBuffer();
-  private allocated = 0;
-  private live = 0;
   private readonly built = new RecentlyBuilt<RouteAttributes>();
 
   /** Distinct attribute sets held. */
   get size(): number {
-    return this.live;
+    return this.ids.size;
   }
 
   /**
@@ -43,34 +42,27 @@ export class AttributeStore {
     const hash = mixAddress(bytesHash(bytes), attributes.nextHop);
     for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
       if (this.packed.matches(id, bytes) && sameAddress(this.nextHops[id]!, attributes.nextHop)) {
-        this.refs[id]!++;
+        this.ids.retain(id);
         return id;
       }
     }
-    const id = this.freeIds.pop() ?? this.allocated++;
-    if (id >= this.refs.length) this.grow();
+    const id = this.ids.take();
     this.packed.set(id, bytes.bytes.subarray(0, bytes.length));
     this.nextHops[id] = this.sharedNextHop(attributes.nextHop);
-    this.refs[id] = 1;
     this.chains.add(id, hash);
-    this.live++;
     return id;
   }
 
   retain(id: number): void {
-    this.refs[id]!++;
+    this.ids.retain(id);
   }
 
   release(id: number): void {
-    const left = --this.refs[id]!;
-    if (left > 0) return;
-    if (left < 0) throw new Error(`attribute set ${id} released more often than retained`);
+    if (!this.ids.release(id)) return;
     this.chains.remove(id);
     this.packed.drop(id);
     this.nextHops[id] = undefined;
     this.built.delete(id);
-    this.freeIds.push(id);
-    this.live--;
   }
 
   get(id: number): RouteAttributes {
@@ -88,14 +80,21 @@ export class AttributeStore {
    * until the set is released.
    */
   packedOf(id: number): Buffer {
-    const bytes = this.refs[id]! > 0 ? this.packed.get(id) : undefined;
+    const bytes = this.ids.held(id) ? this.packed.get(id) : undefined;
     if (!bytes) throw new Error(`attribute set ${id} is not held`);
     return bytes;
   }
 
+  /** What the decision process compares of the set, read where it is packed: neither the set nor a view of its bytes is made. */
+  decisionAttributes(id: number): DecisionAttributes {
+    const read = this.ids.held(id) ? this.packed.read(id, packedDecisionAttributes) : undefined;
+    if (!read) throw new Error(`attribute set ${id} is not held`);
+    return read;
+  }
+
   /** The set's next hop alone, without building the set (the FIB asks for nothing else). */
   nextHop(id: number): Address {
-    const nextHop = this.refs[id]! > 0 ? this.nextHops[id] : undefined;
+    const nextHop = this.ids.held(id) ? this.nextHops[id] : undefined;
     if (!nextHop) throw new Error(`attribute set ${id} is not held`);
     return nextHop;
   }
@@ -106,12 +105,6 @@ export class AttributeStore {
     if (shared) return shared;
     if (known.size < MAX_SHARED_NEXT_HOPS) known.set(nextHop.value, nextHop);
     return nextHop;
-  }
-
-  private grow(): void {
-    const grown = new Int32Array(this.refs.length * 2);
-    grown.set(this.refs);
-    this.refs = grown;
   }
 }
 

@@ -23,6 +23,12 @@ export class ByteArena {
     return offset < 0 ? undefined : this.bytes.subarray(offset, offset + this.lengths[id]!);
   }
 
+  /** `reader` applied to the bytes of `id` where they lie, from `at` in the arena's buffer (no view is made), or undefined. */
+  read<T>(id: number, reader: (bytes: Buffer, at: number) => T): T | undefined {
+    const offset = id < this.offsets.length ? this.offsets[id]! : -1;
+    return offset < 0 ? undefined : reader(this.bytes, offset);
+  }
+
   /** Whether `id` holds exactly the first `value.length` bytes of `value.bytes`; builds no view. */
   matches(id: number, value: { readonly bytes: Uint8Array; readonly length: number }): boolean {
     const offset = id < this.offsets.length ? this.offsets[id]! : -1;

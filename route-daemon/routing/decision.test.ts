@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../common/prefix.js';
 import type { RouteAttributes } from './attributes.js';
-import { asPathLength, neighborAs, selectBest, type Candidate, type RouteSource } from './decision.js';
+import { asPathLength, selectBest, type Candidate, type RouteSource } from './decision.js';
+import { PackBuffer, packAttributes, packedDecisionAttributes } from './packed-attributes.js';
 
 const base: RouteAttributes = {
   origin: 'igp',
@@ -9,9 +10,12 @@ const base: RouteAttributes = {
   nextHop: parseAddress('192.0.2.1'),
 };
 
+/** A candidate as the routing instance makes it: its decision attributes read from the packed set. */
 function candidate(attributes: Partial<RouteAttributes>, source: Partial<RouteSource> = {}): Candidate {
+  const packed = new PackBuffer();
+  packAttributes({ ...base, ...attributes }, packed);
   return {
-    attributes: { ...base, ...attributes },
+    attributes: packedDecisionAttributes(packed.bytes.subarray(0, packed.length)),
     source: { local: false, ebgp: true, routerId: 100, address: parseAddress('192.0.2.1'), ...source },
   };
 }
@@ -95,11 +99,5 @@ describe('AS path helpers', () => {
       { type: 'sequence', asns: [1, 2] },
       { type: 'set', asns: [3, 4] },
     ])).toBe(3);
-  });
-
-  it('finds the neighbor AS after confederation segments, none for a leading AS_SET', () => {
-    expect(neighborAs([{ type: 'confed-sequence', asns: [64512] }, { type: 'sequence', asns: [7, 8] }])).toBe(7);
-    expect(neighborAs([{ type: 'set', asns: [7, 8] }])).toBeUndefined();
-    expect(neighborAs([])).toBeUndefined();
   });
 });

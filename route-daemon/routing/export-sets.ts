@@ -4,6 +4,7 @@ import type { RouteAttributes } from './attributes.js';
 import { exportAttributes, type ExportTarget } from './export-attributes.js';
 import { HashChains } from './hash-chains.js';
 import { RecentlyBuilt } from './recently-built.js';
+import { RefCountedIds } from './ref-counted-ids.js';
 
 /**
  * The outgoing attribute sets of every peer of an instance, interned like the
@@ -26,6 +27,16 @@ export interface ExportRule {
 }
 
 
+/**
+ * Outgoing sets kept built per generation. A new set is built when a peer's
+ * outbox is filled (up to 2,048 sets a fill, plane-instance.ts) and needed
+ * again when the session takes it to be encoded, after other peers' fills:
+ * at RecentlyBuilt's 1,024 nearly every new set was built twice when a
+ * second full table was sent on to two peers (CPU profile), and sending it
+ * on took ~6 s instead of ~5 s (bench/bgp/second-feeder.ts, one run each).
+ */
+const KEPT_BUILT = 8_192;
+
 export class ExportSets {
   private readonly rules: ExportRule[] = [];
   private readonly ruleIds = new Map<string, number>();
@@ -33,12 +44,9 @@ export class ExportSets {
   private made: Int32Array[] = [];
   private base = new Int32Array(1024);
   private rule = new Int32Array(1024);
-  private refs = new Int32Array(1024);
+  private readonly ids = new RefCountedIds('outgoing attribute set');
   private readonly chains = new HashChains();
-  private readonly freeIds: number[] = [];
-  private allocated = 0;
-  private live = 0;
-  private readonly built = new RecentlyBuilt<RouteAttributes>();
+  private readonly built = new RecentlyBuilt<RouteAttributes>(KEPT_BUILT);
   /** Per encoding key: the encodings of live sets. */
   private readonly encodings = new Map<string, ByteArena>();
 
@@ -46,7 +54,7 @@ export class ExportSets {
 
   /** Distinct outgoing sets held. */
   get size(): number {
-    return this.live;
+    return this.ids.size;
   }
 
   /** The id of a rule; rules are few (one per distinct target, twice). */
@@ -67,8 +75,8 @@ export class ExportSets {
   export(received: number, ruleId: number): number {
     const made = this.made[ruleId]!;
     const known = received < made.length ? made[received]! : -1;
-    if (known >= 0 && this.refs[known]! > 0 && this.base[known] === received && this.rule[known] === ruleId) {
-      this.refs[known]!++;
+    if (known >= 0 && this.ids.held(known) && this.base[known] === received && this.rule[known] === ruleId) {
+      this.ids.retain(known);
       return known;
     }
     const rule = this.rules[ruleId]!;
@@ -76,43 +84,37 @@ export class ExportSets {
     const hash = attributesHash(attributes);
     for (let id = this.chains.first(hash); id >= 0; id = this.chains.next(id)) {
       if (attributesEqual(this.attributes(id), attributes)) {
-        this.refs[id]!++;
+        this.ids.retain(id);
         if (this.base[id] === received) this.remember(ruleId, { received, id });
         return id;
       }
     }
-    const id = this.freeIds.pop() ?? this.allocated++;
-    if (id >= this.refs.length) this.grow();
+    const id = this.ids.take();
+    if (id >= this.base.length) this.grow();
     this.store.retain(received);
     this.base[id] = received;
     this.rule[id] = ruleId;
-    this.refs[id] = 1;
     this.chains.add(id, hash);
-    this.live++;
     this.built.keep(id, attributes);
     this.remember(ruleId, { received, id });
     return id;
   }
 
   retain(id: number): void {
-    this.refs[id]!++;
+    this.ids.retain(id);
   }
 
   release(id: number): void {
-    const left = --this.refs[id]!;
-    if (left > 0) return;
-    if (left < 0) throw new Error(`outgoing attribute set ${id} released more often than retained`);
+    if (!this.ids.release(id)) return;
     this.chains.remove(id);
     this.built.delete(id);
     for (const arena of this.encodings.values()) arena.drop(id);
     this.store.release(this.base[id]!);
-    this.freeIds.push(id);
-    this.live--;
   }
 
   /** The set itself; the same object while it stays in use, so that its encoding can be cached by object. */
   attributes(id: number): RouteAttributes {
-    if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
+    if (!this.ids.held(id)) throw new Error(`outgoing attribute set ${id} is not held`);
     const known = this.built.get(id);
     if (known) return known;
     const rule = this.rules[this.rule[id]!]!;
@@ -123,7 +125,7 @@ export class ExportSets {
 
   /** The set's encoding under `key`, made by `encode` the first time. */
   encoded(id: number, how: { key: string; encode: () => Buffer }): Buffer {
-    if (!(this.refs[id]! > 0)) throw new Error(`outgoing attribute set ${id} is not held`);
+    if (!this.ids.held(id)) throw new Error(`outgoing attribute set ${id} is not held`);
     let arena = this.encodings.get(how.key);
     if (!arena) this.encodings.set(how.key, (arena = new ByteArena()));
     const known = arena.get(id);
@@ -144,8 +146,8 @@ export class ExportSets {
   }
 
   private grow(): void {
-    const size = this.refs.length * 2;
-    for (const name of ['base', 'rule', 'refs'] as const) {
+    const size = this.base.length * 2;
+    for (const name of ['base', 'rule'] as const) {
       const grown = new Int32Array(size);
       grown.set(this[name]);
       this[name] = grown;

@@ -3,8 +3,11 @@ import { seededRandom, type Random } from '../../bench/bgp/random.js';
 import { parseAddress, type Address } from '../../common/prefix.js';
 import { originAs } from '../policy/origin-validation.js';
 import { attributesEqual } from './attribute-store.js';
-import type { AsPathSegmentType, LargeCommunity, RouteAttributes } from './attributes.js';
-import { PackBuffer, packAttributes, packedHasCommunity, packedHasLargeCommunity, packedOriginAs, unpackAttributes } from './packed-attributes.js';
+import type { AsPathSegment, AsPathSegmentType, LargeCommunity, RouteAttributes } from './attributes.js';
+import { asPathLength, type DecisionAttributes } from './decision.js';
+import {
+  PackBuffer, packAttributes, packedDecisionAttributes, packedHasCommunity, packedHasLargeCommunity, packedOriginAs, unpackAttributes,
+} from './packed-attributes.js';
 
 const nextHop = parseAddress('10.0.0.1');
 
@@ -94,6 +97,12 @@ describe('packed attribute sets', () => {
   });
 });
 
+/** The neighbor AS as DecisionAttributes defines it, read from the built set's path. */
+function neighborAs(path: readonly AsPathSegment[]): number | undefined {
+  const first = path.find((s) => s.type === 'sequence' || s.type === 'set');
+  return first?.type === 'sequence' ? first.asns[0] : undefined;
+}
+
 /** Values from small pools, so that the probes below hit as often as they miss. */
 const COMMUNITIES = [0, 1, 0xfde80001, 0xffffffff, 65001 * 65536 + 100];
 const LARGE: readonly LargeCommunity[] = [[65001, 1, 2], [65001, 2, 1], [4_294_967_295, 0, 0], [0, 0, 0]];
@@ -110,8 +119,8 @@ function generatedSet(random: Random): RouteAttributes {
     origin: pick(['igp', 'egp', 'incomplete'] as const),
     asPath: Array.from({ length: Math.floor(random() * 4) }, () => ({ type: pick(SEGMENT_TYPES), asns: some(ASNS, 3) })),
     nextHop: address(),
-    ...(random() < 0.5 ? { med: Math.floor(random() * 1000) } : {}),
-    ...(random() < 0.5 ? { localPref: 100 } : {}),
+    ...(random() < 0.5 ? { med: pick([0, 4_294_967_295, Math.floor(random() * 1000)]) } : {}),
+    ...(random() < 0.5 ? { localPref: pick([0, 100, 4_294_967_295]) } : {}),
     ...(random() < 0.3 ? { atomicAggregate: true } : {}),
     ...(random() < 0.4 ? { aggregator: { asn: pick(ASNS), address: address() } } : {}),
     ...(random() < 0.3 ? { nextHopLinkLocal: parseAddress('fe80::1') } : {}),
@@ -142,12 +151,33 @@ describe('packed attribute readers', () => {
         expect(packedHasLargeCommunity(bytes, l), `large community ${l.join(':')} of set ${n}`).toBe(has);
         outcomes.add(`large ${has}`);
       }
+      const decision: DecisionAttributes = {
+        origin: built.origin, localPref: built.localPref, asPathLength: asPathLength(built.asPath), med: built.med, neighborAs: neighborAs(built.asPath),
+      };
+      expect(packedDecisionAttributes(bytes), `set ${n}: ${JSON.stringify(set.asPath)} med ${set.med} local pref ${set.localPref}`).toStrictEqual(decision);
+      outcomes.add(`neighbor AS ${decision.neighborAs}`);
     }
-    // Every kind of answer came up: an origin of each ASN, none (a set last, an empty sequence), our own AS, hits and misses.
+    // Every kind of answer came up: an origin of each ASN, none (a set last, an empty sequence), our own AS, hits and misses;
+    // a neighbor AS of each ASN and none (a leading set, an empty sequence, no path).
     expect([...outcomes].sort()).toEqual([
       'community false', 'community true', 'large false', 'large true',
+      'neighbor AS 4200000000', 'neighbor AS 65000', 'neighbor AS 65001', 'neighbor AS 65002', 'neighbor AS undefined',
       'origin 4200000000', 'origin 65000', 'origin 65001', 'origin 65002', 'origin undefined',
     ]);
+  });
+
+  it('read the decision attributes past confederation segments and an AS_SET, and with MED and LOCAL_PREF at their edges', () => {
+    const at = (a: Partial<RouteAttributes>): DecisionAttributes => packedDecisionAttributes(packed({ origin: 'egp', asPath: [], nextHop, ...a }));
+    expect(at({})).toStrictEqual({ origin: 'egp', localPref: undefined, asPathLength: 0, med: undefined, neighborAs: undefined });
+    expect(at({
+      asPath: [{ type: 'confed-sequence', asns: [64512, 64513] }, { type: 'sequence', asns: [7, 8] }, { type: 'set', asns: [3, 4] }, { type: 'confed-set', asns: [9] }],
+      med: 0,
+      localPref: 4_294_967_295,
+    })).toStrictEqual({ origin: 'egp', localPref: 4_294_967_295, asPathLength: 3, med: 0, neighborAs: 7 });
+    expect(at({ asPath: [{ type: 'set', asns: [] }, { type: 'sequence', asns: [7] }], localPref: 0 }))
+      .toStrictEqual({ origin: 'egp', localPref: 0, asPathLength: 2, med: undefined, neighborAs: undefined });
+    expect(at({ asPath: [{ type: 'sequence', asns: [] }, { type: 'sequence', asns: [7] }], med: 4_294_967_295 }))
+      .toStrictEqual({ origin: 'egp', localPref: undefined, asPathLength: 1, med: 4_294_967_295, neighborAs: undefined });
   });
 
   it('read the origin of an empty path, of confederation segments alone, and past a final confederation segment', () => {

@@ -1,5 +1,6 @@
 import type { Address, Family } from '../../common/prefix.js';
 import type { AsPathSegment, AsPathSegmentType, LargeCommunity, Origin, RouteAttributes, UnknownAttribute } from './attributes.js';
+import type { DecisionAttributes } from './decision.js';
 
 /**
  * A received attribute set, next hop aside, as a short byte string: the form
@@ -148,7 +149,12 @@ export function unpackAttributes(bytes: Buffer, nextHop: Address): RouteAttribut
     for (let i = 0; i < 4; i++) value = (value << 32n) | BigInt(u32());
     return { family, value };
   };
-  const list = <T>(read: () => T): T[] => Array.from({ length: u16() }, read);
+  // A plain loop: Array.from over an array-like was most of the time spent unpacking.
+  const list = <T>(read: () => T): T[] => {
+    const items = new Array<T>(u16());
+    for (let i = 0; i < items.length; i++) items[i] = read();
+    return items;
+  };
   const origin = ORIGINS[u8()]!;
   const present = u8();
   const asPath = list((): AsPathSegment => ({ type: SEGMENT_TYPES[u8()]!, asns: list(u32) }));
@@ -173,7 +179,8 @@ export function unpackAttributes(bytes: Buffer, nextHop: Address): RouteAttribut
 }
 
 // Readers of single attributes straight from the packed bytes, for tests over
-// many sets (a filtered route listing) that would otherwise build each set.
+// many sets (a filtered route listing) and the decision process, which would
+// otherwise build each set.
 
 const SEQUENCE = SEGMENT_TYPES.indexOf('sequence');
 const SET = SEGMENT_TYPES.indexOf('set');
@@ -191,6 +198,37 @@ export function packedOriginAs(bytes: Buffer, localAsn: number): number | undefi
     else if (type === SET) origin = undefined;
   }
   return origin;
+}
+
+/**
+ * What the decision process reads of a packed set, as decision.ts's
+ * `asPathLength` and `neighborAs` read the built set's path; the set's
+ * bytes start at `at` (the attribute store reads them in its arena).
+ */
+export function packedDecisionAttributes(bytes: Buffer, at = 0): DecisionAttributes {
+  const present = bytes[at + 1]!;
+  let asPathLength = 0;
+  let neighborAs: number | undefined;
+  // The first AS_SEQUENCE or AS_SET decides the neighbor AS: a sequence's first AS (none if empty), none for a set.
+  let neighborFound = false;
+  let o = at + 4;
+  for (let segments = bytes.readUInt16BE(at + 2); segments > 0; segments--) {
+    const type = bytes[o]!;
+    const asns = bytes.readUInt16BE(o + 1);
+    if (type === SEQUENCE || type === SET) {
+      asPathLength += type === SEQUENCE ? asns : 1;
+      if (!neighborFound && type === SEQUENCE && asns > 0) neighborAs = bytes.readUInt32BE(o + 3);
+      neighborFound = true;
+    }
+    o += 3 + 4 * asns;
+  }
+  let med: number | undefined;
+  if (present & HAS_MED) {
+    med = bytes.readUInt32BE(o);
+    o += 4;
+  }
+  const localPref = present & HAS_LOCAL_PREF ? bytes.readUInt32BE(o) : undefined;
+  return { origin: ORIGINS[bytes[at]!]!, localPref, asPathLength, med, neighborAs };
 }
 
 /** Whether a packed set carries the community (RFC 1997, as a 32-bit value). */

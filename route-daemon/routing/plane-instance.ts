@@ -667,7 +667,7 @@ class Instance implements PlaneInstance {
   private candidate(rib: FamilyRib, path: number): Candidate {
     const owner = rib.pathPeer[path]!;
     const source = owner === LOCAL_PEER ? this.localSource : this.peersByIndex[owner]!.source;
-    return { attributes: this.store.get(rib.pathAttr[path]!), source };
+    return { attributes: this.store.decisionAttributes(rib.pathAttr[path]!), source };
   }
 
   /**
