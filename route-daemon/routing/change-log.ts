@@ -55,13 +55,13 @@ export class RouteChangeLog {
     return this.total;
   }
 
-  /** A change of the best route of `slot` in `index`: announced with `attrId`, or withdrawn when it is -1. */
-  record(index: PrefixIndex, change: { slot: number; peer: string; attrId: number }): void {
+  /** A change of the best route of `slot` in `index` at `time` (ms since the epoch): announced with `attrId`, or withdrawn when it is -1. */
+  record(index: PrefixIndex, change: { slot: number; peer: string; attrId: number; time: number }): void {
     if (this.capacity === 0) return;
     const at = this.next;
     if (this.attrIds[at]! >= 0) this.attributes.release(this.attrIds[at]!);
     if (change.attrId >= 0) this.attributes.retain(change.attrId);
-    this.times[at] = Date.now();
+    this.times[at] = change.time;
     this.families[at] = index.family;
     index.copyKey(change.slot, { into: this.keys, at: at * PREFIX_KEY_WORDS });
     this.peers[at] = change.peer;

@@ -150,6 +150,8 @@ class Instance implements PlaneInstance {
   private readonly reuseTimer: NodeJS.Timeout | undefined;
   private readonly changes: RouteChangeLog;
   private lastImportAt = Number.NEGATIVE_INFINITY;
+  /** Time of the UPDATE being imported, for its changes in the change log; undefined outside `receive`. */
+  private updateTime: number | undefined;
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -243,6 +245,16 @@ class Instance implements PlaneInstance {
   }
 
   receive(name: string, update: RouteUpdate): ImportResult {
+    // The changes of one UPDATE share its time: a clock read (about 60 ns) per changed prefix was 2% of a full-table ingest.
+    this.updateTime = Date.now();
+    try {
+      return this.importUpdate(name, update);
+    } finally {
+      this.updateTime = undefined;
+    }
+  }
+
+  private importUpdate(name: string, update: RouteUpdate): ImportResult {
     const peer = this.upPeer(name);
     this.lastImportAt = performance.now();
     let withdrawn = 0;
@@ -655,7 +667,8 @@ class Instance implements PlaneInstance {
       const rib = this.ribs[family];
       const owner = rib.pathPeer[after >= 0 ? after : before]!;
       const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
-      this.changes.record(rib.index, { slot, peer, attrId: after >= 0 ? rib.pathAttr[after]! : -1 });
+      const time = this.updateTime ?? Date.now();
+      this.changes.record(rib.index, { slot, peer, attrId: after >= 0 ? rib.pathAttr[after]! : -1, time });
     };
   }
 
