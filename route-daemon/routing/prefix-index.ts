@@ -82,7 +82,9 @@ export class PrefixIndex {
       if (this.slotHash[slot] === hash && this.keyEquals(slot, words)) return slot;
     }
     const slot = this.allocateSlot();
-    this.slotKeys.set(words, slot * this.width);
+    // Word by word: a key is two words for IPv4, and TypedArray.set costs a call into the runtime per prefix.
+    const base = slot * this.width;
+    for (let i = 0; i < this.width; i++) this.slotKeys[base + i] = words[i]!;
     this.slotHash[slot] = hash;
     this.slotLive[slot] = 1;
     this.table[b] = slot;
