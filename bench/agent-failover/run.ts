@@ -4,6 +4,7 @@ import { spawnInNetns, type NetnsChild } from '../../node/test-support/netns-pro
 import { run } from '../../node/system/run.js';
 import type { Garage } from '../../node/test-support/topology.js';
 import { emitFigures } from '../figures.js';
+import { median } from '../stats.js';
 
 /**
  * Traffic failover with the whole agent: three garages joined with
@@ -29,11 +30,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const ANCHOR_CUT_MS = 253;
 const ANCHOR_RESTORE_MS = 4;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function joinAll(lab: MeshLab): Promise<LabMember[]> {
   const members: LabMember[] = [];

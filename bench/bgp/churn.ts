@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-streams.js';
 import { receiversByKey } from './ingest.js';
-import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
+import { formatFigures, parseBenchArguments, type Figure } from './report.js';
+import { median } from '../stats.js';
 import { DeadlineError, FEEDER_CORE, track, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, waitForCount, waitForQuiet, withReceiver, QUIET_WINDOW_MS, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
+import { formatFigures, parseBenchArguments, type Figure } from './report.js';
+import { median } from '../stats.js';
 import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream, type TablePaths } from './table.js';
 

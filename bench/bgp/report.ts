@@ -45,11 +45,6 @@ export function formatFigures(figures: readonly Figure[]): string {
   return formatTable(['figure', 'peer', 'value', 'x BIRD', 'x GoBGP'], rows);
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 /** Command-line switches shared by the BGP benchmarks: `--runs N`, `--no-gobgp`, and receiver keys. */
 export interface BenchArguments {
   readonly runs: number;

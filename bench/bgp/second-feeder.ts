@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { FEEDER, receiversByKey, startFeeder, waitForFullTable } from './ingest.js';
-import { formatFigures, median, parseBenchArguments, type Figure } from './report.js';
+import { formatFigures, parseBenchArguments, type Figure } from './report.js';
+import { median } from '../stats.js';
 import { DeadlineError, processStats, QUIET_WINDOW_MS, RECEIVERS, waitForCount, waitForQuiet, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream, SECOND_PATH_SHARES } from './table.js';
 

@@ -28,6 +28,7 @@ import { connectGarages, type Tunnel } from '../../node/test-support/tunnels.js'
 import { birdBfd, garagenetBfd, type Detector } from './detectors.js';
 import { measureRoutedFailover } from './routed.js';
 import { emitFigures, type Figure } from '../figures.js';
+import { median } from '../stats.js';
 
 interface CutResult {
   detectionMs: Map<string, number>;
@@ -39,11 +40,6 @@ interface CutResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function fmt(ms: number): string {
   return ms.toFixed(1).padStart(7);
