@@ -18,7 +18,7 @@ const END_MS = 10 ** 13; // 2286-11-20; 13 digits until then
 const COUNTDOWN_DIGITS = 13;
 
 /** A key suffix, which is also the cursor a page hands back. */
-const CURSOR = /^\d{13}-[0-9a-f]{8}(\.\d{3})?$/;
+const CURSOR = new RegExp(`^\\d{${COUNTDOWN_DIGITS}}-[0-9a-f]{8}(\\.\\d{3})?$`);
 /** How keys were written before they counted down: the ISO time first. */
 const TIME_FIRST = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)-([0-9a-f]{8})(?:\.(\d{3}))?$/;
 
