@@ -17,16 +17,20 @@ export function prefixFromKey(family: Family, key: { words: Uint32Array; at: num
  * that everything else about a prefix (its paths, its best path, what each
  * peer was sent) lives in typed arrays indexed by slot. A Map keyed by
  * prefix costs a heap object per entry; this costs a few words.
- * Open addressing with linear probing and backward-shift deletion.
+ * Open addressing with linear probing and backward-shift deletion. A bucket
+ * holds its slot and the key's hash side by side: a probe past another
+ * prefix is then decided in the bucket's own cache line. With the hash kept
+ * per slot, every such probe was a second random read, and probing was about
+ * a third of a full table's ingest.
  */
 export class PrefixIndex {
   readonly family: Family;
   /** Words per key: the address in 32-bit words, then the length. */
   private readonly width: number;
-  private table: Int32Array; // bucket -> slot, -1 empty
+  /** Bucket b is `buckets[2b]` (its slot, -1 empty) and `buckets[2b + 1]` (the key's hash). */
+  private buckets: Int32Array;
   private mask: number;
   private slotKeys: Uint32Array; // slot -> key words
-  private slotHash: Uint32Array;
   private slotLive: Uint8Array;
   private freeSlots: number[] = [];
   private slotCount = 0; // high-water mark of slots handed out
@@ -37,11 +41,10 @@ export class PrefixIndex {
     this.family = family;
     this.width = family === 4 ? 2 : 5;
     const capacity = Math.max(16, options.initialCapacity ?? 1024);
-    const buckets = nextPowerOfTwo(capacity * 2);
-    this.table = new Int32Array(buckets).fill(-1);
-    this.mask = buckets - 1;
+    const count = nextPowerOfTwo(capacity * 2);
+    this.buckets = emptyBuckets(count);
+    this.mask = count - 1;
     this.slotKeys = new Uint32Array(capacity * this.width);
-    this.slotHash = new Uint32Array(capacity);
     this.slotLive = new Uint8Array(capacity);
     this.scratch = new Uint32Array(this.width);
   }
@@ -58,38 +61,32 @@ export class PrefixIndex {
 
   /** Slot arrays must be at least this long; it only grows. */
   get slotCapacity(): number {
-    return this.slotHash.length;
+    return this.slotLive.length;
   }
 
   find(prefix: Prefix): number {
     const words = this.toWords(prefix);
-    const hash = this.hashWords(words);
-    for (let b = hash & this.mask; ; b = (b + 1) & this.mask) {
-      const slot = this.table[b]!;
-      if (slot < 0) return -1;
-      if (this.slotHash[slot] === hash && this.keyEquals(slot, words)) return slot;
-    }
+    const b = this.bucketOf(words, hashWords(words));
+    return this.buckets[2 * b]!;
   }
 
   /** The slot of `prefix`, creating it if absent. */
   insert(prefix: Prefix): number {
     const words = this.toWords(prefix);
-    const hash = this.hashWords(words);
-    let b = hash & this.mask;
-    for (; ; b = (b + 1) & this.mask) {
-      const slot = this.table[b]!;
-      if (slot < 0) break;
-      if (this.slotHash[slot] === hash && this.keyEquals(slot, words)) return slot;
-    }
+    const hash = hashWords(words);
+    const b = this.bucketOf(words, hash);
+    const found = this.buckets[2 * b]!;
+    if (found >= 0) return found;
     const slot = this.allocateSlot();
     // Word by word: a key is two words for IPv4, and TypedArray.set costs a call into the runtime per prefix.
     const base = slot * this.width;
     for (let i = 0; i < this.width; i++) this.slotKeys[base + i] = words[i]!;
-    this.slotHash[slot] = hash;
     this.slotLive[slot] = 1;
-    this.table[b] = slot;
+    this.buckets[2 * b] = slot;
+    this.buckets[2 * b + 1] = hash;
     this.live++;
-    if (this.live * 2 > this.table.length) this.rehash(this.table.length * 2);
+    const count = this.buckets.length / 2;
+    if (this.live * 2 > count) this.rehash(count * 2);
     return slot;
   }
 
@@ -100,26 +97,24 @@ export class PrefixIndex {
 
   remove(slot: number): void {
     if (!this.holds(slot)) throw new Error(`prefix slot ${slot} is not in use`);
-    const hash = this.slotHash[slot]!;
-    let b = hash & this.mask;
-    while (this.table[b] !== slot) {
-      if (this.table[b]! < 0) throw new Error(`prefix slot ${slot} is not in the index`);
-      b = (b + 1) & this.mask;
-    }
+    const words = this.scratch;
+    const base = slot * this.width;
+    for (let i = 0; i < this.width; i++) words[i] = this.slotKeys[base + i]!;
+    const buckets = this.buckets;
+    const mask = this.mask;
+    let hole = this.bucketOf(words, hashWords(words));
+    if (buckets[2 * hole] !== slot) throw new Error(`prefix slot ${slot} is not in the index`);
     // Backward shift: pull later members of the probe run into the hole.
-    let hole = b;
-    for (let next = (hole + 1) & this.mask; this.table[next]! >= 0; next = (next + 1) & this.mask) {
-      const home = this.slotHash[this.table[next]!]! & this.mask;
-      const distanceNext = (next - home) & this.mask;
-      const distanceHole = (hole - home) & this.mask;
-      if (distanceHole <= distanceNext) {
-        this.table[hole] = this.table[next]!;
+    for (let next = (hole + 1) & mask; buckets[2 * next]! >= 0; next = (next + 1) & mask) {
+      const home = buckets[2 * next + 1]! & mask;
+      if (((hole - home) & mask) <= ((next - home) & mask)) {
+        buckets[2 * hole] = buckets[2 * next]!;
+        buckets[2 * hole + 1] = buckets[2 * next + 1]!;
         hole = next;
       }
     }
-    this.table[hole] = -1;
+    buckets[2 * hole] = -1;
     this.freeSlots.push(slot);
-    this.slotHash[slot] = 0;
     this.slotLive[slot] = 0;
     this.live--;
   }
@@ -132,6 +127,15 @@ export class PrefixIndex {
   copyKey(slot: number, to: { into: Uint32Array; at: number }): void {
     const base = slot * this.width;
     for (let i = 0; i < this.width; i++) to.into[to.at + i] = this.slotKeys[base + i]!;
+  }
+
+  /** The bucket holding the key, or the empty bucket that ends its probe run. */
+  private bucketOf(words: Uint32Array, hash: number): number {
+    const buckets = this.buckets;
+    for (let b = hash & this.mask; ; b = (b + 1) & this.mask) {
+      const slot = buckets[2 * b]!;
+      if (slot < 0 || (buckets[2 * b + 1] === hash && this.keyEquals(slot, words))) return b;
+    }
   }
 
   private toWords(prefix: Prefix): Uint32Array {
@@ -151,16 +155,6 @@ export class PrefixIndex {
     return w;
   }
 
-  private hashWords(words: Uint32Array): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < words.length; i++) {
-      h = Math.imul(h ^ words[i]!, 0x9e3779b1);
-      h ^= h >>> 15;
-    }
-    h = Math.imul(h, 0x85ebca6b);
-    return (h ^ (h >>> 13)) >>> 0;
-  }
-
   private keyEquals(slot: number, words: Uint32Array): boolean {
     const base = slot * this.width;
     for (let i = 0; i < this.width; i++) if (this.slotKeys[base + i] !== words[i]) return false;
@@ -170,14 +164,11 @@ export class PrefixIndex {
   private allocateSlot(): number {
     const reused = this.freeSlots.pop();
     if (reused !== undefined) return reused;
-    if (this.slotCount === this.slotHash.length) {
-      const grown = this.slotHash.length * 2;
+    if (this.slotCount === this.slotLive.length) {
+      const grown = this.slotLive.length * 2;
       const keys = new Uint32Array(grown * this.width);
       keys.set(this.slotKeys);
       this.slotKeys = keys;
-      const hashes = new Uint32Array(grown);
-      hashes.set(this.slotHash);
-      this.slotHash = hashes;
       const live = new Uint8Array(grown);
       live.set(this.slotLive);
       this.slotLive = live;
@@ -185,18 +176,37 @@ export class PrefixIndex {
     return this.slotCount++;
   }
 
-  private rehash(buckets: number): void {
-    const table = new Int32Array(buckets).fill(-1);
-    const mask = buckets - 1;
-    for (const slot of this.table) {
-      if (slot < 0) continue;
-      let b = this.slotHash[slot]! & mask;
-      while (table[b]! >= 0) b = (b + 1) & mask;
-      table[b] = slot;
+  /** Twice the buckets, each bucket moved by the hash it holds: no key is read. */
+  private rehash(count: number): void {
+    const buckets = emptyBuckets(count);
+    const mask = count - 1;
+    const old = this.buckets;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i]! < 0) continue;
+      let b = old[i + 1]! & mask;
+      while (buckets[2 * b]! >= 0) b = (b + 1) & mask;
+      buckets[2 * b] = old[i]!;
+      buckets[2 * b + 1] = old[i + 1]!;
     }
-    this.table = table;
+    this.buckets = buckets;
     this.mask = mask;
   }
+}
+
+/** A 32-bit hash of a key, as a signed int so that it compares equal to what a bucket holds. */
+function hashWords(words: Uint32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i]!, 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+/** `count` empty buckets (slot -1; an empty bucket's hash is never read). */
+function emptyBuckets(count: number): Int32Array {
+  return new Int32Array(2 * count).fill(-1);
 }
 
 function nextPowerOfTwo(n: number): number {
