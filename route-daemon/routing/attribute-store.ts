@@ -26,6 +26,7 @@ export class AttributeStore {
   private readonly sharedNextHops = { 4: new Map<bigint, Address>(), 6: new Map<bigint, Address>() };
   private readonly scratch = new PackBuffer();
   private readonly built = new RecentlyBuilt<RouteAttributes>();
+  private lastNextHop: Address | undefined;
 
   /** Distinct attribute sets held. */
   get size(): number {
@@ -47,7 +48,7 @@ export class AttributeStore {
       }
     }
     const id = this.ids.take();
-    this.packed.set(id, bytes.bytes.subarray(0, bytes.length));
+    this.packed.set(id, bytes);
     this.nextHops[id] = this.sharedNextHop(attributes.nextHop);
     this.chains.add(id, hash);
     return id;
@@ -100,6 +101,15 @@ export class AttributeStore {
   }
 
   private sharedNextHop(nextHop: Address): Address {
+    // A peer's sets mostly share its one next hop: looked up by bigint in a Map, it was 2% of a full table's ingest.
+    const last = this.lastNextHop;
+    if (last && sameAddress(last, nextHop)) return last;
+    const shared = this.lookUpNextHop(nextHop);
+    this.lastNextHop = shared;
+    return shared;
+  }
+
+  private lookUpNextHop(nextHop: Address): Address {
     const known = this.sharedNextHops[nextHop.family];
     const shared = known.get(nextHop.value);
     if (shared) return shared;

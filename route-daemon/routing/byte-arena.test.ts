@@ -18,7 +18,7 @@ describe('ByteArena', () => {
         model.delete(id);
       } else {
         const value = Buffer.from(Array.from({ length: 1 + random(90) }, () => random(256)));
-        arena.set(id, value);
+        arena.set(id, { bytes: value, length: value.length });
         model.set(id, value);
         if (step % 5000 === 0) early.push({ view: arena.get(id)!, copy: Buffer.from(value) });
       }
@@ -40,5 +40,20 @@ describe('ByteArena', () => {
     // Views handed out before later compactions still hold what they held.
     for (const { view, copy } of early) expect(view).toEqual(copy);
     expect(arena.get(99_999)).toBeUndefined();
+  });
+
+  it('keeps every string, at the start of a longer scratch, through growths with nothing dropped', () => {
+    const arena = new ByteArena();
+    const scratch = Buffer.alloc(100, 0xee);
+    const stored: Buffer[] = [];
+    // 40,000 strings of 1..90 bytes: several doublings of the 64 KiB buffer, each a copy of the whole.
+    for (let id = 0; id < 40_000; id++) {
+      const length = 1 + (id % 90);
+      for (let i = 0; i < length; i++) scratch[i] = (id * 31 + i) & 0xff;
+      arena.set(id, { bytes: scratch, length });
+      stored.push(Buffer.from(scratch.subarray(0, length)));
+    }
+    for (let id = 0; id < stored.length; id++) expect(arena.get(id)).toEqual(stored[id]);
+    expect(arena.size).toBe(stored.reduce((n, b) => n + b.length, 0));
   });
 });

@@ -131,7 +131,7 @@ export class ExportSets {
     const known = arena.get(id);
     if (known) return known;
     const encoded = how.encode();
-    arena.set(id, encoded);
+    arena.set(id, { bytes: encoded, length: encoded.length });
     return encoded;
   }
 
