@@ -90,7 +90,7 @@ function announce(
       ...rest,
     },
     nlri: prefixes.map((p) => prefixToNlri(parsePrefix(p)) as Ipv4Prefix),
-    attributeKey: '',
+    attributeLength: 0,
     problems: [],
   };
 }
@@ -265,7 +265,7 @@ passive = yes
     expect(first.attributes.asPath).toEqual([{ type: AsSegmentType.AsSequence, asns: [LOCAL_ASN] }]);
     const eor4 = await good.next(MessageType.Update);
     const eor6 = await good.next(MessageType.Update);
-    expect([eor4.nlri.length, eor4.withdrawn.length, eor4.attributeKey, eor4.attributes.mpUnreach]).toEqual([0, 0, '', null]);
+    expect([eor4.nlri.length, eor4.withdrawn.length, eor4.attributeLength, eor4.attributes.mpUnreach]).toEqual([0, 0, 0, null]);
     expect(eor6.attributes.mpUnreach).toEqual({ afi: 2, safi: 1, prefixes: [] });
 
     good.send({ type: MessageType.RouteRefresh, afi: 1, safi: 1, subtype: 0 });

@@ -44,7 +44,7 @@ export interface FeedResult {
 const CODEC: CodecOptions = { fourOctetAs: true, families: [IPV4_UNICAST] };
 /** An UPDATE with no withdrawals, attributes or NLRI: End-of-RIB for IPv4 unicast (RFC 4724 §2). */
 const END_OF_RIB = encodeMessage(
-  { type: MessageType.Update, withdrawn: [], attributes: emptyAttributes(), nlri: [], attributeKey: '', problems: [] },
+  { type: MessageType.Update, withdrawn: [], attributes: emptyAttributes(), nlri: [], attributeLength: 0, problems: [] },
   CODEC,
 );
 

@@ -46,7 +46,7 @@ describe('synthetic BGP table', () => {
       if (checked.kind !== 'update') continue;
       expect(checked.message.type).toBe(MessageType.Update);
       expect(asPathLength(checked.message.attributes.asPath!)).toBeGreaterThanOrEqual(2);
-      keys.add(checked.message.attributeKey);
+      keys.add(JSON.stringify(checked.message.attributes));
       prefixes += checked.message.nlri.length;
     }
     expect(prefixes).toBe(SMALL.prefixes);

@@ -72,12 +72,7 @@ export function attributeName(typeCode: number): string {
 export interface DecodedAttributes {
   readonly attributes: PathAttributes;
   readonly problems: AttributeProblem[];
-  /** See UpdateMessage.attributeKey. */
-  readonly key: string;
 }
-
-/** Marks where MP_REACH's next-hop part starts in the key; latin1 text never contains it. */
-const KEY_MP_SEPARATOR = '\u0100';
 
 interface Problem {
   readonly kind: AttributeProblemKind;
@@ -96,8 +91,6 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
   const seen: number[] = [];
   let as4Path: AsPathSegment[] | null = null;
   let as4Aggregator: Aggregator | null = null;
-  let mpKeyCuts: number[] | null = null;
-  let mpReachHead = '';
 
   let i = span.start;
   while (i < span.end) {
@@ -193,17 +186,12 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
       case AttributeType.MpReachNlri: {
         const reach = decodeMpReach(buf, value, options);
         outcome = reach;
-        if ('value' in reach) {
-          a.mpReach = reach.value;
-          mpReachHead = KEY_MP_SEPARATOR + buf.toString('latin1', start, reach.nlriStart);
-        }
-        (mpKeyCuts ??= []).push(attributeStart, end);
+        if ('value' in reach) a.mpReach = reach.value;
         break;
       }
       case AttributeType.MpUnreachNlri:
         outcome = decodeMpUnreach(buf, value, options);
         if ('value' in outcome) a.mpUnreach = outcome.value as MpUnreach;
-        (mpKeyCuts ??= []).push(attributeStart, end);
         break;
       case AttributeType.As4Path:
         outcome = decodeAs4Path(buf, value);
@@ -220,23 +208,11 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
   if (!options.fourOctetAs) mergeAs4(a, as4Path, as4Aggregator);
   if (unknown.length > 1) unknown.sort((x, y) => x.typeCode - y.typeCode);
   a.unknown = unknown;
-  return { attributes: a, problems, key: attributeKey(buf, span, mpKeyCuts) + mpReachHead };
+  return { attributes: a, problems };
 }
 
 function record(kind: AttributeProblemKind, typeCode: number, raw: Buffer, detail: string): AttributeProblem {
   return { kind, typeCode, raw: Buffer.from(raw), detail };
-}
-
-/** The attribute bytes without MP_REACH/MP_UNREACH (whose NLRI differ per UPDATE). */
-function attributeKey(buf: Buffer, span: ByteSpan, cuts: number[] | null): string {
-  if (cuts === null) return buf.toString('latin1', span.start, span.end);
-  let key = '';
-  let from = span.start;
-  for (let c = 0; c < cuts.length; c += 2) {
-    key += buf.toString('latin1', from, cuts[c]);
-    from = cuts[c + 1]!;
-  }
-  return key + buf.toString('latin1', from, span.end);
 }
 
 function decodeOrigin(buf: Buffer, span: ByteSpan): Outcome<number> {

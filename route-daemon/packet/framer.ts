@@ -24,6 +24,11 @@ function headerError(subcode: number, data: Buffer, reason: string): MessageErro
   return new MessageError(reason, { code: ErrorCode.MessageHeader, subcode, data });
 }
 
+/** The header's Length field, the data of its NOTIFICATION. */
+function lengthField(buf: Buffer, offset: number): Buffer {
+  return Buffer.from(buf.subarray(offset + 16, offset + 18));
+}
+
 /** Checks the 19-octet header at `offset` (which must be available); throws MessageError. */
 export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   for (let i = 0; i < BGP_MARKER_LENGTH; i++) {
@@ -33,9 +38,8 @@ export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   }
   const length = buf.readUInt16BE(offset + 16);
   const type = buf[offset + 18]!;
-  const lengthData = (): Buffer => Buffer.from(buf.subarray(offset + 16, offset + 18));
   if (length < BGP_HEADER_LENGTH || length > BGP_MAX_MESSAGE_LENGTH) {
-    throw headerError(HeaderSubcode.BadMessageLength, lengthData(), `message length ${length} is outside 19..4096`);
+    throw headerError(HeaderSubcode.BadMessageLength, lengthField(buf, offset), `message length ${length} is outside 19..4096`);
   }
   if (type < MessageType.Open || type > MessageType.RouteRefresh) {
     throw headerError(HeaderSubcode.BadMessageType, Buffer.from([type]), `message type ${type} is unknown`);
@@ -45,7 +49,7 @@ export function checkHeader(buf: Buffer, offset: number): MessageHeader {
   const tooShort = known !== MessageType.RouteRefresh && length < MIN_MESSAGE_LENGTH[known];
   const keepaliveWithBody = known === MessageType.Keepalive && length !== BGP_HEADER_LENGTH;
   if (tooShort || keepaliveWithBody) {
-    throw headerError(HeaderSubcode.BadMessageLength, lengthData(), `length ${length} is invalid for message type ${type}`);
+    throw headerError(HeaderSubcode.BadMessageLength, lengthField(buf, offset), `length ${length} is invalid for message type ${type}`);
   }
   return { type: known, length };
 }

@@ -238,9 +238,9 @@ describe('GoBGP 3 and the codec', () => {
       largeCommunities: [{ globalAdmin: OUR_AS, localData1: 3, localData2: 4 }],
       unknown: [{ flags: 0xc0, typeCode: 99, value: Buffer.from('cafe', 'hex') }],
     };
-    socket.write(encodeMessage({ type: MessageType.Update, withdrawn: [], attributes: { ...attributes, nextHop: 0x0aff0001 }, nlri: [prefixToNlri(parsePrefix('203.0.113.0/24')) as number], attributeKey: '', problems: [] }, codec));
+    socket.write(encodeMessage({ type: MessageType.Update, withdrawn: [], attributes: { ...attributes, nextHop: 0x0aff0001 }, nlri: [prefixToNlri(parsePrefix('203.0.113.0/24')) as number], attributeLength: 0, problems: [] }, codec));
     const mpReach = { afi: 2 as const, safi: 1 as const, nextHop: 0x20010db8000000000000000000000001n, linkLocalNextHop: null, prefixes: [prefixToNlri(parsePrefix('2001:db8:99::/48')) as string] };
-    socket.write(encodeMessage({ type: MessageType.Update, withdrawn: [], attributes: { ...attributes, mpReach }, nlri: [], attributeKey: '', problems: [] }, codec));
+    socket.write(encodeMessage({ type: MessageType.Update, withdrawn: [], attributes: { ...attributes, mpReach }, nlri: [], attributeLength: 0, problems: [] }, codec));
 
     let v4Rib = '';
     let v6Rib = '';

@@ -46,7 +46,7 @@ function richSeeds(): Buffer[] {
     mpUnreach: { afi: 2 as const, safi: 1 as const, prefixes: ['20010db8ff0000000000000000000000/40'] },
     unknown: [{ flags: 0xc0, typeCode: 99, value: Buffer.from('cafe', 'hex') }],
   };
-  const update: BgpMessage = { type: MessageType.Update, withdrawn: [0x0a000000 * 64 + 8], attributes, nlri: [0xc6336400 * 64 + 24, 0xcb007100 * 64 + 25], attributeKey: '', problems: [] };
+  const update: BgpMessage = { type: MessageType.Update, withdrawn: [0x0a000000 * 64 + 8], attributes, nlri: [0xc6336400 * 64 + 24, 0xcb007100 * 64 + 25], attributeLength: 0, problems: [] };
   const open: BgpMessage = {
     type: MessageType.Open, version: 4, myAs: 23456, holdTime: 90, bgpId: 0x0a000002,
     capabilities: [

@@ -19,10 +19,6 @@
  *   IPv6 next hops are bigints (one per UPDATE, not per prefix).
  * - Path attributes are one object of fixed shape (`PathAttributes`), every field
  *   present, `null` when the attribute is absent, so V8 keeps one hidden class.
- * - `UpdateMessage.attributeKey` is the received path-attribute bytes minus the NLRI
- *   carried inside MP_REACH/MP_UNREACH, as a latin1 string. Two UPDATEs from the same
- *   session (same decode options) with equal keys decode and validate to equal
- *   attributes, so the RIB can intern on the key and skip building a second copy.
  * - AS numbers are always four-octet values in the typed form. When the session did
  *   not negotiate four-octet AS, the decoder merges AS4_PATH / AS4_AGGREGATOR into
  *   `asPath` / `aggregator` (RFC 6793 §4.2.3) and the encoder splits them again
@@ -360,8 +356,8 @@ export interface UpdateMessage {
   readonly attributes: PathAttributes;
   /** IPv4 unicast prefixes from the NLRI field. */
   readonly nlri: readonly Ipv4Prefix[];
-  /** Interning key, see the file comment. Empty string when there are no attributes. */
-  readonly attributeKey: string;
+  /** Total Path Attribute Length as received: 0 in an UPDATE without attributes, the IPv4 End-of-RIB (RFC 4724 §2). */
+  readonly attributeLength: number;
   /** Problems found while parsing attributes; empty for a well-formed UPDATE. */
   readonly problems: readonly AttributeProblem[];
 }

@@ -53,7 +53,7 @@ describe('attribute handling for the RIB', () => {
   });
 
   it('drops LOCAL_PREF from an external peer but keeps it from an internal one', () => {
-    const update: UpdateMessage = { type: MessageType.Update, withdrawn: [], attributes, nlri: [prefixes[0]!], attributeKey: '', problems: [] };
+    const update: UpdateMessage = { type: MessageType.Update, withdrawn: [], attributes, nlri: [prefixes[0]!], attributeLength: 0, problems: [] };
     const external = validateUpdate(update, { external: true, peerAs: 65001 });
     const internal = validateUpdate(update, { external: false });
     expect(external.action === 'accept' && external.attributes.localPref).toBeNull();

@@ -34,14 +34,14 @@ export function decodeUpdate(message: Buffer, options: CodecOptions): UpdateMess
   if (!nlri.ok) throw updateError(UpdateSubcode.InvalidNetworkField, `NLRI: ${nlri.error}`);
   const decoded =
     attributesLength === 0
-      ? { attributes: emptyAttributes(), problems: [], key: '' }
+      ? { attributes: emptyAttributes(), problems: [] }
       : decodePathAttributes(message, { start: attributesStart, end: attributesEnd }, options);
   return {
     type: MessageType.Update,
     withdrawn: withdrawn.prefixes,
     attributes: decoded.attributes,
     nlri: nlri.prefixes,
-    attributeKey: decoded.key,
+    attributeLength: attributesLength,
     problems: decoded.problems,
   };
 }

@@ -102,13 +102,13 @@ export function endOfRibFamily(update: UpdateMessage): AddressFamily | undefined
   const a = update.attributes;
   if (update.withdrawn.length > 0 || update.nlri.length > 0) return undefined;
   if (a.origin !== null || a.asPath !== null || a.nextHop !== null || a.mpReach !== null) return undefined;
-  if (a.mpUnreach === null) return update.attributeKey === '' ? 'ipv4-unicast' : undefined;
+  if (a.mpUnreach === null) return update.attributeLength === 0 ? 'ipv4-unicast' : undefined;
   if (a.mpUnreach.prefixes.length > 0 || a.mpUnreach.safi !== Safi.Unicast) return undefined;
   return a.mpUnreach.afi === Afi.Ipv4 ? 'ipv4-unicast' : 'ipv6-unicast';
 }
 
 function updateMessage(attributes: PathAttributes): UpdateMessage {
-  return { type: MessageType.Update, withdrawn: [], attributes, nlri: [], attributeKey: '', problems: [] };
+  return { type: MessageType.Update, withdrawn: [], attributes, nlri: [], attributeLength: 0, problems: [] };
 }
 
 /** ::ffff:a.b.c.d, for an IPv6 route announced over a session that has only an IPv4 address of ours. */
