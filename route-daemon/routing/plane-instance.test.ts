@@ -208,7 +208,8 @@ describe('routing instance: export (Adj-RIB-Out)', () => {
     expect(sent.endOfRib).toEqual(['ipv4-unicast', 'ipv6-unicast']);
     expect(drainAll(rib, 'a').announced.size).toBe(0);
     expect(rib.peerCounters('c')!.advertised).toBe(3);
-    expect(rib.peerCounters('a')!.decisions['export:rejected:learned from this peer']).toBe(3);
+    // Its own routes are not even offered back to it: no refusal is counted for them.
+    expect(rib.peerCounters('a')!.decisions['export:rejected:learned from this peer']).toBeUndefined();
   });
 
   it('coalesces changes and sends the withdrawal once the last path goes, even if the slot is reused', async () => {

@@ -209,7 +209,7 @@ class Instance implements PlaneInstance {
     const state = peer;
     for (const name of session.families) {
       const family: Family = name === 'ipv4-unicast' ? 4 : 6;
-      state.consumers.set(family, this.ribs[family].addConsumer(() => this.signalPeer(state), { release: (id) => this.exportSets.release(id) }));
+      state.consumers.set(family, this.ribs[family].addConsumer(() => this.signalPeer(state), { release: (id) => this.exportSets.release(id), source: state.index }));
       state.initialWalk.add(family);
     }
     peer.log.info({ families: session.families, stale: peer.stale }, 'peer up');

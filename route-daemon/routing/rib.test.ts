@@ -8,17 +8,20 @@ const attributes = (k: number): RouteAttributes => ({ origin: 'igp', asPath: [{ 
 const prefix = (k: number): Prefix => ({ family: 4, value: BigInt(0x0b000000 + k * 256), length: 24 });
 
 /** A consumer like a peer's: holds the best path's set, records what it was told per prefix. */
-function follow(rib: FamilyRib): { drain(max: number): boolean; seen: Map<string, number> } {
+function follow(rib: FamilyRib, options: { source?: number } = {}): { drain(max: number): boolean; seen: Map<string, number>; asked: number } {
   const seen = new Map<string, number>();
-  const id = rib.addConsumer(() => {});
-  return {
+  const id = rib.addConsumer(() => {}, options);
+  const consumer = {
     seen,
-    drain(max) {
+    asked: 0,
+    drain(max: number) {
       return rib.drain(id, {
         max,
         desired: (slot) => {
+          consumer.asked++;
           const p = rib.best[slot]!;
-          if (p < 0) return -1;
+          // As export policy does: nothing goes back to the peer it came from.
+          if (p < 0 || rib.pathPeer[p] === options.source) return -1;
           rib.store.retain(rib.pathAttr[p]!);
           return rib.pathAttr[p]!;
         },
@@ -31,6 +34,7 @@ function follow(rib: FamilyRib): { drain(max: number): boolean; seen: Map<string
       }).pending;
     },
   };
+  return consumer;
 }
 
 describe('FamilyRib consumers', () => {
@@ -73,5 +77,38 @@ describe('FamilyRib consumers', () => {
     expect(consumer.seen.size).toBe(0);
     expect(rib.index.size).toBe(0);
     expect(store.size).toBe(0);
+  });
+
+  it("does not offer a consumer its source's routes, yet withdraws what it holds when its source's path becomes best", () => {
+    const store = new AttributeStore();
+    // The newest path wins: the head of the list.
+    const rib = new FamilyRib(store, (_rib, paths) => paths[0]!, { family: 4 });
+    const consumer = follow(rib, { source: 2 });
+    while (consumer.drain(1000));
+    for (let k = 0; k < 1000; k++) rib.upsert(prefix(k), { peer: 2, attrId: store.intern(attributes(2)), flags: 0 });
+    while (consumer.drain(1000));
+    expect(consumer.asked).toBe(0);
+    expect(consumer.seen.size).toBe(0);
+
+    const x = formatPrefix(prefix(5000));
+    rib.upsert(prefix(5000), { peer: 1, attrId: store.intern(attributes(1)), flags: 0 });
+    while (consumer.drain(1000));
+    expect(consumer.seen.has(x)).toBe(true);
+    rib.upsert(prefix(5000), { peer: 2, attrId: store.intern(attributes(2)), flags: 0 });
+    while (consumer.drain(1000));
+    expect(consumer.seen.has(x)).toBe(false);
+    rib.remove(prefix(5000), 2);
+    while (consumer.drain(1000));
+    expect(consumer.seen.has(x)).toBe(true);
+
+    // The source's own prefixes are freed as they go: no consumer held them.
+    for (let k = 0; k < 1000; k++) rib.remove(prefix(k), 2);
+    expect(rib.index.size).toBe(1);
+    // A second consumer walks the table: only the one prefix not from its source is looked at.
+    for (let k = 0; k < 10; k++) rib.upsert(prefix(k), { peer: 2, attrId: store.intern(attributes(2)), flags: 0 });
+    const late = follow(rib, { source: 2 });
+    while (late.drain(1000));
+    expect(late.asked).toBe(1);
+    expect([...late.seen.keys()]).toEqual([x]);
   });
 });

@@ -54,6 +54,8 @@ interface Consumer {
   rescan: boolean;
   /** Drops the reference `out` holds on a set. */
   readonly release: (id: number) => void;
+  /** The path owner whose routes this consumer never takes (a peer is not sent its own routes back), or -1. */
+  readonly source: number;
   /** Next slot of a full-table walk, or -1. */
   cursor: number;
   /** The walk re-sends what was already sent (route refresh). */
@@ -248,9 +250,12 @@ export class FamilyRib {
   /**
    * A consumer walks the whole table once (its initial dump), then follows
    * changes. The ids it holds are `desired`'s, released with `release`
-   * (default: the RIB's attribute store).
+   * (default: the RIB's attribute store). A prefix whose best path is from
+   * `source`, and which the consumer does not hold, is not even offered:
+   * the peer a full table comes from would otherwise have every prefix of
+   * it queued, looked at and refused (4% of the table's ingest).
    */
-  addConsumer(notify: () => void, options: { release?: (id: number) => void } = {}): number {
+  addConsumer(notify: () => void, options: { release?: (id: number) => void; source?: number } = {}): number {
     const store = this.store;
     const consumer: Consumer = {
       out: new Int32Array(this.head.length).fill(-1),
@@ -261,6 +266,7 @@ export class FamilyRib {
       scan: -1,
       rescan: false,
       release: options.release ?? ((id) => store.release(id)),
+      source: options.source ?? -1,
       cursor: 0,
       force: false,
       notify,
@@ -337,7 +343,7 @@ export class FamilyRib {
       const limit = this.index.slotLimit;
       while (c.cursor < limit && emitted < options.max) {
         const slot = c.cursor++;
-        if (this.head[slot]! < 0 && c.out[slot]! < 0) continue;
+        if (c.out[slot]! < 0 && this.nothingFor(c, slot)) continue;
         if (this.settle(c, slot, walk)) emitted++;
         this.freeIfUnused(slot);
       }
@@ -436,9 +442,16 @@ export class FamilyRib {
     this.onBestChange(slot, this.bestChange);
   }
 
+  /** No path, or the best is the consumer's own source's: what the consumer should hold for the slot is nothing. */
+  private nothingFor(c: Consumer, slot: number): boolean {
+    const best = this.best[slot]!;
+    return best < 0 ? this.head[slot]! < 0 : this.pathPeer[best] === c.source;
+  }
+
   private markDirty(slot: number): void {
     for (const c of this.consumers) {
       if (!c || isDirty(c, slot) || (c.cursor >= 0 && slot >= c.cursor)) continue;
+      if (c.out[slot]! < 0 && this.nothingFor(c, slot)) continue;
       c.dirty[slot >>> 5]! |= 1 << (slot & 31);
       this.holds[slot]!++;
       if (c.queued < QUEUE_SLOTS) {
