@@ -18,16 +18,18 @@ export function prefixFromKey(family: Family, key: { words: Uint32Array; at: num
  * peer was sent) lives in typed arrays indexed by slot. A Map keyed by
  * prefix costs a heap object per entry; this costs a few words.
  * Open addressing with linear probing and backward-shift deletion. A bucket
- * holds its slot and the key's hash side by side: a probe past another
- * prefix is then decided in the bucket's own cache line. With the hash kept
- * per slot, every such probe was a second random read, and probing was about
- * a third of a full table's ingest.
+ * is one 32-bit word: the slot in its low 24 bits and the top 8 bits of the
+ * key's hash above them, so that a probe past another prefix is decided
+ * without reading that prefix's key 255 times in 256. The first read of a
+ * bucket is a cache miss on a table of a million prefixes, and it was about
+ * a tenth of a full table's ingest: a word per bucket keeps the table half
+ * the size of a slot and a hash side by side.
  */
 export class PrefixIndex {
   readonly family: Family;
   /** Words per key: the address in 32-bit words, then the length. */
   private readonly width: number;
-  /** Bucket b is `buckets[2b]` (its slot, -1 empty) and `buckets[2b + 1]` (the key's hash). */
+  /** Per bucket: tag | slot, or EMPTY. */
   private buckets: Int32Array;
   private mask: number;
   private slotKeys: Uint32Array; // slot -> key words
@@ -42,7 +44,7 @@ export class PrefixIndex {
     this.width = family === 4 ? 2 : 5;
     const capacity = Math.max(16, options.initialCapacity ?? 1024);
     const count = nextPowerOfTwo(capacity * 2);
-    this.buckets = emptyBuckets(count);
+    this.buckets = new Int32Array(count).fill(EMPTY);
     this.mask = count - 1;
     this.slotKeys = new Uint32Array(capacity * this.width);
     this.slotLive = new Uint8Array(capacity);
@@ -66,8 +68,8 @@ export class PrefixIndex {
 
   find(prefix: Prefix): number {
     const words = this.toWords(prefix);
-    const b = this.bucketOf(words, hashWords(words));
-    return this.buckets[2 * b]!;
+    const bucket = this.buckets[this.bucketOf(words, hashWords(words))]!;
+    return bucket === EMPTY ? -1 : bucket & SLOT_MASK;
   }
 
   /** The slot of `prefix`, creating it if absent. */
@@ -75,18 +77,16 @@ export class PrefixIndex {
     const words = this.toWords(prefix);
     const hash = hashWords(words);
     const b = this.bucketOf(words, hash);
-    const found = this.buckets[2 * b]!;
-    if (found >= 0) return found;
+    const found = this.buckets[b]!;
+    if (found !== EMPTY) return found & SLOT_MASK;
     const slot = this.allocateSlot();
     // Word by word: a key is two words for IPv4, and TypedArray.set costs a call into the runtime per prefix.
     const base = slot * this.width;
     for (let i = 0; i < this.width; i++) this.slotKeys[base + i] = words[i]!;
     this.slotLive[slot] = 1;
-    this.buckets[2 * b] = slot;
-    this.buckets[2 * b + 1] = hash;
+    this.buckets[b] = (hash & TAG_MASK) | slot;
     this.live++;
-    const count = this.buckets.length / 2;
-    if (this.live * 2 > count) this.rehash(count * 2);
+    if (this.live * 2 > this.buckets.length) this.rehash(this.buckets.length * 2);
     return slot;
   }
 
@@ -103,17 +103,16 @@ export class PrefixIndex {
     const buckets = this.buckets;
     const mask = this.mask;
     let hole = this.bucketOf(words, hashWords(words));
-    if (buckets[2 * hole] !== slot) throw new Error(`prefix slot ${slot} is not in the index`);
+    if (buckets[hole] === EMPTY || (buckets[hole]! & SLOT_MASK) !== slot) throw new Error(`prefix slot ${slot} is not in the index`);
     // Backward shift: pull later members of the probe run into the hole.
-    for (let next = (hole + 1) & mask; buckets[2 * next]! >= 0; next = (next + 1) & mask) {
-      const home = buckets[2 * next + 1]! & mask;
+    for (let next = (hole + 1) & mask; buckets[next] !== EMPTY; next = (next + 1) & mask) {
+      const home = this.homeOf(buckets[next]! & SLOT_MASK);
       if (((hole - home) & mask) <= ((next - home) & mask)) {
-        buckets[2 * hole] = buckets[2 * next]!;
-        buckets[2 * hole + 1] = buckets[2 * next + 1]!;
+        buckets[hole] = buckets[next]!;
         hole = next;
       }
     }
-    buckets[2 * hole] = -1;
+    buckets[hole] = EMPTY;
     this.freeSlots.push(slot);
     this.slotLive[slot] = 0;
     this.live--;
@@ -132,10 +131,19 @@ export class PrefixIndex {
   /** The bucket holding the key, or the empty bucket that ends its probe run. */
   private bucketOf(words: Uint32Array, hash: number): number {
     const buckets = this.buckets;
+    const tag = hash & TAG_MASK;
     for (let b = hash & this.mask; ; b = (b + 1) & this.mask) {
-      const slot = buckets[2 * b]!;
-      if (slot < 0 || (buckets[2 * b + 1] === hash && this.keyEquals(slot, words))) return b;
+      const bucket = buckets[b]!;
+      if (bucket === EMPTY || ((bucket & TAG_MASK) === tag && this.keyEquals(bucket & SLOT_MASK, words))) return b;
     }
+  }
+
+  /** The home bucket of a slot's key, hashed again from its words. */
+  private homeOf(slot: number): number {
+    const words = this.scratch;
+    const base = slot * this.width;
+    for (let i = 0; i < this.width; i++) words[i] = this.slotKeys[base + i]!;
+    return hashWords(words) & this.mask;
   }
 
   private toWords(prefix: Prefix): Uint32Array {
@@ -164,6 +172,9 @@ export class PrefixIndex {
   private allocateSlot(): number {
     const reused = this.freeSlots.pop();
     if (reused !== undefined) return reused;
+    if (this.slotCount === SLOT_MASK) {
+      throw new Error(`more than ${SLOT_MASK} IPv${this.family} prefixes: the prefix index holds no more (set a lower max-prefix)`);
+    }
     if (this.slotCount === this.slotLive.length) {
       const grown = this.slotLive.length * 2;
       const keys = new Uint32Array(grown * this.width);
@@ -176,24 +187,24 @@ export class PrefixIndex {
     return this.slotCount++;
   }
 
-  /** Twice the buckets, each bucket moved by the hash it holds: no key is read. */
+  /** Twice the buckets: each key is hashed again from its slot's words, read in slot order. */
   private rehash(count: number): void {
-    const buckets = emptyBuckets(count);
-    const mask = count - 1;
-    const old = this.buckets;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i]! < 0) continue;
-      let b = old[i + 1]! & mask;
-      while (buckets[2 * b]! >= 0) b = (b + 1) & mask;
-      buckets[2 * b] = old[i]!;
-      buckets[2 * b + 1] = old[i + 1]!;
+    this.buckets = new Int32Array(count).fill(EMPTY);
+    this.mask = count - 1;
+    const words = this.scratch;
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.slotLive[slot] !== 1) continue;
+      const base = slot * this.width;
+      for (let i = 0; i < this.width; i++) words[i] = this.slotKeys[base + i]!;
+      const hash = hashWords(words);
+      let b = hash & this.mask;
+      while (this.buckets[b] !== EMPTY) b = (b + 1) & this.mask;
+      this.buckets[b] = (hash & TAG_MASK) | slot;
     }
-    this.buckets = buckets;
-    this.mask = mask;
   }
 }
 
-/** A 32-bit hash of a key, as a signed int so that it compares equal to what a bucket holds. */
+/** A 32-bit hash of a key, as a signed int. */
 function hashWords(words: Uint32Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < words.length; i++) {
@@ -204,10 +215,12 @@ function hashWords(words: Uint32Array): number {
   return h ^ (h >>> 13);
 }
 
-/** `count` empty buckets (slot -1; an empty bucket's hash is never read). */
-function emptyBuckets(count: number): Int32Array {
-  return new Int32Array(2 * count).fill(-1);
-}
+/** A bucket's low 24 bits: its slot. Slots go up to one below, so that no full bucket is all ones. */
+const SLOT_MASK = 0xffffff;
+/** A bucket's high 8 bits: the top of its key's hash. */
+const TAG_MASK = ~SLOT_MASK;
+/** All ones: a tag of 0xff with slot SLOT_MASK, which is never handed out. */
+const EMPTY = -1;
 
 function nextPowerOfTwo(n: number): number {
   let p = 1;
