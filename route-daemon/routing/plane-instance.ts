@@ -241,12 +241,14 @@ class Instance implements PlaneInstance {
   }
 
   get importing(): boolean {
-    return performance.now() - this.lastImportAt < IMPORT_QUIET_MS;
+    // Either way round: a clock stepped back must not leave the instance importing for as long.
+    return Math.abs(Date.now() - this.lastImportAt) < IMPORT_QUIET_MS;
   }
 
   receive(name: string, update: RouteUpdate): ImportResult {
     // The changes of one UPDATE share its time: a clock read (about 60 ns) per changed prefix was 2% of a full-table ingest.
     this.updateTime = Date.now();
+    this.lastImportAt = this.updateTime;
     try {
       return this.importUpdate(name, update);
     } finally {
@@ -256,7 +258,6 @@ class Instance implements PlaneInstance {
 
   private importUpdate(name: string, update: RouteUpdate): ImportResult {
     const peer = this.upPeer(name);
-    this.lastImportAt = performance.now();
     let withdrawn = 0;
     let accepted = 0;
     let rejected = 0;
