@@ -226,6 +226,15 @@ function decodeUint32(buf: Buffer, span: ByteSpan): Outcome<number> {
   return { value: buf.readUInt32BE(span.start) };
 }
 
+/**
+ * The unsigned 32-bit word at `at`, whose four octets the caller has checked
+ * are there: Buffer.readUInt32BE checks again on every call, and a full
+ * table's paths and communities are millions of words.
+ */
+function uint32At(buf: Buffer, at: number): number {
+  return buf[at]! * 0x1000000 + ((buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!);
+}
+
 /** Parses AS_PATH segments with `asSize`-octet ASNs (RFC 4271 §4.3, RFC 7606 §7.2, RFC 7607). */
 function decodeAsPath(buf: Buffer, span: ByteSpan, asSize: 2 | 4): Outcome<AsPathSegment[]> {
   const segments: AsPathSegment[] = [];
@@ -240,7 +249,7 @@ function decodeAsPath(buf: Buffer, span: ByteSpan, asSize: 2 | 4): Outcome<AsPat
     if (end > span.end) return problem('value', `a segment of ${count} ASNs runs past the attribute`);
     const asns = new Array<number>(count);
     for (let k = 0; k < count; k++) {
-      const asn = asSize === 4 ? buf.readUInt32BE(i + 2 + 4 * k) : buf.readUInt16BE(i + 2 + 2 * k);
+      const asn = asSize === 4 ? uint32At(buf, i + 2 + 4 * k) : (buf[i + 2 + 2 * k]! << 8) | buf[i + 3 + 2 * k]!;
       if (asn === 0) return problem('value', 'contains AS 0');
       asns[k] = asn;
     }
@@ -270,7 +279,7 @@ function decodeCommunities(buf: Buffer, span: ByteSpan): Outcome<number[]> {
   const length = span.end - span.start;
   if (length === 0 || length % 4 !== 0) return problem('length', `length is ${length}, expected a non-zero multiple of 4`);
   const communities = new Array<number>(length / 4);
-  for (let k = 0; k < communities.length; k++) communities[k] = buf.readUInt32BE(span.start + 4 * k);
+  for (let k = 0; k < communities.length; k++) communities[k] = uint32At(buf, span.start + 4 * k);
   return { value: communities };
 }
 

@@ -14,4 +14,26 @@ describe('PrefixSet', () => {
       expect(set.overlapping(probe), formatPrefix(probe)).toBe(members.find((m) => prefixesOverlap(m, probe)));
     }
   });
+
+  it('agrees with the bigint prefix math over 20,000 seeded IPv4 probes of every length, against members of every length', () => {
+    let seed = 11;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    // A few bits of address only, so that probes and members often overlap.
+    const random = (): ReturnType<typeof parsePrefix> => {
+      const length = next(33);
+      const address = (next(16) * 0x10000000 + next(4) * 0x1000000 + next(2) * 0x80) >>> 0;
+      const mask = length === 0 ? 0n : ((0xffffffffn << BigInt(32 - length)) & 0xffffffffn);
+      return { family: 4, value: BigInt(address) & mask, length };
+    };
+    const many = Array.from({ length: 40 }, random);
+    const manySet = new PrefixSet(many);
+    for (let i = 0; i < 20_000; i++) {
+      const probe = random();
+      expect(manySet.covering(probe), formatPrefix(probe)).toBe(many.find((m) => prefixContains(m, probe)));
+      expect(manySet.overlapping(probe), formatPrefix(probe)).toBe(many.find((m) => prefixesOverlap(m, probe)));
+    }
+  });
 });

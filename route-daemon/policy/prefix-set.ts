@@ -6,36 +6,53 @@ import { prefixContains, prefixesOverlap, type Prefix } from '../../common/prefi
  * masks on every prefix of a full table cost about a second.
  */
 export class PrefixSet {
-  private readonly ipv4: { readonly network: number; readonly length: number; readonly prefix: Prefix }[] = [];
+  /** IPv4 members as number pairs: network, then the mask of its length. */
+  private readonly ipv4: number[] = [];
+  private readonly ipv4Prefixes: Prefix[] = [];
   private readonly ipv6: Prefix[] = [];
 
   constructor(prefixes: readonly Prefix[]) {
     for (const prefix of prefixes) {
-      if (prefix.family === 4) this.ipv4.push({ network: Number(prefix.value), length: prefix.length, prefix });
-      else this.ipv6.push(prefix);
+      if (prefix.family === 6) {
+        this.ipv6.push(prefix);
+        continue;
+      }
+      const mask = maskOf(prefix.length);
+      this.ipv4.push((Number(prefix.value) & mask) >>> 0, mask);
+      this.ipv4Prefixes.push(prefix);
     }
   }
 
   /** The first member that `prefix` lies inside, or undefined. */
   covering(prefix: Prefix): Prefix | undefined {
     if (prefix.family === 6) return this.ipv6.find((m) => prefixContains(m, prefix));
-    return this.matchIpv4(prefix, { onlyCovering: true });
+    const network = Number(prefix.value);
+    const own = maskOf(prefix.length);
+    const members = this.ipv4;
+    for (let i = 0; i < members.length; i += 2) {
+      // Inside: the member is no longer (its mask within ours) and matches under its mask.
+      const mask = members[i + 1]!;
+      if ((mask & own) >>> 0 === mask && (network & mask) >>> 0 === members[i]) return this.ipv4Prefixes[i >> 1];
+    }
+    return undefined;
   }
 
   /** The first member that overlaps `prefix` (one contains the other), or undefined. */
   overlapping(prefix: Prefix): Prefix | undefined {
     if (prefix.family === 6) return this.ipv6.find((m) => prefixesOverlap(m, prefix));
-    return this.matchIpv4(prefix, { onlyCovering: false });
-  }
-
-  private matchIpv4(prefix: Prefix, options: { onlyCovering: boolean }): Prefix | undefined {
     const network = Number(prefix.value);
-    for (const m of this.ipv4) {
-      if (options.onlyCovering && m.length > prefix.length) continue;
-      const shorter = Math.min(m.length, prefix.length);
-      const mask = shorter === 0 ? 0 : (0xffffffff << (32 - shorter)) >>> 0;
-      if ((network & mask) >>> 0 === (m.network & mask) >>> 0) return m.prefix;
+    const own = maskOf(prefix.length);
+    const members = this.ipv4;
+    for (let i = 0; i < members.length; i += 2) {
+      // Overlapping: equal under the shorter of the two masks.
+      const shorter = members[i + 1]! & own;
+      if (((network ^ members[i]!) & shorter) === 0) return this.ipv4Prefixes[i >> 1];
     }
     return undefined;
   }
+}
+
+/** The IPv4 netmask of a prefix length, as an unsigned number. */
+function maskOf(length: number): number {
+  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
 }

@@ -167,14 +167,24 @@ function mix(h: number, value: number): number {
   return h ^ (h >>> 15);
 }
 
-/** A 32-bit hash of the packed bytes of a set. */
+/**
+ * A 32-bit hash of the packed bytes of a set, four at a time. The words are
+ * put together by hand: Buffer.readInt32BE checks its bounds on every call,
+ * and that was a tenth of interning.
+ */
 function bytesHash(packed: PackBuffer): number {
   const { bytes, length } = packed;
   let h = 0x2545f491;
   let i = 0;
-  for (; i + 4 <= length; i += 4) h = mix(h, bytes.readInt32BE(i));
-  for (; i < length; i++) h = mix(h, bytes[i]!);
-  return mix(h, length);
+  for (; i + 4 <= length; i += 4) h = mix32(h, (bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!);
+  for (; i < length; i++) h = mix32(h, bytes[i]!);
+  return mix32(h, length);
+}
+
+/** `mix` for a value known to fit in 32 bits. */
+function mix32(h: number, value: number): number {
+  h = Math.imul(h ^ value, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 function mixAddress(h: number, address: Address): number {

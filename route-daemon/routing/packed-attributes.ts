@@ -43,14 +43,23 @@ export class PackBuffer {
     this.bytes[this.length++] = value;
   }
 
+  // Byte by byte: Buffer.writeUInt16BE/32BE check their arguments on every call, and packing writes a word per ASN.
   u16(value: number): void {
     this.room(2);
-    this.length = this.bytes.writeUInt16BE(value, this.length);
+    const { bytes, length: at } = this;
+    bytes[at] = value >>> 8;
+    bytes[at + 1] = value;
+    this.length = at + 2;
   }
 
   u32(value: number): void {
     this.room(4);
-    this.length = this.bytes.writeUInt32BE(value >>> 0, this.length);
+    const { bytes, length: at } = this;
+    bytes[at] = value >>> 24;
+    bytes[at + 1] = value >>> 16;
+    bytes[at + 2] = value >>> 8;
+    bytes[at + 3] = value;
+    this.length = at + 4;
   }
 
   count(what: string, n: number): void {
