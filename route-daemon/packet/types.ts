@@ -80,7 +80,8 @@ export function ipv4PrefixAddress(prefix: Ipv4Prefix): number {
 }
 
 export function ipv4PrefixLength(prefix: Ipv4Prefix): number {
-  return prefix % 64;
+  // Not `prefix % 64`: above 32 bits that is a floating-point remainder, a call into C per prefix.
+  return prefix - Math.floor(prefix / 64) * 64;
 }
 
 export function ipv6PrefixLength(prefix: Ipv6Prefix): number {

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
 import { formatAddress, parseAddress, type Address } from '../../common/prefix.js';
 import { decodeMessage, encodeMessage, encodeNotification } from '../packet/codec.js';
-import { validateUpdate } from '../packet/validate.js';
+import { validateUpdate, type UpdateContext } from '../packet/validate.js';
 import {
   MessageType,
   RouteRefreshSubtype,
@@ -76,6 +76,8 @@ export class PeerSession implements ConnectionOwner {
   private primary: Connection;
   private secondary: Connection | undefined;
   private readonly fsmConfig: FsmConfig;
+  /** What an UPDATE of this peer is checked against: the same for the whole session. */
+  private readonly updateContext: UpdateContext;
   private readonly log: Logger;
   private stopped = true;
   /** A graceful stop (daemon restart) leaves the routing instance alone: it is being discarded with its kernel routes kept. */
@@ -122,6 +124,9 @@ export class PeerSession implements ConnectionOwner {
       ...(options.keepaliveSeconds !== undefined ? { keepaliveSeconds: options.keepaliveSeconds } : {}),
     };
     this.restarting = options.local.gracefulRestart?.restarting ?? false;
+    const { asn } = options.settings;
+    const external = asn !== options.local.asn;
+    this.updateContext = { external, ...(external ? { peerAs: asn } : {}) };
     this.primary = this.newConnection('outbound');
   }
 
@@ -394,9 +399,7 @@ export class PeerSession implements ConnectionOwner {
   // ---- UPDATE handling (RFC 7606)
 
   private onUpdate(connection: Connection, update: UpdateMessage): void {
-    const { asn } = this.options.settings;
-    const external = asn !== this.options.local.asn;
-    const verdict = validateUpdate(update, { external, ...(external ? { peerAs: asn } : {}) });
+    const verdict = validateUpdate(update, this.updateContext);
     if (verdict.action === 'session-reset') {
       this.log.warn({ reason: verdict.reason }, 'malformed UPDATE: resetting the session');
       return connection.dispatch({ type: 'UpdateError', notification: verdict.notification });

@@ -1,0 +1,25 @@
+/**
+ * The time, read once per turn of the event loop. A socket read hands the
+ * routing core dozens of UPDATEs in one turn, and a clock read per UPDATE
+ * (about 90 ns here) was 1% of a full-table ingest; the UPDATEs of one read
+ * arrived together anyway.
+ */
+export class TurnClock {
+  private now = 0;
+  private fresh = false;
+  private readonly expire = (): void => {
+    this.fresh = false;
+  };
+
+  constructor(private readonly read: () => number = Date.now) {}
+
+  /** ms since the epoch, as read at the first call of this turn. */
+  time(): number {
+    if (!this.fresh) {
+      this.now = this.read();
+      this.fresh = true;
+      queueMicrotask(this.expire);
+    }
+    return this.now;
+  }
+}
