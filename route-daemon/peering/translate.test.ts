@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parsePrefix, type Prefix } from '../../common/prefix.js';
 import { decodeMessage } from '../packet/codec.js';
+import { ipv4PrefixToPrefix } from '../packet/nlri.js';
 import { AttributeFlag, MessageType, type CodecOptions, type UpdateMessage } from '../packet/types.js';
 import type { RouteAttributes } from '../routing/attributes.js';
-import type { ExportBatch } from '../routing/instance.js';
+import type { ExportBatch, RouteUpdate } from '../routing/instance.js';
 import { encodeExport, endOfRibFamily, endOfRibMessage, routeUpdate } from './translate.js';
 
 const codec: CodecOptions = { fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
@@ -31,9 +32,19 @@ function decode(messages: Buffer[]): UpdateMessage[] {
   });
 }
 
+type Unpacked = { withdrawn: Prefix[]; announced: { attributes: RouteAttributes; prefixes: readonly Prefix[] }[] };
+
+/** An update with its packed IPv4 prefixes made Prefixes, put first as the UPDATE carries them. */
+function unpacked(update: RouteUpdate): Unpacked {
+  return {
+    withdrawn: [...(update.withdrawnIpv4 ?? []).map(ipv4PrefixToPrefix), ...update.withdrawn],
+    announced: update.announced.map((g) => ({ attributes: g.attributes, prefixes: [...(g.ipv4 ?? []).map(ipv4PrefixToPrefix), ...g.prefixes] })),
+  };
+}
+
 /** What the peer's routing core would get from the UPDATEs we send. */
-function received(messages: Buffer[]): { withdrawn: Prefix[]; announced: { attributes: RouteAttributes; prefixes: readonly Prefix[] }[] } {
-  const all = decode(messages).map((m) => routeUpdate(m, { attributes: m.attributes, treatAsWithdraw: false }));
+function received(messages: Buffer[]): Unpacked {
+  const all = decode(messages).map((m) => unpacked(routeUpdate(m, { attributes: m.attributes, treatAsWithdraw: false })));
   return { withdrawn: all.flatMap((u) => u.withdrawn), announced: all.flatMap((u) => u.announced) };
 }
 
@@ -99,7 +110,8 @@ describe('export on the wire and back', () => {
   });
   it('treat-as-withdraw turns every announced prefix into a withdrawal', () => {
     const [update] = decode(encodeExport(batch({ announced: [{ attributes: attrs, prefixes: [parsePrefix('192.0.2.0/24'), parsePrefix('2001:db8::/32')] }] }), { families: both, codec }));
-    expect(routeUpdate(update!, { attributes: update!.attributes, treatAsWithdraw: true })).toEqual({ withdrawn: [parsePrefix('192.0.2.0/24')], announced: [] });
+    const withdrawing = routeUpdate(update!, { attributes: update!.attributes, treatAsWithdraw: true });
+    expect(unpacked(withdrawing)).toEqual({ withdrawn: [parsePrefix('192.0.2.0/24')], announced: [] });
   });
 });
 

@@ -18,7 +18,7 @@ import {
 import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
 import { emptyAttributes, encodePathAttributes } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
-import type { AddressFamily, ExportBatch, RouteUpdate } from '../routing/instance.js';
+import type { AddressFamily, AnnouncedGroup, ExportBatch, RouteUpdate } from '../routing/instance.js';
 
 /**
  * Between the codec's compact wire shapes (prefixes as numbers and keyed
@@ -69,21 +69,21 @@ function mpPrefixes(mp: NonNullable<PathAttributes['mpUnreach']>): Prefix[] {
 /**
  * One received UPDATE as the routing core takes it. `attributes` are the
  * validator's (discarded attributes removed); with `treatAsWithdraw` every
- * announced prefix is withdrawn instead (RFC 7606 §2).
+ * announced prefix is withdrawn instead (RFC 7606 §2). The UPDATE's own IPv4
+ * fields stay packed (RouteUpdate explains why); MP_REACH/MP_UNREACH NLRI
+ * become Prefixes.
  */
 export function routeUpdate(update: UpdateMessage, options: { attributes: PathAttributes; treatAsWithdraw: boolean }): RouteUpdate {
   const a = options.attributes;
-  const withdrawn: Prefix[] = update.withdrawn.map(ipv4PrefixToPrefix);
-  if (update.attributes.mpUnreach) withdrawn.push(...mpPrefixes(update.attributes.mpUnreach));
+  const withdrawn: Prefix[] = update.attributes.mpUnreach ? mpPrefixes(update.attributes.mpUnreach) : [];
   const reach = update.attributes.mpReach;
   if (options.treatAsWithdraw) {
-    withdrawn.push(...update.nlri.map(ipv4PrefixToPrefix));
     if (reach) withdrawn.push(...mpPrefixes(reach));
-    return { withdrawn, announced: [] };
+    return { withdrawn, withdrawnIpv4: [...update.withdrawn, ...update.nlri], announced: [] };
   }
-  const announced: { attributes: RouteAttributes; prefixes: Prefix[] }[] = [];
+  const announced: AnnouncedGroup[] = [];
   if (update.nlri.length > 0 && a.nextHop !== null) {
-    announced.push({ attributes: routeAttributes(a, ipv4Address(a.nextHop), undefined), prefixes: update.nlri.map(ipv4PrefixToPrefix) });
+    announced.push({ attributes: routeAttributes(a, ipv4Address(a.nextHop), undefined), prefixes: [], ipv4: update.nlri });
   }
   const mp = a.mpReach;
   if (mp && mp.prefixes.length > 0) {
@@ -91,7 +91,7 @@ export function routeUpdate(update: UpdateMessage, options: { attributes: PathAt
     const linkLocal = mp.afi === Afi.Ipv6 && mp.linkLocalNextHop !== null ? ipv6Address(mp.linkLocalNextHop) : undefined;
     announced.push({ attributes: routeAttributes(a, nextHop, linkLocal), prefixes: mpPrefixes(mp) });
   }
-  return { withdrawn, announced };
+  return { withdrawn, withdrawnIpv4: update.withdrawn, announced };
 }
 
 /**

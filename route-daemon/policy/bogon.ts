@@ -23,9 +23,20 @@ const MARTIANS = new PrefixSet([
 
 /** Why `prefix` is a bogon, or null if it is not. */
 export function bogonReason(prefix: Prefix, limits: BogonLimits = {}): string | null {
-  if (prefix.length === 0) return 'default route is never accepted from a peer';
-  const maxLength = prefix.family === 4 ? (limits.maxLengthIpv4 ?? 24) : (limits.maxLengthIpv6 ?? 48);
-  if (prefix.length > maxLength) return `prefix longer than /${maxLength}`;
-  const martian = MARTIANS.overlapping(prefix);
+  if (prefix.family === 4) return ipv4BogonReason(Number(prefix.value), prefix.length, limits);
+  return lengthReason(prefix.length, limits.maxLengthIpv6 ?? 48) ?? martianReason(MARTIANS.overlapping(prefix));
+}
+
+/** `bogonReason` for the IPv4 prefix `network`/`length`, without a Prefix (asked once per received prefix). */
+export function ipv4BogonReason(network: number, length: number, limits: BogonLimits = {}): string | null {
+  return lengthReason(length, limits.maxLengthIpv4 ?? 24) ?? martianReason(MARTIANS.overlappingIpv4(network, length));
+}
+
+function lengthReason(length: number, maxLength: number): string | null {
+  if (length === 0) return 'default route is never accepted from a peer';
+  return length > maxLength ? `prefix longer than /${maxLength}` : null;
+}
+
+function martianReason(martian: Prefix | undefined): string | null {
   return martian ? `overlaps martian ${formatPrefix(martian)}` : null;
 }

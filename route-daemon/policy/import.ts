@@ -2,11 +2,11 @@ import type { Prefix } from '../../common/prefix.js';
 import type { RouteAttributes } from '../routing/attributes.js';
 import { asPathLengthReason } from './as-path-length.js';
 import { asPathLoopReason } from './as-path-loop.js';
-import { bogonReason, type BogonLimits } from './bogon.js';
+import { bogonReason, ipv4BogonReason, type BogonLimits } from './bogon.js';
 import { communityCountReason } from './community-count.js';
 import { experimentOriginReason } from './experiment-origin.js';
 import { originAs, type RouteAuthorizations, type ValidationState } from './origin-validation.js';
-import { outsidePoolsReason } from './plane-pools.js';
+import { ipv4OutsidePoolsReason, outsidePoolsReason } from './plane-pools.js';
 import { PrefixSet } from './prefix-set.js';
 
 /**
@@ -27,11 +27,23 @@ export interface PrefixVerdict {
   readonly rejection: Rejection | null;
 }
 
+/** An IPv4 prefix as numbers, and its Prefix when asked. */
+export interface Ipv4Subject {
+  readonly network: number;
+  readonly length: number;
+  readonly prefix: Prefix;
+}
+
 export interface ImportPolicyOptions {
   readonly localAsn: number;
   readonly pools: readonly Prefix[];
   readonly bogons?: BogonLimits;
   readonly authorizations: RouteAuthorizations;
+}
+
+/** A prefix refused by `check` before origin validation, or null when `reason` is (the check passed). */
+function refused(check: ImportCheck, reason: string | null): PrefixVerdict | null {
+  return reason === null ? null : { validation: 'not-found', rejection: { check, reason } };
 }
 
 /** The verdicts of prefixes no check refused, shared: a new object per received prefix is a million of them per full table. */
@@ -62,10 +74,26 @@ export class ImportPolicy {
 
   /** `experimentAsn`: the route comes from an experiment's router and must be the experiment's own (see experiment-origin). */
   checkPrefix(prefix: Prefix, attributes: RouteAttributes, peer: { experimentAsn?: number } = {}): PrefixVerdict {
-    const bogon = bogonReason(prefix, this.options.bogons);
-    if (bogon) return { validation: 'not-found', rejection: { check: 'bogon', reason: bogon } };
-    const outside = outsidePoolsReason(prefix, this.pools);
-    if (outside) return { validation: 'not-found', rejection: { check: 'plane-pool', reason: outside } };
+    if (prefix.family === 4) return this.checkIpv4({ network: Number(prefix.value), length: prefix.length, prefix }, attributes, peer);
+    const refusal = refused('bogon', bogonReason(prefix, this.options.bogons)) ?? refused('plane-pool', outsidePoolsReason(prefix, this.pools));
+    return refusal ?? this.originVerdict(prefix, attributes, peer);
+  }
+
+  /**
+   * `checkPrefix` for an IPv4 prefix given as numbers, as the codec hands
+   * them over: its Prefix is asked for only when origin checks need one,
+   * which they do not in a plane without IPv4 authorizations.
+   */
+  checkIpv4(subject: Ipv4Subject, attributes: RouteAttributes, peer: { experimentAsn?: number } = {}): PrefixVerdict {
+    const { network, length } = subject;
+    const refusal =
+      refused('bogon', ipv4BogonReason(network, length, this.options.bogons)) ?? refused('plane-pool', ipv4OutsidePoolsReason(network, length, this.pools));
+    if (refusal) return refusal;
+    if (peer.experimentAsn === undefined && !this.options.authorizations.holds(4)) return ACCEPTED['not-found'];
+    return this.originVerdict(subject.prefix, attributes, peer);
+  }
+
+  private originVerdict(prefix: Prefix, attributes: RouteAttributes, peer: { experimentAsn?: number }): PrefixVerdict {
     const verdict = this.validate(prefix, attributes);
     if (verdict.rejection || peer.experimentAsn === undefined) return verdict;
     const origin = originAs(attributes.asPath, this.options.localAsn);

@@ -49,6 +49,11 @@ export class RouteAuthorizations {
     this.size = mine.length;
   }
 
+  /** Whether any authorization is of the family: without one, every prefix of it is not-found. */
+  holds(family: 4 | 6): boolean {
+    return this.lengths[family === 4 ? 0 : 1].length > 0;
+  }
+
   validate(prefix: Prefix, origin: number | undefined): ValidationState {
     // Asked once per received prefix: a plane without authorizations of the family answers at once.
     if (this.lengths[prefix.family === 4 ? 0 : 1].length === 0) return 'not-found';

@@ -26,8 +26,12 @@ export class PrefixSet {
   /** The first member that `prefix` lies inside, or undefined. */
   covering(prefix: Prefix): Prefix | undefined {
     if (prefix.family === 6) return this.ipv6.find((m) => prefixContains(m, prefix));
-    const network = Number(prefix.value);
-    const own = maskOf(prefix.length);
+    return this.coveringIpv4(Number(prefix.value), prefix.length);
+  }
+
+  /** `covering` for the IPv4 prefix `network`/`length`, without a Prefix. */
+  coveringIpv4(network: number, length: number): Prefix | undefined {
+    const own = maskOf(length);
     const members = this.ipv4;
     for (let i = 0; i < members.length; i += 2) {
       // Inside: the member is no longer (its mask within ours) and matches under its mask.
@@ -40,8 +44,12 @@ export class PrefixSet {
   /** The first member that overlaps `prefix` (one contains the other), or undefined. */
   overlapping(prefix: Prefix): Prefix | undefined {
     if (prefix.family === 6) return this.ipv6.find((m) => prefixesOverlap(m, prefix));
-    const network = Number(prefix.value);
-    const own = maskOf(prefix.length);
+    return this.overlappingIpv4(Number(prefix.value), prefix.length);
+  }
+
+  /** `overlapping` for the IPv4 prefix `network`/`length`, without a Prefix. */
+  overlappingIpv4(network: number, length: number): Prefix | undefined {
+    const own = maskOf(length);
     const members = this.ipv4;
     for (let i = 0; i < members.length; i += 2) {
       // Overlapping: equal under the shorter of the two masks.

@@ -1,6 +1,7 @@
 import type { Address, Prefix } from '../../common/prefix.js';
 import type { RouteAuthorization } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
+import type { Ipv4Prefix } from '../packet/types.js';
 
 /**
  * The contract between the peering layer (sessions, FSM, codec) and the
@@ -55,11 +56,24 @@ export interface NegotiatedSession {
   };
 }
 
-/** One UPDATE as the routing core sees it. Treat-as-withdraw (RFC 7606) is already applied. */
+/**
+ * One UPDATE as the routing core sees it. Treat-as-withdraw (RFC 7606) is
+ * already applied. The prefixes of the UPDATE's own IPv4 fields may come
+ * packed as the codec decodes them (`ipv4`: address * 64 + length, see
+ * packet/types.ts) beside the Prefix lists: a full table is a million of
+ * them, and a Prefix with its bigint each was a twentieth of its ingest.
+ */
 export interface RouteUpdate {
   readonly withdrawn: readonly Prefix[];
+  readonly withdrawnIpv4?: readonly Ipv4Prefix[];
   /** One entry per attribute set: IPv4 NLRI and MP_REACH_NLRI of one UPDATE arrive as two entries. */
-  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[] }[];
+  readonly announced: readonly AnnouncedGroup[];
+}
+
+export interface AnnouncedGroup {
+  readonly attributes: RouteAttributes;
+  readonly prefixes: readonly Prefix[];
+  readonly ipv4?: readonly Ipv4Prefix[];
 }
 
 /** What the peering layer must do after an UPDATE, beyond nothing. */

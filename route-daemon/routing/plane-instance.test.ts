@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../bench/bgp/random.js';
 import { formatPrefix, parseAddress, parsePrefix, type Prefix } from '../../common/prefix.js';
+import { ipv4Prefix } from '../packet/types.js';
 import { originAs } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
 import type { ExportBatch, NegotiatedSession, PeerSettings } from './instance.js';
@@ -185,6 +186,45 @@ describe('routing instance: import and best path', () => {
     expect(rib.lookup({ address: parseAddress('10.71.0.1') })).toBeUndefined();
     expect(rib.lookup({ prefix: p('10.70.9.0/24') })).toBeUndefined();
     expect(formatPrefix(rib.lookup({ prefix: p('10.70.9.0/24'), orCovering: true })!.prefix)).toBe('10.70.8.0/22');
+  });
+});
+
+describe('routing instance: packed IPv4 prefixes', () => {
+  it('imports IPv4 prefixes packed as the codec decodes them exactly as it imports Prefixes: routes, counters, refusals and audit', () => {
+    const random = seededRandom(4242);
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    // Inside the pool (valid, invalid and not-found by origin), outside it, martian, too long, and the default route.
+    const texts = [
+      ...Array.from({ length: 40 }, (_, i) => `10.65.${i}.0/24`),
+      ...Array.from({ length: 40 }, (_, i) => `10.70.${i}.0/24`),
+      '10.64.0.0/10', '192.0.2.0/24', '127.0.0.0/8', '10.70.0.0/25', '0.0.0.0/0', '169.254.1.0/24', '10.65.0.0/16',
+    ];
+    const updates = Array.from({ length: 300 }, () => ({
+      withdrawn: Array.from({ length: Math.floor(random() * 3) }, () => pick(texts)),
+      groups: Array.from({ length: 1 + Math.floor(random() * 2) }, () => ({
+        origin: pick([65001, 65009, 65001]),
+        prefixes: Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(texts)),
+      })),
+    }));
+    const packed = (text: string): number => {
+      const prefix = p(text);
+      return ipv4Prefix(Number(prefix.value), prefix.length);
+    };
+    const runs = (['prefixes', 'packed'] as const).map((form) => {
+      const audit: PolicyEvent[] = [];
+      const rib = instance(audit);
+      rib.peerUp(peer('a', 65001, '10.64.0.2', { experiment: 'e1' }), { session: session(2), onExportReady: () => {} });
+      for (const u of updates) {
+        rib.receive('a', form === 'prefixes'
+          ? { withdrawn: u.withdrawn.map(p), announced: u.groups.map((g) => ({ attributes: attrs([65001, g.origin]), prefixes: g.prefixes.map(p) })) }
+          : { withdrawn: [], withdrawnIpv4: u.withdrawn.map(packed), announced: u.groups.map((g) => ({ attributes: attrs([65001, g.origin]), prefixes: [], ipv4: g.prefixes.map(packed) })) });
+      }
+      const routes = rib.listRoutes({ limit: 1000 }).routes.map((r) => [formatPrefix(r.prefix), r.paths[0]!.validation, r.paths[0]!.attributes.asPath]);
+      return { routes, counters: rib.peerCounters('a'), audit: audit.map((e) => [e.prefix, e.check, e.reason]) };
+    });
+    expect(runs[0]!.routes.length).toBeGreaterThan(20);
+    expect(runs[0]!.audit.filter(([, check]) => check !== 'accepted').length).toBeGreaterThan(20);
+    expect(runs[1]).toEqual(runs[0]);
   });
 });
 

@@ -16,6 +16,7 @@ import type { RouteAttributes } from './attributes.js';
 import { DEFAULT_LOCAL_PREF, selectBest, type Candidate, type RouteSource } from './decision.js';
 import { ExportOutbox, type OutboxSource } from './export-outbox.js';
 import { ExportSets } from './export-sets.js';
+import { ImportedPrefix } from './imported-prefix.js';
 import type {
   AddressFamily, ExportBatch, ImportResult, NegotiatedSession, PeerDownOptions, PeerSettings, Plane, RouteUpdate, RoutingInstance,
 } from './instance.js';
@@ -99,6 +100,35 @@ const EXPORT_FILL_STEP = 1_024;
  * (bench/bgp/list-routes.ts).
  */
 const SCAN_PER_PAGE = 65_536;
+/** What an absent packed list reads as. */
+const NONE: readonly never[] = [];
+
+/** What one UPDATE's import did, counted as it goes. */
+class ImportTally {
+  withdrawn = 0;
+  accepted = 0;
+  rejected = 0;
+  valid = 0;
+  notFound = 0;
+  damped = 0;
+  lastFamily: Family = 4;
+
+  reset(): this {
+    this.withdrawn = this.accepted = this.rejected = this.valid = this.notFound = this.damped = 0;
+    this.lastFamily = 4;
+    return this;
+  }
+}
+
+/** An announced attribute set as the import loop checks its prefixes against it. */
+interface ReceivedSet {
+  readonly attributes: RouteAttributes;
+  /** Its interned id, or -1 when its path was refused. */
+  readonly attrId: number;
+  readonly pathRejection: Rejection | null;
+  readonly rules: { experimentAsn?: number };
+}
+
 /** How long after the last UPDATE the instance still counts as importing. */
 const IMPORT_QUIET_MS = 20;
 /** How often suppressed routes are checked for reuse. */
@@ -154,6 +184,9 @@ class Instance implements PlaneInstance {
   /** Time of the UPDATE being imported, for its changes in the change log; undefined outside `receive`. */
   private updateTime: number | undefined;
   private readonly clock = new TurnClock();
+  /** Reused for every UPDATE: a full table is 200,000 of them. */
+  private readonly tally = new ImportTally();
+  private readonly importedPrefix = new ImportedPrefix();
 
   constructor(private readonly options: RoutingInstanceOptions) {
     this.plane = options.plane;
@@ -260,60 +293,27 @@ class Instance implements PlaneInstance {
 
   private importUpdate(name: string, update: RouteUpdate): ImportResult {
     const peer = this.upPeer(name);
-    let withdrawn = 0;
-    let accepted = 0;
-    let rejected = 0;
-    let lastFamily: Family = 4;
-    const validation: Record<ValidationState, number> = { valid: 0, invalid: 0, 'not-found': 0 };
-    let damped = 0;
-    const experimentRules = peer.settings.experiment !== undefined ? { experimentAsn: peer.settings.asn } : {};
-    for (const prefix of update.withdrawn) {
-      const flags = this.ribs[prefix.family].remove(prefix, peer.index);
-      if (flags >= 0) this.damp(peer, { prefix, event: 'withdrawal' });
-      this.forgetPath(peer, flags);
-      withdrawn++;
-    }
+    const tally = this.tally.reset();
+    const at = this.importedPrefix;
+    for (const prefix of update.withdrawn) this.importWithdrawal(peer, at.at(prefix), tally);
+    for (const packed of update.withdrawnIpv4 ?? NONE) this.importWithdrawal(peer, at.atPacked(packed), tally);
+    const rules = peer.settings.experiment !== undefined ? { experimentAsn: peer.settings.asn } : {};
     for (const group of update.announced) {
       const { attributes } = group;
       const pathRejection = this.policy.checkPath(attributes, peer.settings);
       const attrId = pathRejection ? -1 : this.store.intern(attributes, this.importRewrite(peer));
-      for (const prefix of group.prefixes) {
-        const rib = this.ribs[prefix.family];
-        const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : this.policy.checkPrefix(prefix, attributes, experimentRules);
-        if (verdict.rejection) {
-          // A rejected announcement still replaces what the peer sent before (an implicit withdrawal).
-          this.forgetPath(peer, rib.remove(prefix, peer.index));
-          this.reject(peer, { prefix, direction: 'import', ...verdict.rejection });
-          rejected++;
-          continue;
-        }
-        let flags = VALIDATION_CODE[verdict.validation];
-        if (this.damping && this.dampedAnnouncement(peer, { prefix, attrId, rib })) {
-          flags |= PATH_SUPPRESSED;
-          damped++;
-        }
-        this.store.retain(attrId);
-        const previous = rib.upsert(prefix, { peer: peer.index, attrId, flags });
-        if (previous < 0) {
-          peer.accepted++;
-          // An experiment's log shows what got in, not only what was refused; its prefix limit keeps this small.
-          if (peer.settings.experiment !== undefined) {
-            const how = flags & PATH_SUPPRESSED ? ', held back by damping' : '';
-            this.audit(peer, { prefix: formatPrefix(prefix), direction: 'import', check: 'accepted', reason: `${verdict.validation}${how}` });
-          }
-        } else if (previous & PATH_STALE) peer.stale--;
-        validation[verdict.validation]++;
-        accepted++;
-        lastFamily = prefix.family;
-      }
+      const set = { attributes, attrId, pathRejection, rules };
+      for (const prefix of group.prefixes) this.importAnnouncement(peer, at.at(prefix), set, tally);
+      for (const packed of group.ipv4 ?? NONE) this.importAnnouncement(peer, at.atPacked(packed), set, tally);
       if (attrId >= 0) this.store.release(attrId);
     }
+    const { accepted, rejected, withdrawn } = tally;
     this.count(peer, 'import:accepted', accepted);
     this.count(peer, 'import:withdrawn', withdrawn);
-    this.count(peer, 'validation:valid', validation.valid);
-    this.count(peer, 'validation:not-found', validation['not-found']);
-    this.count(peer, 'import:damped', damped);
-    const prefixes = update.withdrawn.length + update.announced.reduce((n, g) => n + g.prefixes.length, 0);
+    this.count(peer, 'validation:valid', tally.valid);
+    this.count(peer, 'validation:not-found', tally.notFound);
+    this.count(peer, 'import:damped', tally.damped);
+    const prefixes = withdrawn + accepted + rejected;
     const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
     if (pauseMs > 0) this.count(peer, 'import:throttled');
     const overLimit = this.maxPrefixReason(peer);
@@ -323,8 +323,48 @@ class Instance implements PlaneInstance {
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
     return {
       accepted, rejected, withdrawn,
-      cease: { subcode: 1, family: FAMILY_NAME[lastFamily], limit: peer.settings.maxPrefixes!, reason: overLimit },
+      cease: { subcode: 1, family: FAMILY_NAME[tally.lastFamily], limit: peer.settings.maxPrefixes!, reason: overLimit },
     };
+  }
+
+  private importWithdrawal(peer: PeerState, at: ImportedPrefix, tally: ImportTally): void {
+    const rib = this.ribs[at.family];
+    const flags = rib.removeAt(at.findIn(rib.index), peer.index);
+    if (flags >= 0 && this.damping) this.damp(peer, { prefix: at.prefix, event: 'withdrawal' });
+    this.forgetPath(peer, flags);
+    tally.withdrawn++;
+  }
+
+  private importAnnouncement(peer: PeerState, at: ImportedPrefix, set: ReceivedSet, tally: ImportTally): void {
+    const { attributes, attrId, pathRejection } = set;
+    const rib = this.ribs[at.family];
+    const verdict = pathRejection ? { validation: 'not-found' as const, rejection: pathRejection } : at.checkedBy(this.policy, attributes, set.rules);
+    if (verdict.rejection) {
+      // A rejected announcement still replaces what the peer sent before (an implicit withdrawal).
+      this.forgetPath(peer, rib.removeAt(at.findIn(rib.index), peer.index));
+      this.reject(peer, { prefix: at.prefix, direction: 'import', ...verdict.rejection });
+      tally.rejected++;
+      return;
+    }
+    let flags = VALIDATION_CODE[verdict.validation];
+    if (this.damping && this.dampedAnnouncement(peer, { prefix: at.prefix, attrId, rib })) {
+      flags |= PATH_SUPPRESSED;
+      tally.damped++;
+    }
+    this.store.retain(attrId);
+    const previous = rib.upsertAt(at.insertInto(rib.index), { peer: peer.index, attrId, flags });
+    if (previous < 0) {
+      peer.accepted++;
+      // An experiment's log shows what got in, not only what was refused; its prefix limit keeps this small.
+      if (peer.settings.experiment !== undefined) {
+        const how = flags & PATH_SUPPRESSED ? ', held back by damping' : '';
+        this.audit(peer, { prefix: formatPrefix(at.prefix), direction: 'import', check: 'accepted', reason: `${verdict.validation}${how}` });
+      }
+    } else if (previous & PATH_STALE) peer.stale--;
+    if (verdict.validation === 'valid') tally.valid++;
+    else tally.notFound++;
+    tally.accepted++;
+    tally.lastFamily = at.family;
   }
 
   endOfRib(name: string, family: AddressFamily): void {

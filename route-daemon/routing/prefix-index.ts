@@ -66,15 +66,32 @@ export class PrefixIndex {
     return this.slotLive.length;
   }
 
+  /** The slot of `prefix`, or -1. */
   find(prefix: Prefix): number {
-    const words = this.toWords(prefix);
-    const bucket = this.buckets[this.bucketOf(words, hashWords(words))]!;
-    return bucket === EMPTY ? -1 : bucket & SLOT_MASK;
+    return this.findWords(this.toWords(prefix));
+  }
+
+  /** `find` for the IPv4 prefix `address`/`length`, without a Prefix. */
+  findIpv4(address: number, length: number): number {
+    return this.findWords(this.ipv4Words(address, length));
   }
 
   /** The slot of `prefix`, creating it if absent. */
   insert(prefix: Prefix): number {
-    const words = this.toWords(prefix);
+    return this.insertWords(this.toWords(prefix));
+  }
+
+  /** `insert` for the IPv4 prefix `address`/`length`, without a Prefix. */
+  insertIpv4(address: number, length: number): number {
+    return this.insertWords(this.ipv4Words(address, length));
+  }
+
+  private findWords(words: Uint32Array): number {
+    const bucket = this.buckets[this.bucketOf(words, hashWords(words))]!;
+    return bucket === EMPTY ? -1 : bucket & SLOT_MASK;
+  }
+
+  private insertWords(words: Uint32Array): number {
     const hash = hashWords(words);
     const b = this.bucketOf(words, hash);
     const found = this.buckets[b]!;
@@ -147,20 +164,24 @@ export class PrefixIndex {
     return hashWords(words) & this.mask;
   }
 
+  private ipv4Words(address: number, length: number): Uint32Array {
+    if (this.family !== 4) throw new Error('IPv4 prefix given to the IPv6 index');
+    const w = this.scratch;
+    w[0] = address;
+    w[1] = length;
+    return w;
+  }
+
   private toWords(prefix: Prefix): Uint32Array {
     if (prefix.family !== this.family) throw new Error(`IPv${prefix.family} prefix given to the IPv${this.family} index`);
+    if (prefix.family === 4) return this.ipv4Words(Number(prefix.value), prefix.length);
     const w = this.scratch;
-    if (prefix.family === 4) {
-      w[0] = Number(prefix.value);
-      w[1] = prefix.length;
-    } else {
-      const v = prefix.value;
-      w[0] = Number(v >> 96n);
-      w[1] = Number((v >> 64n) & 0xffffffffn);
-      w[2] = Number((v >> 32n) & 0xffffffffn);
-      w[3] = Number(v & 0xffffffffn);
-      w[4] = prefix.length;
-    }
+    const v = prefix.value;
+    w[0] = Number(v >> 96n);
+    w[1] = Number((v >> 64n) & 0xffffffffn);
+    w[2] = Number((v >> 32n) & 0xffffffffn);
+    w[3] = Number(v & 0xffffffffn);
+    w[4] = prefix.length;
     return w;
   }
 

@@ -123,8 +123,12 @@ export class FamilyRib {
    * RIB. Returns the flags the path had before, or -1 if it is new.
    */
   upsert(prefix: Prefix, path: { peer: number; attrId: number; flags: number }): number {
+    return this.upsertAt(this.index.insert(prefix), path);
+  }
+
+  /** `upsert` for the prefix of `slot`, which `index.insert` gave. */
+  upsertAt(slot: number, path: { peer: number; attrId: number; flags: number }): number {
     const { peer, attrId, flags } = path;
-    const slot = this.index.insert(prefix);
     this.growSlots();
     for (let p = this.head[slot]!; p >= 0; p = this.pathNext[p]!) {
       if (this.pathPeer[p] !== peer) continue;
@@ -176,7 +180,11 @@ export class FamilyRib {
 
   /** Removes `peer`'s path for `prefix`; returns the flags it had, or -1 if there was none. */
   remove(prefix: Prefix, peer: number): number {
-    const slot = this.index.find(prefix);
+    return this.removeAt(this.index.find(prefix), peer);
+  }
+
+  /** `remove` for the prefix of `slot` (from `index.find`: -1 is no prefix). */
+  removeAt(slot: number, peer: number): number {
     if (slot < 0) return -1;
     let flags = -1;
     this.removeFromSlot(slot, (p) => {
