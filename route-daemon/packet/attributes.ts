@@ -21,7 +21,8 @@ import type {
  * leaves them out of the result; validate.ts decides what each problem means.
  */
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** An attribute shape being filled in, before it is handed out read-only. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function emptyAttributes(): PathAttributes {
   return {
@@ -114,11 +115,9 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
       );
       break;
     }
-    // The whole attribute, for NOTIFICATION data; only materialized when there is a problem.
-    const raw = (): Buffer => buf.subarray(attributeStart, end);
     i = end;
     if (seen.includes(typeCode)) {
-      problems.push(record('duplicate', typeCode, raw(), `${attributeName(typeCode)} appears more than once`));
+      problems.push(record('duplicate', typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)} appears more than once`));
       continue;
     }
     seen.push(typeCode);
@@ -130,7 +129,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const category = CATEGORY_FLAGS.get(typeCode);
     if (category === undefined) {
       if ((flags & AttributeFlag.Optional) === 0) {
-        problems.push(record('unrecognized-well-known', typeCode, raw(), `well-known attribute ${typeCode} is not recognized`));
+        problems.push(record('unrecognized-well-known', typeCode, buf.subarray(attributeStart, end), `well-known attribute ${typeCode} is not recognized`));
       } else {
         // Extended Length and the unused low bits are the encoder's business, not the attribute's.
         unknown.push({ flags: flags & 0xe0, typeCode, value: Buffer.from(buf.subarray(start, end)) });
@@ -139,7 +138,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     }
     if ((flags & OPTIONAL_TRANSITIVE) !== category) {
       problems.push(
-        record('flags', typeCode, raw(), `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
+        record('flags', typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
       );
       continue;
     }
@@ -202,7 +201,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
         if ('value' in outcome) as4Aggregator = outcome.value as Aggregator;
         break;
     }
-    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, raw(), `${attributeName(typeCode)}: ${outcome.detail}`));
+    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)}: ${outcome.detail}`));
   }
 
   if (!options.fourOctetAs) mergeAs4(a, as4Path, as4Aggregator);

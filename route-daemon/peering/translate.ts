@@ -16,7 +16,7 @@ import {
   type UpdateMessage,
 } from '../packet/types.js';
 import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
-import { emptyAttributes, encodePathAttributes } from '../packet/attributes.js';
+import { emptyAttributes, encodePathAttributes, type Mutable } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, AnnouncedGroup, ExportBatch, RouteUpdate } from '../routing/instance.js';
 
@@ -47,19 +47,21 @@ const ipv6Address = (value: bigint): Address => ({ family: 6, value });
 
 /** The routing core's view of received attributes, with the next hop of the NLRI they go with. */
 function routeAttributes(a: PathAttributes, nextHop: Address, nextHopLinkLocal: Address | undefined): RouteAttributes {
-  return {
+  // Optional fields set one by one, not spread in: a spread per attribute of every received set was 2% of a full-table ingest.
+  const out: Mutable<RouteAttributes> = {
     origin: ORIGIN_NAMES[a.origin ?? WireOrigin.Incomplete] ?? 'incomplete',
     asPath: (a.asPath ?? []).map((s): AsPathSegment => ({ type: SEGMENT_NAMES[s.type] ?? 'sequence', asns: s.asns })),
     nextHop,
-    ...(nextHopLinkLocal ? { nextHopLinkLocal } : {}),
-    ...(a.med !== null ? { med: a.med } : {}),
-    ...(a.localPref !== null ? { localPref: a.localPref } : {}),
-    ...(a.atomicAggregate ? { atomicAggregate: true } : {}),
-    ...(a.aggregator ? { aggregator: { asn: a.aggregator.asn, address: ipv4Address(a.aggregator.address) } } : {}),
-    ...(a.communities ? { communities: a.communities } : {}),
-    ...(a.largeCommunities ? { largeCommunities: a.largeCommunities.map((c) => [c.globalAdmin, c.localData1, c.localData2] as const) } : {}),
-    ...(a.unknown.length > 0 ? { unknown: a.unknown.map((u) => ({ flags: u.flags, type: u.typeCode, value: u.value })) } : {}),
   };
+  if (nextHopLinkLocal) out.nextHopLinkLocal = nextHopLinkLocal;
+  if (a.med !== null) out.med = a.med;
+  if (a.localPref !== null) out.localPref = a.localPref;
+  if (a.atomicAggregate) out.atomicAggregate = true;
+  if (a.aggregator) out.aggregator = { asn: a.aggregator.asn, address: ipv4Address(a.aggregator.address) };
+  if (a.communities) out.communities = a.communities;
+  if (a.largeCommunities) out.largeCommunities = a.largeCommunities.map((c) => [c.globalAdmin, c.localData1, c.localData2] as const);
+  if (a.unknown.length > 0) out.unknown = a.unknown.map((u) => ({ flags: u.flags, type: u.typeCode, value: u.value }));
+  return out;
 }
 
 function mpPrefixes(mp: NonNullable<PathAttributes['mpUnreach']>): Prefix[] {

@@ -317,7 +317,7 @@ class Instance implements PlaneInstance {
     const pauseMs = peer.rateLimit?.take(prefixes) ?? 0;
     if (pauseMs > 0) this.count(peer, 'import:throttled');
     const overLimit = this.maxPrefixReason(peer);
-    if (!overLimit) return { accepted, rejected, withdrawn, ...(pauseMs > 0 ? { pauseMs } : {}) };
+    if (!overLimit) return pauseMs > 0 ? { accepted, rejected, withdrawn, pauseMs } : { accepted, rejected, withdrawn };
     this.count(peer, 'cease:max-prefix');
     this.audit(peer, { prefix: '', direction: 'import', check: 'max-prefix', reason: overLimit });
     peer.log.warn({ limit: peer.settings.maxPrefixes }, `maximum prefixes reached: ${overLimit}`);
