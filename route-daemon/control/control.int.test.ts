@@ -6,7 +6,7 @@ import { buildProgram } from '../../node/cli/main.js';
 import { oneLine } from '../../common/errors.js';
 import { formatPrefix, parseAddress, parsePrefix } from '../../common/prefix.js';
 import type { RouteAttributes } from '../routing/attributes.js';
-import type { PeerSettings, Plane } from '../routing/instance.js';
+import { withPacked, type PeerSettings, type Plane } from '../routing/instance.js';
 import { createRoutingInstance, type PlaneInstance } from '../routing/plane-instance.js';
 import { RoutedClient } from './client.js';
 import type { NeighborSource, NeighborState } from './neighbors.js';
@@ -173,7 +173,7 @@ describe('control API over a unix socket', () => {
     // The peer hears about it with our AS as the path.
     const sent = [];
     for (let batch; (batch = production.drainExport('garage-b')); ) sent.push(...batch.announced);
-    expect(sent.find((g) => g.prefixes.some((p) => formatPrefix(p) === '10.64.1.0/24'))!.attributes.asPath).toEqual([{ type: 'sequence', asns: [LOCAL_AS] }]);
+    expect(sent.find((g) => withPacked(g.prefixes, g.ipv4).some((p) => formatPrefix(p) === '10.64.1.0/24'))!.attributes.asPath).toEqual([{ type: 'sequence', asns: [LOCAL_AS] }]);
     await expect(client.announce({ plane: 'production', prefix: '10.64.2.0/24' })).rejects.toThrow(/10\.64\.2\.0\/24 cannot be announced in the production plane: no route authorization for AS4200000001/);
     await expect(client.announce({ plane: 'production', prefix: '10.64.1.0/24', communities: ['x'] })).rejects.toThrow(/"x" is not a community/);
     expect(await client.withdraw({ plane: 'production', prefix: '10.64.1.0/24' })).toBe(true);

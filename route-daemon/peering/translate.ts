@@ -153,6 +153,12 @@ function ipv4PathAttributes(group: ExportBatch['announced'][number], codec: Code
   return group.encodings ? group.encodings(codec.fourOctetAs ? 'ipv4 as4' : 'ipv4 as2', encode) : encode();
 }
 
+/** The packed IPv4 prefixes and those made from Prefixes, one list (without a copy when one is empty). */
+function joined(packed: readonly Ipv4Prefix[] | undefined, more: Ipv4Prefix[]): readonly Ipv4Prefix[] {
+  if (!packed || packed.length === 0) return more;
+  return more.length === 0 ? packed : [...packed, ...more];
+}
+
 /** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
 const IPV6_PREFIXES_PER_UPDATE = 150;
 
@@ -182,7 +188,7 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
     for (const p of prefixes) if (p.family === family) out.push(prefixToNlri(p));
     return out;
   };
-  if (v4) out.push(...encodeIpv4Withdrawals(of(batch.withdrawn, 4) as Ipv4Prefix[]));
+  if (v4) out.push(...encodeIpv4Withdrawals(joined(batch.withdrawnIpv4, of(batch.withdrawn, 4) as Ipv4Prefix[])));
   if (v6) {
     for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
       out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
@@ -190,7 +196,7 @@ export function encodeExport(batch: ExportBatch, options: { families: readonly A
   }
   for (const group of batch.announced) {
     const { prefixes } = group;
-    const p4 = v4 ? (of(prefixes, 4) as Ipv4Prefix[]) : [];
+    const p4 = v4 ? joined(group.ipv4, of(prefixes, 4) as Ipv4Prefix[]) : [];
     const encoded = p4.length > 0 ? ipv4PathAttributes(group, options.codec) : undefined;
     if (encoded && encoded.length > 0) out.push(...encodeIpv4Announcements({ attributes: encoded, prefixes: p4 }, options.codec));
     const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];

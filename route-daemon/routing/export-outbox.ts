@@ -1,4 +1,5 @@
 import type { Family, Prefix } from '../../common/prefix.js';
+import type { Ipv4Prefix } from '../packet/types.js';
 import type { RouteAttributes } from './attributes.js';
 import type { AddressFamily, EncodingCache, ExportBatch } from './instance.js';
 
@@ -13,7 +14,9 @@ import type { AddressFamily, EncodingCache, ExportBatch } from './instance.js';
  * Announced prefixes are kept as RIB slots, not Prefix objects, to stay
  * small: a slot stays allocated while the peer's Adj-RIB-Out holds a route
  * for it, and the RIB is not drained again for the peer until the outbox is
- * empty, so every slot here still names its prefix when taken.
+ * empty, so every slot here still names its prefix when taken. A withdrawn
+ * prefix's slot may be gone by then: its prefix is copied at once. IPv4
+ * prefixes leave packed (ExportBatch), the rest as Prefixes.
  */
 
 export interface OutboxSource {
@@ -21,6 +24,8 @@ export interface OutboxSource {
   attributes(id: number): RouteAttributes;
   encodings(id: number): EncodingCache;
   prefixOf(slot: number): Prefix;
+  /** The slot's prefix packed as the codec sends it (IPv4 sources only). */
+  ipv4Of(slot: number): Ipv4Prefix;
 }
 
 interface Group {
@@ -33,6 +38,7 @@ interface Group {
 
 export class ExportOutbox {
   private withdrawn: Prefix[] = [];
+  private withdrawnIpv4: Ipv4Prefix[] = [];
   private readonly groups = new Map<number, Group>();
   private endOfRib: AddressFamily[] = [];
 
@@ -42,11 +48,13 @@ export class ExportOutbox {
   }
 
   get empty(): boolean {
-    return this.withdrawn.length === 0 && this.groups.size === 0 && this.endOfRib.length === 0;
+    return this.withdrawnCount === 0 && this.groups.size === 0 && this.endOfRib.length === 0;
   }
 
-  withdraw(prefix: Prefix): void {
-    this.withdrawn.push(prefix);
+  /** The prefix of `slot` in `source`'s RIB is to be withdrawn. */
+  withdraw(slot: number, source: OutboxSource): void {
+    if (source.family === 4) this.withdrawnIpv4.push(source.ipv4Of(slot));
+    else this.withdrawn.push(source.prefixOf(slot));
   }
 
   /** `id` is the outgoing attribute set; `source` reads sets and slots of one family's RIB. */
@@ -66,27 +74,35 @@ export class ExportOutbox {
   /** Up to `max` prefixes (withdrawals first, then whole attribute groups), or null when empty. */
   take(max: number): ExportBatch | null {
     if (this.empty) return null;
-    const withdrawn = this.withdrawn.length <= max ? this.withdrawn : this.withdrawn.slice(0, max);
-    this.withdrawn = withdrawn === this.withdrawn ? [] : this.withdrawn.slice(max);
-    let room = max - withdrawn.length;
-    const announced: { attributes: RouteAttributes; prefixes: Prefix[]; encodings: EncodingCache }[] = [];
+    const withdrawnIpv4 = this.withdrawnIpv4.splice(0, max);
+    const withdrawn = this.withdrawn.splice(0, max - withdrawnIpv4.length);
+    let room = max - withdrawnIpv4.length - withdrawn.length;
+    const announced: ExportBatch['announced'][number][] = [];
     for (const [key, group] of this.groups) {
       if (room <= 0) break;
       const end = Math.min(group.slots.length, group.taken + room);
-      const prefixes: Prefix[] = [];
       const { id, source } = group;
-      for (let i = group.taken; i < end; i++) prefixes.push(source.prefixOf(group.slots[i]!));
+      const prefixes: Prefix[] = [];
+      const ipv4: Ipv4Prefix[] = [];
+      for (let i = group.taken; i < end; i++) {
+        if (source.family === 4) ipv4.push(source.ipv4Of(group.slots[i]!));
+        else prefixes.push(source.prefixOf(group.slots[i]!));
+      }
       // Built only if asked for: a set already encoded for this kind of session is not needed again.
-      announced.push({ get attributes() { return source.attributes(id); }, prefixes, encodings: source.encodings(id) });
-      room -= prefixes.length;
+      announced.push({ get attributes() { return source.attributes(id); }, prefixes, ipv4, encodings: source.encodings(id) });
+      room -= end - group.taken;
       group.taken = end;
       if (end === group.slots.length) this.groups.delete(key);
     }
     let endOfRib: AddressFamily[] = [];
-    if (this.withdrawn.length === 0 && this.groups.size === 0) {
+    if (this.withdrawnCount === 0 && this.groups.size === 0) {
       endOfRib = this.endOfRib;
       this.endOfRib = [];
     }
-    return { withdrawn, announced, endOfRib };
+    return { withdrawn, withdrawnIpv4, announced, endOfRib };
+  }
+
+  private get withdrawnCount(): number {
+    return this.withdrawn.length + this.withdrawnIpv4.length;
   }
 }

@@ -1,6 +1,7 @@
 import type { Address, Prefix } from '../../common/prefix.js';
 import type { RouteAuthorization } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
+import { ipv4PrefixToPrefix } from '../packet/nlri.js';
 import type { Ipv4Prefix } from '../packet/types.js';
 
 /**
@@ -70,6 +71,11 @@ export interface RouteUpdate {
   readonly announced: readonly AnnouncedGroup[];
 }
 
+/** Packed IPv4 prefixes made Prefixes, before `prefixes`: for tests and tools, not for every route. */
+export function withPacked(prefixes: readonly Prefix[], ipv4: readonly Ipv4Prefix[] = []): Prefix[] {
+  return [...ipv4.map(ipv4PrefixToPrefix), ...prefixes];
+}
+
 export interface AnnouncedGroup {
   readonly attributes: RouteAttributes;
   readonly prefixes: readonly Prefix[];
@@ -106,10 +112,17 @@ export interface ImportResult {
 export type EncodingCache = (key: string, encode: () => Buffer) => Buffer;
 
 /** Changes to send to one peer: the Adj-RIB-Out diff since the last drain, grouped by attribute set. */
+/** IPv4 prefixes may come packed beside the Prefix lists, as in RouteUpdate: a full table sent to a peer is a million of them. */
 export interface ExportBatch {
   readonly withdrawn: readonly Prefix[];
+  readonly withdrawnIpv4?: readonly Ipv4Prefix[];
   /** Attributes are the outgoing ones (AS prepended, next hop set): encode them as they are. */
-  readonly announced: readonly { readonly attributes: RouteAttributes; readonly prefixes: readonly Prefix[]; readonly encodings?: EncodingCache }[];
+  readonly announced: readonly {
+    readonly attributes: RouteAttributes;
+    readonly prefixes: readonly Prefix[];
+    readonly ipv4?: readonly Ipv4Prefix[];
+    readonly encodings?: EncodingCache;
+  }[];
   /** Families whose initial table has now been sent completely: send End-of-RIB for them (RFC 4724). */
   readonly endOfRib: readonly AddressFamily[];
 }

@@ -4,7 +4,7 @@ import { formatPrefix, parseAddress, parsePrefix, type Prefix } from '../../comm
 import { ipv4Prefix } from '../packet/types.js';
 import { originAs } from '../policy/origin-validation.js';
 import type { RouteAttributes } from './attributes.js';
-import type { ExportBatch, NegotiatedSession, PeerSettings } from './instance.js';
+import { withPacked, type ExportBatch, type NegotiatedSession, type PeerSettings } from './instance.js';
 import { createRoutingInstance, type PlaneInstance, type PolicyEvent } from './plane-instance.js';
 import type { RouteFilter, RouteView } from './queries.js';
 
@@ -51,8 +51,8 @@ function drainAll(rib: PlaneInstance, name: string): { announced: Map<string, Ro
   const withdrawn: string[] = [];
   const endOfRib: string[] = [];
   for (let batch: ExportBatch | null; (batch = rib.drainExport(name, { maxPrefixes: 2 })); ) {
-    for (const w of batch.withdrawn) withdrawn.push(formatPrefix(w));
-    for (const g of batch.announced) for (const prefix of g.prefixes) announced.set(formatPrefix(prefix), g.attributes);
+    for (const w of withPacked(batch.withdrawn, batch.withdrawnIpv4)) withdrawn.push(formatPrefix(w));
+    for (const g of batch.announced) for (const prefix of withPacked(g.prefixes, g.ipv4)) announced.set(formatPrefix(prefix), g.attributes);
     endOfRib.push(...batch.endOfRib);
   }
   return { announced, withdrawn, endOfRib };

@@ -2,6 +2,7 @@ import { UserError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/log.js';
 import { addressBits, formatPrefix, parsePrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
 import type { FibChange, FibRoute, FibSource } from '../fib.js';
+import { ipv4Prefix } from '../packet/types.js';
 import type { BogonLimits } from '../policy/bogon.js';
 import { DecisionCounters } from '../policy/counters.js';
 import { FlapDamping, type DampingParameters, type FlapEvent } from '../policy/damping.js';
@@ -397,6 +398,7 @@ class Instance implements PlaneInstance {
         attributes: (id) => this.exportSets.attributes(id),
         encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
         prefixOf: (slot) => rib.index.prefixOf(slot),
+        ipv4Of: (slot) => ipv4Prefix(rib.index.keyWord(slot, 0), rib.index.keyWord(slot, 1)),
       };
       // Tallied here and counted once per fill: a full table walked for its own sender is a million refusals.
       const exported = { accepted: 0, rejected: new Map<string, number>() };
@@ -404,7 +406,7 @@ class Instance implements PlaneInstance {
         max: EXPORT_FILL_STEP,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
         emit: (slot, { previous, next }) => {
-          if (next < 0) peer.outbox.withdraw(rib.index.prefixOf(slot));
+          if (next < 0) peer.outbox.withdraw(slot, source);
           else peer.outbox.announce(next, slot, source);
           if (previous < 0 && next >= 0) peer.advertised++;
           if (previous >= 0 && next < 0) peer.advertised--;

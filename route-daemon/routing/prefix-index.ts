@@ -140,6 +140,11 @@ export class PrefixIndex {
     return prefixFromKey(this.family, { words: this.slotKeys, at: slot * this.width });
   }
 
+  /** Word `i` of the key of `slot`: for IPv4, 0 is the network and 1 the length. */
+  keyWord(slot: number, i: number): number {
+    return this.slotKeys[slot * this.width + i]!;
+  }
+
   /** Copies the key words of `slot` (what `prefixFromKey` reads), without building its Prefix. */
   copyKey(slot: number, to: { into: Uint32Array; at: number }): void {
     const base = slot * this.width;
