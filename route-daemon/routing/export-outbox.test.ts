@@ -10,7 +10,7 @@ const sets = [0, 1].map((id) => ({ origin: 'igp', asPath: [{ type: 'sequence', a
 const source: OutboxSource = {
   family: 4,
   attributes: (id) => sets[id]!,
-  encodings: () => (_key, encode) => encode(),
+  encoded: (_id, _key, encode) => encode(),
   prefixOf: (slot) => prefixes[slot]!,
   ipv4Of: (slot) => ipv4Prefix(Number(prefixes[slot]!.value), prefixes[slot]!.length),
 };

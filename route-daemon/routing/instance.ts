@@ -111,8 +111,11 @@ export interface ImportResult {
  */
 export type EncodingCache = (key: string, encode: () => Buffer) => Buffer;
 
-/** Changes to send to one peer: the Adj-RIB-Out diff since the last drain, grouped by attribute set. */
-/** IPv4 prefixes may come packed beside the Prefix lists, as in RouteUpdate: a full table sent to a peer is a million of them. */
+/**
+ * Changes to send to one peer: the Adj-RIB-Out diff since the last drain,
+ * grouped by attribute set. IPv4 prefixes may come packed beside the Prefix
+ * lists, as in RouteUpdate: a full table sent to a peer is a million of them.
+ */
 export interface ExportBatch {
   readonly withdrawn: readonly Prefix[];
   readonly withdrawnIpv4?: readonly Ipv4Prefix[];

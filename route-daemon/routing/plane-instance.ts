@@ -396,7 +396,7 @@ class Instance implements PlaneInstance {
       const source: OutboxSource = {
         family,
         attributes: (id) => this.exportSets.attributes(id),
-        encodings: (id) => (key, encode) => this.exportSets.encoded(id, { key, encode }),
+        encoded: (id, key, encode) => this.exportSets.encoded(id, { key, encode }),
         prefixOf: (slot) => rib.index.prefixOf(slot),
         ipv4Of: (slot) => ipv4Prefix(rib.index.keyWord(slot, 0), rib.index.keyWord(slot, 1)),
       };
