@@ -54,18 +54,14 @@ export function daemonCommand(): Command {
  * V8's defaults let the old generation grow to two or three times what is
  * live before a full collection (1 GiB peak for ~350 MiB live, ten peers and
  * a full table), and the young generation to 32 MiB. Growing the old one by
- * 30% at a time and keeping the young one at the size it has when the daemon
- * starts (16 MiB) keep the peak near what is live, for more collections:
- * measured with bench/bgp (one run each way), ten peers' churn peaks ~25 MiB
- * lower and a single-session full-table ingest ~15 MiB lower than with V8's
- * defaults.
- * Since received prefixes stopped making per-prefix garbage (change log,
- * verdicts) and received sets are kept packed, collection is ~5% of an
- * ingest (CPU profile) and the smaller young generation no longer costs it
- * measurable time (1.16x against 1.15x BIRD's, one run each; it cost ~15%
- * before). Flags given to node win.
+ * half at a time and keeping the young one from growing fast keep the peak
+ * near what is live. By 30% at a time, a churn's export to nine peers ran a
+ * full collection every 150 ms and spent 40% of its time collecting:
+ * bench/bgp/churn.js, one run each, re-announcement until idle 2.35 s and
+ * 2.49 CPU s at 30%, 2.00 s and 2.21 CPU s at 50%, for 7 MiB more peak RSS
+ * (258 MiB); 100% saved no more time for 12 MiB more. Flags given to node win.
  */
-const HEAP_FLAGS: Readonly<Record<string, number>> = { '--heap-growing-percent': 30, '--semi-space-growth-factor': 1 };
+const HEAP_FLAGS: Readonly<Record<string, number>> = { '--heap-growing-percent': 50, '--semi-space-growth-factor': 1 };
 
 function boundHeap(): void {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')];
