@@ -188,7 +188,9 @@ function mix32(h: number, value: number): number {
 }
 
 function mixAddress(h: number, address: Address): number {
-  return mix(mix(h, address.family), Number(address.value & 0xffffffffn));
+  // An IPv4 value fits a number as it is: masking it would make a bigint per set.
+  const low = address.family === 4 ? Number(address.value) : Number(address.value & 0xffffffffn);
+  return mix32(mix32(h, address.family), low | 0);
 }
 
 function sameAddress(a: Address, b: Address): boolean {
