@@ -1,11 +1,15 @@
 import { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
+import { TurnClock } from '../../common/turn-clock.js';
 import { MessageFramer } from '../packet/framer.js';
 import { MessageError } from '../packet/types.js';
 import type { Direction } from './collision.js';
 import { notifications } from './errors.js';
 import { initialFsm, step, type FsmAction, type FsmConfig, type FsmData, type FsmEvent, type TimerName } from './fsm.js';
 import { jitter } from './timers.js';
+
+/** Shared by every connection: the hold deadline moves on every message, and the messages of one read share a time. */
+const turnClock = new TurnClock();
 
 /**
  * One TCP connection to a peer with its own FSM (RFC 4271 keeps one per
@@ -197,7 +201,7 @@ export class Connection {
     // The hold timer restarts on every message: move its deadline instead of
     // re-creating a timer each time (a full table is 200,000 UPDATEs).
     if (timer === 'hold' && this.timers.has('hold') && this.holdSeconds === seconds) {
-      this.holdDeadline = Date.now() + seconds * 1000;
+      this.holdDeadline = turnClock.time() + seconds * 1000;
       return;
     }
     this.stopTimer(timer);

@@ -4,17 +4,20 @@
  * `garagenet bgp neighbors` and metrics answer in O(1).
  */
 export class DecisionCounters {
-  private readonly counts = new Map<string, number>();
+  /** A cell per outcome, so that counting one already seen is one lookup (an UPDATE counts a few). */
+  private readonly counts = new Map<string, { n: number }>();
 
   add(outcome: string, by = 1): void {
-    this.counts.set(outcome, (this.counts.get(outcome) ?? 0) + by);
+    const cell = this.counts.get(outcome);
+    if (cell) cell.n += by;
+    else this.counts.set(outcome, { n: by });
   }
 
   get(outcome: string): number {
-    return this.counts.get(outcome) ?? 0;
+    return this.counts.get(outcome)?.n ?? 0;
   }
 
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.counts].map(([outcome, cell]) => [outcome, cell.n] as const).sort(([a], [b]) => a.localeCompare(b)));
   }
 }

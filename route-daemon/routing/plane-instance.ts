@@ -24,7 +24,7 @@ import type {
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
 import { RouteMatcher } from './route-filter.js';
 import { FamilyRib, LOCAL_PEER, type BestChangeListener, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
-import { TurnClock } from './turn-clock.js';
+import { TurnClock } from '../../common/turn-clock.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
