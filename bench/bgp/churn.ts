@@ -8,7 +8,7 @@ import { writeChurnStreams, type ChurnPeer, type ChurnStreams } from './churn-st
 import { receiversByKey } from './ingest.js';
 import { formatFigures, parseBenchArguments, type Figure } from './report.js';
 import { median } from '../stats.js';
-import { DeadlineError, FEEDER_CORE, track, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, waitForCount, waitForQuiet, withReceiver, QUIET_WINDOW_MS, type Receiver } from './receivers.js';
+import { DeadlineError, FEEDER_CORE, track, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, waitForCount, waitForQuiet, withReceiver, type Receiver } from './receivers.js';
 import { FULL_TABLE, generateTable } from './table.js';
 
 /**
@@ -20,7 +20,7 @@ import { FULL_TABLE, generateTable } from './table.js';
  * on to the other feeders). Reports per receiver the time to load from ten peers, to converge on
  * the withdrawal and on the re-announcement (from the first octet sent until
  * the route count is right), how long until it is idle again after each (it
- * has sent the change on to the other nine; to within the half-second poll),
+ * has sent the change on to the other nine; to within 50 ms),
  * its CPU seconds for the churn up to that idle point, and peak RSS.
  * Needs root. Usage: node dist/bench/bgp/churn.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
  */
@@ -108,12 +108,11 @@ async function measure(receiver: Receiver, streamsDir: string, streams: ChurnStr
         withdrawIdleSeconds: Number.NaN, announceIdleSeconds: Number.NaN, churnCpuSeconds: Number.NaN, peakRssMiB: stats.peakRssMiB, feederSendSeconds: Number.NaN,
       };
     }
-    /** Waits until the receiver is idle; returns when its last busy half second ended (ms since the epoch). */
+    /** Waits until the receiver is idle; returns when its work ended (ms since the epoch, to within 50 ms). */
     const quiet = async (after: string): Promise<number> => {
-      if (!(await waitForQuiet(running.process.pid!, { deadline: Date.now() + QUIET_DEADLINE_MS }))) {
-        process.stderr.write(`churn: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; timing the churn anyway\n`);
-      }
-      return Date.now() - QUIET_WINDOW_MS;
+      const { quiet: idle, idleAt } = await waitForQuiet(running.process.pid!, { deadline: Date.now() + QUIET_DEADLINE_MS });
+      if (!idle) process.stderr.write(`churn: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; timing the churn anyway\n`);
+      return idleAt;
     };
     const { sendSeconds: feederSendSeconds } = await feeder.next('loaded', 30_000);
     await quiet('the load');
@@ -180,8 +179,8 @@ export async function churnFigures(receivers: readonly Receiver[], runs: number)
       { figure: `churn, ${PEERS.length} peers: load full table`, unit: 's', values: figures.load, atLeast: timedOut },
       { figure: `churn: converge on withdrawal of ${share}`, unit: 's', values: figures.withdraw },
       { figure: `churn: converge on re-announcement of ${share}`, unit: 's', values: figures.announce },
-      { figure: `churn: withdrawal until idle (sent on to 9 peers, +-0.5 s)`, unit: 's', values: figures.withdrawIdle },
-      { figure: `churn: re-announcement until idle (sent on to 9 peers, +-0.5 s)`, unit: 's', values: figures.announceIdle },
+      { figure: `churn: withdrawal until idle (sent on to 9 peers, +-0.05 s)`, unit: 's', values: figures.withdrawIdle },
+      { figure: `churn: re-announcement until idle (sent on to 9 peers, +-0.05 s)`, unit: 's', values: figures.announceIdle },
       { figure: 'churn: receiver CPU for withdraw + re-announce, until idle', unit: 's', values: figures.cpu },
       { figure: `churn, ${PEERS.length} peers: peak RSS (VmHWM)`, unit: 'MiB', values: figures.rss, atLeast: timedOut },
       { figure: `churn, ${PEERS.length} peers: feeders' send time of the load`, unit: 's', values: figures.send, compare: false },

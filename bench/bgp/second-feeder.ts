@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { FEEDER, receiversByKey, startFeeder, waitForFullTable } from './ingest.js';
 import { formatFigures, parseBenchArguments, type Figure } from './report.js';
 import { median } from '../stats.js';
-import { DeadlineError, processStats, QUIET_WINDOW_MS, RECEIVERS, waitForCount, waitForQuiet, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
+import { DeadlineError, processStats, RECEIVERS, waitForCount, waitForQuiet, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
 import { FULL_TABLE, loadTableStream, SECOND_PATH_SHARES } from './table.js';
 
 /**
@@ -14,8 +14,7 @@ import { FULL_TABLE, loadTableStream, SECOND_PATH_SHARES } from './table.js';
  * receiver the seconds from the second session's Established until it holds
  * both paths of every prefix (garagenet: of every prefix it did not refuse as
  * a bogon), its CPU seconds over that, the same until it is idle again (the
- * changed best routes sent on to the feeders, to within the half-second
- * poll), and peak RSS, with ratios against BIRD and GoBGP. Each phase is
+ * changed best routes sent on to the feeders, to within 50 ms), and peak RSS, with ratios against BIRD and GoBGP. Each phase is
  * bounded by the receiver's deadline; one that did not finish is reported as
  * a lower bound. Needs root.
  * Usage: node dist/bench/bgp/second-feeder.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
@@ -56,10 +55,9 @@ async function measure(receiver: Receiver): Promise<SecondFeederMeasurement> {
       return notFinished('first table', running, { seconds: Number.NaN, cpuSeconds: Number.NaN });
     }
     const quiet = async (after: string): Promise<number> => {
-      if (!(await waitForQuiet(pid, { deadline: Date.now() + QUIET_DEADLINE_MS }))) {
-        process.stderr.write(`second feeder: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; measuring regardless\n`);
-      }
-      return Date.now() - QUIET_WINDOW_MS;
+      const { quiet: idle, idleAt } = await waitForQuiet(pid, { deadline: Date.now() + QUIET_DEADLINE_MS });
+      if (!idle) process.stderr.write(`second feeder: ${receiver.name} still busy ${QUIET_DEADLINE_MS / 1000} s after ${after}; measuring regardless\n`);
+      return idleAt;
     };
     await quiet('the first table');
     const before = processStats(pid);
@@ -130,7 +128,7 @@ export async function secondFeederFigures(receivers: readonly Receiver[], runs: 
   return [
     { figure: 'second table 1M: feeder 2 Established to both paths held', unit: 's', values: values.seconds, atLeast: bounded },
     { figure: 'second table 1M: receiver CPU to both paths held', unit: 's', values: values.cpu, atLeast: bounded },
-    { figure: 'second table 1M: until idle (sent on to both feeders, +-0.5 s)', unit: 's', values: values.idle, atLeast: bounded },
+    { figure: 'second table 1M: until idle (sent on to both feeders, +-0.05 s)', unit: 's', values: values.idle, atLeast: bounded },
     { figure: 'second table 1M: receiver CPU until idle', unit: 's', values: values.idleCpu, atLeast: bounded },
     { figure: 'second table 1M: peak RSS (VmHWM)', unit: 'MiB', values: values.rss, atLeast: bounded },
     { figure: 'second table 1M: feeder 2 send time', unit: 's', values: values.send, compare: false },
