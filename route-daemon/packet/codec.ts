@@ -33,6 +33,15 @@ export function decodeMessage(message: Buffer, options: CodecOptions): BgpMessag
       data: Buffer.from(message.subarray(16, 18)),
     });
   }
+  return decodeFramed(message, type, options);
+}
+
+/**
+ * `decodeMessage` for a message MessageFramer cut from the stream, whose
+ * header it has checked already (`type` is the header's): a second check
+ * per message was 2% of a full-table ingest.
+ */
+export function decodeFramed(message: Buffer, type: MessageType, options: CodecOptions): BgpMessage {
   switch (type) {
     case MessageType.Open:
       return decodeOpen(message);

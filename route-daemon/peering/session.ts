@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
 import { formatAddress, parseAddress, type Address } from '../../common/prefix.js';
-import { decodeMessage, encodeMessage, encodeNotification } from '../packet/codec.js';
+import { decodeFramed, encodeMessage, encodeNotification } from '../packet/codec.js';
 import { validateUpdate, type UpdateContext } from '../packet/validate.js';
 import {
   MessageType,
@@ -251,7 +251,8 @@ export class PeerSession implements ConnectionOwner {
     if (kind) this.status.received[kind]++;
     // An UPDATE before Established is an FSM error whatever it holds: no need to read it.
     if (type === MessageType.Update && connection.state !== 'Established') return connection.dispatch({ type: 'UpdateReceived' });
-    const message = decodeMessage(raw, connection.state === 'Established' ? this.codec : NO_CODEC);
+    // The framer checked the header (and so the type) before handing the message over.
+    const message = decodeFramed(raw, type as MessageType, connection.state === 'Established' ? this.codec : NO_CODEC);
     switch (message.type) {
       case MessageType.Open:
         return this.onOpen(connection, message);
