@@ -33,7 +33,8 @@ export class RouteChangeLog {
   private readonly families: Uint8Array;
   /** The prefix as its index key words (address words, then length). */
   private readonly keys: Uint32Array;
-  private readonly peers: string[];
+  /** The path owner (see rib.ts): its peer's name is looked up when read, not for each of a million changes. */
+  private readonly owners: Int32Array;
   /** The announced attribute set (one reference held), or -1 for a withdrawal. */
   private readonly attrIds: Int32Array;
   private next = 0;
@@ -42,11 +43,13 @@ export class RouteChangeLog {
   constructor(
     readonly capacity: number,
     private readonly attributes: ChangeLogAttributes,
+    /** The peer name of a path owner ("local" for our own routes). */
+    private readonly peerName: (owner: number) => string,
   ) {
     this.times = new Float64Array(capacity);
     this.families = new Uint8Array(capacity);
     this.keys = new Uint32Array(capacity * PREFIX_KEY_WORDS);
-    this.peers = new Array<string>(capacity).fill('');
+    this.owners = new Int32Array(capacity);
     this.attrIds = new Int32Array(capacity).fill(-1);
   }
 
@@ -55,18 +58,22 @@ export class RouteChangeLog {
     return this.total;
   }
 
-  /** A change of the best route of `slot` in `index` at `time` (ms since the epoch): announced with `attrId`, or withdrawn when it is -1. */
-  record(index: PrefixIndex, change: { slot: number; peer: string; attrId: number; time: number }): void {
+  /**
+   * A change of the best route of `slot` in `index` at `time` (ms since the
+   * epoch), its path from `owner`: announced with `attrId`, or withdrawn when
+   * it is -1. Positional arguments: this runs for every change of a full table.
+   */
+  record(index: PrefixIndex, slot: number, owner: number, attrId: number, time: number): void {
     if (this.capacity === 0) return;
     const at = this.next;
     if (this.attrIds[at]! >= 0) this.attributes.release(this.attrIds[at]!);
-    if (change.attrId >= 0) this.attributes.retain(change.attrId);
-    this.times[at] = change.time;
+    if (attrId >= 0) this.attributes.retain(attrId);
+    this.times[at] = time;
     this.families[at] = index.family;
-    index.copyKey(change.slot, { into: this.keys, at: at * PREFIX_KEY_WORDS });
-    this.peers[at] = change.peer;
-    this.attrIds[at] = change.attrId;
-    this.next = (at + 1) % this.capacity;
+    index.copyKey(slot, this.keys, at * PREFIX_KEY_WORDS);
+    this.owners[at] = owner;
+    this.attrIds[at] = attrId;
+    this.next = at + 1 === this.capacity ? 0 : at + 1;
     this.total++;
   }
 
@@ -78,7 +85,7 @@ export class RouteChangeLog {
       const at = (this.next - i + this.capacity) % this.capacity;
       const attrId = this.attrIds[at]!;
       const prefix = prefixFromKey(this.families[at] as Family, { words: this.keys, at: at * PREFIX_KEY_WORDS });
-      const common = { time: this.times[at]!, prefix, peer: this.peers[at]! };
+      const common = { time: this.times[at]!, prefix, peer: this.peerName(this.owners[at]!) };
       out.push(attrId >= 0 ? { ...common, kind: 'announce', attributes: this.attributes.get(attrId) } : { ...common, kind: 'withdraw' });
     }
     return out;

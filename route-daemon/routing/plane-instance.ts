@@ -195,7 +195,9 @@ class Instance implements PlaneInstance {
     this.policy = this.importPolicy(options.authorizations);
     const choose = (rib: FamilyRib, paths: readonly number[]): number =>
       paths[selectBest(paths.map((p) => this.candidate(rib, p))).best]!;
-    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000, this.store);
+    this.changes = new RouteChangeLog(options.changeLogSize ?? 1000, this.store, (owner) =>
+      owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? ''),
+    );
     this.ribs = {
       4: new FamilyRib(this.store, choose, { family: 4, initialCapacity: options.initialCapacity ?? 1024, onBestChange: this.changeLogger(4) }),
       6: new FamilyRib(this.store, choose, { family: 6, initialCapacity: 1024, onBestChange: this.changeLogger(6) }),
@@ -706,12 +708,9 @@ class Instance implements PlaneInstance {
   /** Records the best-route changes of one family's RIB in the change log. */
   private changeLogger(family: Family): BestChangeListener {
     return (slot, { before, after }) => {
-      if (this.changes.capacity === 0) return;
       const rib = this.ribs[family];
       const owner = rib.pathPeer[after >= 0 ? after : before]!;
-      const peer = owner === LOCAL_PEER ? 'local' : (this.peersByIndex[owner]?.settings.name ?? '');
-      const time = this.updateTime ?? Date.now();
-      this.changes.record(rib.index, { slot, peer, attrId: after >= 0 ? rib.pathAttr[after]! : -1, time });
+      this.changes.record(rib.index, slot, owner, after >= 0 ? rib.pathAttr[after]! : -1, this.updateTime ?? Date.now());
     };
   }
 

@@ -146,9 +146,9 @@ export class PrefixIndex {
   }
 
   /** Copies the key words of `slot` (what `prefixFromKey` reads), without building its Prefix. */
-  copyKey(slot: number, to: { into: Uint32Array; at: number }): void {
+  copyKey(slot: number, into: Uint32Array, at: number): void {
     const base = slot * this.width;
-    for (let i = 0; i < this.width; i++) to.into[to.at + i] = this.slotKeys[base + i]!;
+    for (let i = 0; i < this.width; i++) into[at + i] = this.slotKeys[base + i]!;
   }
 
   /** The bucket holding the key, or the empty bucket that ends its probe run. */
