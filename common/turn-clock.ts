@@ -23,3 +23,6 @@ export class TurnClock {
     return this.now;
   }
 }
+
+/** The process's clock: every reader in one turn shares one read. */
+export const turnClock = new TurnClock();

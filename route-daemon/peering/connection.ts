@@ -1,15 +1,12 @@
 import { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
-import { TurnClock } from '../../common/turn-clock.js';
+import { turnClock } from '../../common/turn-clock.js';
 import { MessageFramer } from '../packet/framer.js';
 import { MessageError } from '../packet/types.js';
 import type { Direction } from './collision.js';
 import { notifications } from './errors.js';
 import { initialFsm, step, type FsmAction, type FsmConfig, type FsmData, type FsmEvent, type TimerName } from './fsm.js';
 import { jitter } from './timers.js';
-
-/** Shared by every connection: the hold deadline moves on every message, and the messages of one read share a time. */
-const turnClock = new TurnClock();
 
 /**
  * One TCP connection to a peer with its own FSM (RFC 4271 keeps one per
