@@ -69,10 +69,14 @@ export type Ipv4Prefix = number;
 /** `<32 hex digits>/<length>`; see the file comment. */
 export type Ipv6Prefix = string;
 
+/** The netmask of an IPv4 prefix length, as an unsigned number. */
+export function ipv4Netmask(length: number): number {
+  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
+}
+
 /** Packs an IPv4 prefix, clearing host bits. */
 export function ipv4Prefix(address: number, length: number): Ipv4Prefix {
-  const network = length === 0 ? 0 : (address & (0xffffffff << (32 - length))) >>> 0;
-  return network * 64 + length;
+  return ((address & ipv4Netmask(length)) >>> 0) * 64 + length;
 }
 
 export function ipv4PrefixAddress(prefix: Ipv4Prefix): number {
@@ -81,7 +85,7 @@ export function ipv4PrefixAddress(prefix: Ipv4Prefix): number {
 
 export function ipv4PrefixLength(prefix: Ipv4Prefix): number {
   // Not `prefix % 64`: above 32 bits that is a floating-point remainder, a call into C per prefix.
-  return prefix - Math.floor(prefix / 64) * 64;
+  return prefix - ipv4PrefixAddress(prefix) * 64;
 }
 
 export function ipv6PrefixLength(prefix: Ipv6Prefix): number {

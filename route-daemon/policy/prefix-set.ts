@@ -1,4 +1,5 @@
 import { prefixContains, prefixesOverlap, type Prefix } from '../../common/prefix.js';
+import { ipv4Netmask } from '../packet/types.js';
 
 /**
  * A small fixed set of prefixes (martians, a plane's pools) asked about once
@@ -17,7 +18,7 @@ export class PrefixSet {
         this.ipv6.push(prefix);
         continue;
       }
-      const mask = maskOf(prefix.length);
+      const mask = ipv4Netmask(prefix.length);
       this.ipv4.push((Number(prefix.value) & mask) >>> 0, mask);
       this.ipv4Prefixes.push(prefix);
     }
@@ -31,7 +32,7 @@ export class PrefixSet {
 
   /** `covering` for the IPv4 prefix `network`/`length`, without a Prefix. */
   coveringIpv4(network: number, length: number): Prefix | undefined {
-    const own = maskOf(length);
+    const own = ipv4Netmask(length);
     const members = this.ipv4;
     for (let i = 0; i < members.length; i += 2) {
       // Inside: the member is no longer (its mask within ours) and matches under its mask.
@@ -49,7 +50,7 @@ export class PrefixSet {
 
   /** `overlapping` for the IPv4 prefix `network`/`length`, without a Prefix. */
   overlappingIpv4(network: number, length: number): Prefix | undefined {
-    const own = maskOf(length);
+    const own = ipv4Netmask(length);
     const members = this.ipv4;
     for (let i = 0; i < members.length; i += 2) {
       // Overlapping: equal under the shorter of the two masks.
@@ -58,9 +59,4 @@ export class PrefixSet {
     }
     return undefined;
   }
-}
-
-/** The IPv4 netmask of a prefix length, as an unsigned number. */
-function maskOf(length: number): number {
-  return length === 0 ? 0 : (0xffffffff << (32 - length)) >>> 0;
 }
