@@ -30,7 +30,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const ANCHOR_CUT_MS = 253;
 const ANCHOR_RESTORE_MS = 4;
 
-
 async function joinAll(lab: MeshLab): Promise<LabMember[]> {
   const members: LabMember[] = [];
   for (const garage of lab.topology.garages) members.push(await joinLabGarage(lab, garage));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseAddress } from '../../common/prefix.js';
 import { formatFigures, parseBenchArguments, type Figure } from './report.js';
 import { median } from '../stats.js';
 import { FEEDER_CORE, RECEIVER_CORE, track, makeLink, processStats, RECEIVER_ADDRESS, RECEIVER_AS, RECEIVERS, sleep, stopProcess, waitForCount, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
@@ -120,11 +121,18 @@ export async function waitForFullTable(receiver: Receiver, running: RunningRecei
   return { at, rejected };
 }
 
+/**
+ * Makes sure the stream `peer`'s feeder will send exists (bench/.data),
+ * so that generating it is not timed: the feeder reads the same file.
+ */
+export function cacheTableStream(peer: FeederPeer, paths: TablePaths = 'first'): void {
+  loadTableStream(FULL_TABLE, { localAs: peer.asn, nextHop: Number(parseAddress(peer.address).value) }, { paths });
+}
+
 /** Every receiver `runs` times; medians per receiver as figures for the report. */
 export async function ingestFigures(receivers: readonly Receiver[], runs: number): Promise<Figure[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root for network namespaces (run it with sudo)');
-  // Make sure the cached stream exists before anything is timed.
-  loadTableStream(FULL_TABLE, { localAs: FEEDER.asn, nextHop: 0x0ac90001 });
+  cacheTableStream(FEEDER);
   const seconds = new Map<string, number>();
   const cpu = new Map<string, number>();
   const rss = new Map<string, number>();

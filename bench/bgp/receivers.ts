@@ -167,7 +167,7 @@ export const garagenet: Receiver = {
   name: 'garagenet',
   timeoutSeconds: 120,
   // GetSummary and ListNeighbors read kept counters: cheap to ask as often as BIRD is, so that
-  // neither gains from the poll (at 100 ms, ours added 25 ms more than BIRD's to every figure on average).
+  // neither gains from the poll (a poll finds a change half an interval late on average: at 100 ms, 25 ms later than BIRD's).
   pollMs: 50,
   start({ ns, dir, peers }) {
     const socket = join(dir, 'routed.sock');
@@ -319,7 +319,7 @@ export async function waitForCount(
 }
 
 /** The span over which a receiver must be nearly idle to count as quiet. */
-export const QUIET_WINDOW_MS = 500;
+const QUIET_WINDOW_MS = 500;
 /** How often the receiver's CPU time is read while waiting for it to go quiet: the precision of when it went idle. */
 const QUIET_SAMPLE_MS = 50;
 

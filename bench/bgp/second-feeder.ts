@@ -1,9 +1,9 @@
 import { pathToFileURL } from 'node:url';
-import { FEEDER, receiversByKey, startFeeder, waitForFullTable } from './ingest.js';
+import { cacheTableStream, FEEDER, receiversByKey, startFeeder, waitForFullTable } from './ingest.js';
 import { formatFigures, parseBenchArguments, type Figure } from './report.js';
 import { median } from '../stats.js';
 import { DeadlineError, processStats, RECEIVERS, waitForCount, waitForQuiet, withReceiver, type FeederPeer, type Receiver, type RunningReceiver } from './receivers.js';
-import { FULL_TABLE, loadTableStream, SECOND_PATH_SHARES } from './table.js';
+import { FULL_TABLE, SECOND_PATH_SHARES } from './table.js';
 
 /**
  * A second full table, as every multi-homed network gets one: once the
@@ -14,9 +14,10 @@ import { FULL_TABLE, loadTableStream, SECOND_PATH_SHARES } from './table.js';
  * receiver the seconds from the second session's Established until it holds
  * both paths of every prefix (garagenet: of every prefix it did not refuse as
  * a bogon), its CPU seconds over that, the same until it is idle again (the
- * changed best routes sent on to the feeders, to within 50 ms), and peak RSS, with ratios against BIRD and GoBGP. Each phase is
- * bounded by the receiver's deadline; one that did not finish is reported as
- * a lower bound. Needs root.
+ * changed best routes sent on to the feeders, to within 50 ms), and peak
+ * RSS, with ratios against BIRD and GoBGP. Each phase is bounded by the
+ * receiver's deadline; one that did not finish is reported as a lower bound.
+ * Needs root.
  * Usage: node dist/bench/bgp/second-feeder.js [--runs N] [--no-gobgp] [bird|gobgp|garagenet ...]
  */
 
@@ -96,8 +97,8 @@ async function measure(receiver: Receiver): Promise<SecondFeederMeasurement> {
 export async function secondFeederFigures(receivers: readonly Receiver[], runs: number): Promise<Figure[]> {
   if (process.getuid?.() !== 0) throw new Error('needs root for network namespaces (run it with sudo)');
   // Make sure both cached streams exist before anything is timed (the first is ingest's).
-  loadTableStream(FULL_TABLE, { localAs: FEEDER.asn, nextHop: 0x0ac90001 });
-  loadTableStream(FULL_TABLE, { localAs: SECOND_FEEDER.asn, nextHop: 0x0ac90003 }, { paths: 'second' });
+  cacheTableStream(FEEDER);
+  cacheTableStream(SECOND_FEEDER, 'second');
   const values = {
     seconds: new Map<string, number>(), cpu: new Map<string, number>(), idle: new Map<string, number>(), idleCpu: new Map<string, number>(),
     rss: new Map<string, number>(), send: new Map<string, number>(),

@@ -40,7 +40,6 @@ interface CutResult {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-
 function fmt(ms: number): string {
   return ms.toFixed(1).padStart(7);
 }
