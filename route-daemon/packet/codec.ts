@@ -38,8 +38,8 @@ export function decodeMessage(message: Buffer, options: CodecOptions): BgpMessag
 
 /**
  * `decodeMessage` for a message MessageFramer cut from the stream, whose
- * header it has checked already (`type` is the header's): a second check
- * per message was 2% of a full-table ingest.
+ * header it has checked already (`type` is the header's): both checks
+ * together were 1.6% of a full-table ingest (CPU profile).
  */
 export function decodeFramed(message: Buffer, type: MessageType, options: CodecOptions): BgpMessage {
   switch (type) {

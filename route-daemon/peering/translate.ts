@@ -57,7 +57,7 @@ const ipv6Address = (value: bigint): Address => ({ family: 6, value });
 
 /** The routing core's view of received attributes, with the next hop of the NLRI they go with. */
 function routeAttributes(a: PathAttributes, nextHop: Address, nextHopLinkLocal: Address | undefined): RouteAttributes {
-  // Optional fields set one by one, not spread in: a spread per attribute of every received set was 2% of a full-table ingest.
+  // Optional fields set one by one, not spread in: built with spreads, this function was 2% of a full-table ingest (CPU profile).
   const out: Mutable<RouteAttributes> = {
     origin: ORIGIN_NAMES[a.origin ?? WireOrigin.Incomplete] ?? 'incomplete',
     asPath: (a.asPath ?? []).map((s): AsPathSegment => ({ type: SEGMENT_NAMES[s.type] ?? 'sequence', asns: s.asns })),

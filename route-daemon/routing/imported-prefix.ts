@@ -8,7 +8,8 @@ import type { PrefixIndex } from './prefix-index.js';
  * The prefix the import loop is at, one object reused for every prefix of
  * an UPDATE. An IPv4 prefix stays two numbers (its network and length) for
  * the prefix index and the policy checks; its Prefix, with a bigint, is
- * made only when a log line, the audit log or damping asks for it.
+ * made only when origin validation (a plane with IPv4 authorizations), a
+ * log line, the audit log or damping asks for it.
  */
 export class ImportedPrefix {
   family: Family = 4;

@@ -210,9 +210,10 @@ export function packedOriginAs(bytes: Buffer, localAsn: number): number | undefi
 }
 
 /**
- * What the decision process reads of a packed set, as decision.ts's
- * `asPathLength` and `neighborAs` read the built set's path; the set's
- * bytes start at `at` (the attribute store reads them in its arena).
+ * What the decision process reads of a packed set (decision.ts
+ * `DecisionAttributes`: the path length as `asPathLength` counts it, the
+ * neighbor AS as documented there); the set's bytes start at `at` (the
+ * attribute store reads them in its arena).
  */
 export function packedDecisionAttributes(bytes: Buffer, at = 0): DecisionAttributes {
   const present = bytes[at + 1]!;
