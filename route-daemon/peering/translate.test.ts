@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parsePrefix, type Prefix } from '../../common/prefix.js';
 import { decodeMessage } from '../packet/codec.js';
-import { ipv4PrefixToPrefix } from '../packet/nlri.js';
 import { AttributeFlag, MessageType, type CodecOptions, type UpdateMessage } from '../packet/types.js';
 import type { RouteAttributes } from '../routing/attributes.js';
-import type { ExportBatch, RouteUpdate } from '../routing/instance.js';
+import { withPacked, type ExportBatch, type RouteUpdate } from '../routing/instance.js';
 import { encodeExport, endOfRibFamily, endOfRibMessage, routeUpdate } from './translate.js';
 
 const codec: CodecOptions = { fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
@@ -37,8 +36,8 @@ type Unpacked = { withdrawn: Prefix[]; announced: { attributes: RouteAttributes;
 /** An update with its packed IPv4 prefixes made Prefixes, put first as the UPDATE carries them. */
 function unpacked(update: RouteUpdate): Unpacked {
   return {
-    withdrawn: [...(update.withdrawnIpv4 ?? []).map(ipv4PrefixToPrefix), ...update.withdrawn],
-    announced: update.announced.map((g) => ({ attributes: g.attributes, prefixes: [...(g.ipv4 ?? []).map(ipv4PrefixToPrefix), ...g.prefixes] })),
+    withdrawn: withPacked(update.withdrawn, update.withdrawnIpv4),
+    announced: update.announced.map((g) => ({ attributes: g.attributes, prefixes: withPacked(g.prefixes, g.ipv4) })),
   };
 }
 
