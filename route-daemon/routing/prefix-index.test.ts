@@ -12,7 +12,7 @@ function random(seed: number): () => number {
 }
 
 describe('PrefixIndex', () => {
-  it('agrees with a Map over a seeded run of inserts and removals, through growth and backward shifts', () => {
+  it('agrees with a Map over a seeded run of inserts and removals, through growth and tombstones', () => {
     const next = random(7);
     const index = new PrefixIndex(4, { initialCapacity: 16 });
     const model = new Map<string, number>();
@@ -35,6 +35,21 @@ describe('PrefixIndex', () => {
       expect(index.find(parsePrefix(key))).toBe(slot);
       expect(formatPrefix(index.prefixOf(slot))).toBe(key);
     }
+  });
+
+  it('keeps finding prefixes while removals and inserts of new ones fill the table with tombstones', () => {
+    const index = new PrefixIndex(4, { initialCapacity: 16 });
+    let live: number[] = [];
+    // 40 rounds of 1,000 new prefixes replacing the last 1,000: without clearing tombstones the probe runs would never end.
+    for (let round = 0; round < 40; round++) {
+      for (const slot of live) index.remove(slot);
+      live = [];
+      for (let i = 0; i < 1000; i++) live.push(index.insertIpv4(((round * 1000 + i) << 8) >>> 0, 24));
+      expect(index.size).toBe(1000);
+    }
+    for (let i = 0; i < 1000; i++) expect(index.findIpv4(((39_000 + i) << 8) >>> 0, 24)).toBe(live[i]);
+    expect(index.findIpv4((38_999 << 8) >>> 0, 24)).toBe(-1);
+    expect(index.slotLimit).toBeLessThanOrEqual(2000);
   });
 
   it('keys IPv6 prefixes on all 128 bits and the length', () => {
