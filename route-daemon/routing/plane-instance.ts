@@ -394,7 +394,7 @@ class Instance implements PlaneInstance {
       const step: DrainOptions = {
         max: EXPORT_FILL_STEP,
         desired: (slot) => this.exportedAttributes(slot, { peer, rib, rules, exported }),
-        emit: (slot, { previous, next }) => {
+        emit: (slot, previous, next) => {
           if (next < 0) peer.outbox.withdraw(slot, source);
           else peer.outbox.announce(next, slot, source);
           if (previous < 0 && next >= 0) peer.advertised++;
@@ -487,7 +487,7 @@ class Instance implements PlaneInstance {
       rib.drain(this.fibConsumer(family), {
         max: max - changes.length,
         desired: (slot) => this.fibAttributes(rib, slot),
-        emit: (slot, { previous, next }) => {
+        emit: (slot, previous, next) => {
           const prefix = rib.index.prefixOf(slot);
           if (next < 0) {
             changes.push({ kind: 'withdraw', prefix });

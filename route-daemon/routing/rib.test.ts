@@ -25,7 +25,7 @@ function follow(rib: FamilyRib, options: { source?: number } = {}): { drain(max:
           rib.store.retain(rib.pathAttr[p]!);
           return rib.pathAttr[p]!;
         },
-        emit: (slot, { next }) => {
+        emit: (slot, _previous, next) => {
           const key = formatPrefix(rib.index.prefixOf(slot));
           if (next < 0) seen.delete(key);
           else seen.set(key, next);
@@ -101,9 +101,13 @@ describe('FamilyRib consumers', () => {
     while (consumer.drain(1000));
     expect(consumer.seen.has(x)).toBe(true);
 
-    // The source's own prefixes are freed as they go: no consumer held them.
+    // A prefix left with no path is queued for every consumer, which held it or not (markDirty reads no
+    // Adj-RIB-Out for it); the source's own prefixes are freed once their consumer has looked, sending nothing.
     for (let k = 0; k < 1000; k++) rib.remove(prefix(k), 2);
+    expect(rib.index.size).toBe(1001);
+    while (consumer.drain(1000));
     expect(rib.index.size).toBe(1);
+    expect([...consumer.seen.keys()]).toEqual([x]);
     // A second consumer walks the table: only the one prefix not from its source is looked at.
     for (let k = 0; k < 10; k++) rib.upsert(prefix(k), { peer: 2, attrId: store.intern(attributes(2)), flags: 0 });
     const late = follow(rib, { source: 2 });

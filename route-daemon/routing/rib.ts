@@ -69,7 +69,7 @@ export interface DrainOptions {
   /** The attribute set this consumer should hold for `slot` (with one reference taken), or -1 for none. */
   readonly desired: (slot: number) => number;
   /** Called for every difference before it is recorded; returns whether it counts against `max`. */
-  readonly emit: (slot: number, change: { previous: number; next: number }) => boolean;
+  readonly emit: (slot: number, previous: number, next: number) => boolean;
 }
 
 export class FamilyRib {
@@ -338,12 +338,16 @@ export class FamilyRib {
         c.rescan = false;
         continue;
       }
-      if ((c.scan & 31) === 0 && c.dirty[c.scan >>> 5] === 0) {
-        c.scan += 32;
+      // Straight to the next dirty bit: after a withdrawal from ten peers one slot in ten is dirty, and a step per slot was a third of the drain.
+      const word = c.scan >>> 5;
+      const bits = c.dirty[word]! & (-1 << (c.scan & 31));
+      if (bits === 0) {
+        c.scan = (word + 1) << 5;
         continue;
       }
-      const slot = c.scan++;
-      if (isDirty(c, slot) && this.settleDirty(c, slot, options)) emitted++;
+      const slot = (word << 5) + 31 - Math.clz32(bits & -bits);
+      c.scan = slot + 1;
+      if (this.settleDirty(c, slot, options)) emitted++;
     }
     let walkFinished = false;
     if (c.cursor >= 0) {
@@ -380,7 +384,7 @@ export class FamilyRib {
       if (next >= 0) c.release(next);
       return false;
     }
-    const counted = options.emit(slot, { previous, next });
+    const counted = options.emit(slot, previous, next);
     if (previous >= 0) c.release(previous);
     if (previous < 0 && next >= 0) this.holds[slot]!++;
     if (previous >= 0 && next < 0) this.holds[slot]!--;
@@ -456,10 +460,21 @@ export class FamilyRib {
     return best < 0 ? this.head[slot]! < 0 : this.pathPeer[best] === c.source;
   }
 
+  /**
+   * Queues the slot for every consumer that may need to send something for
+   * it. Only a consumer offered its own source's route is passed over, and
+   * only if it holds nothing for the slot. A prefix left with no path is
+   * queued for all without asking what each holds: reading ten peers'
+   * Adj-RIB-Outs here, in the order withdrawals arrive, was a third of the
+   * import of a withdrawal from ten peers; the drain reads them in slot
+   * order.
+   */
   private markDirty(slot: number): void {
+    const best = this.best[slot]!;
+    const owner = best >= 0 ? this.pathPeer[best]! : -1;
     for (const c of this.consumers) {
       if (!c || isDirty(c, slot) || (c.cursor >= 0 && slot >= c.cursor)) continue;
-      if (c.out[slot]! < 0 && this.nothingFor(c, slot)) continue;
+      if (owner === c.source && owner >= 0 && c.out[slot]! < 0) continue;
       c.dirty[slot >>> 5]! |= 1 << (slot & 31);
       this.holds[slot]!++;
       if (c.queued < QUEUE_SLOTS) {
