@@ -37,8 +37,14 @@ export type BestChangeListener = (slot: number, change: { readonly before: numbe
 /** Chooses the best of the paths (indexes into the path arrays) of one prefix. */
 export type BestPathChooser = (rib: FamilyRib, paths: readonly number[]) => number;
 
-/** Changes a consumer queues in order before it falls back to scanning its dirty flags. */
-const QUEUE_SLOTS = 16_384;
+/**
+ * Changes a consumer queues in order before it falls back to scanning its
+ * dirty flags. Small: a burst is better taken by the scan, in slot order,
+ * which reads the RIB's arrays in order too (the queue reads them in the
+ * order changes came, a cache miss each). At 16,384, a withdrawal from ten
+ * peers took a tenth longer to export.
+ */
+const QUEUE_SLOTS = 1_024;
 
 interface Consumer {
   out: Int32Array;
