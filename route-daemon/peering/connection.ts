@@ -7,6 +7,7 @@ import type { Direction } from './collision.js';
 import { notifications } from './errors.js';
 import { initialFsm, step, type FsmAction, type FsmConfig, type FsmData, type FsmEvent, type TimerName } from './fsm.js';
 import { jitter } from './timers.js';
+import { TurnBudget } from './turns.js';
 
 /**
  * One TCP connection to a peer with its own FSM (RFC 4271 keeps one per
@@ -33,6 +34,14 @@ export interface DialTarget {
   readonly localAddress?: string;
 }
 
+/**
+ * A connection reads for at most this long per turn of the event loop, then
+ * waits for the next: libuv hands over up to 32 chunks of a busy socket in a
+ * row, and while ten peers sent their tables a control request waited over a
+ * second (turns.ts).
+ */
+const READ_TURN_MS = 10;
+
 export class Connection {
   fsm: FsmData = initialFsm();
   direction: Direction;
@@ -41,16 +50,27 @@ export class Connection {
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
   private holdSeconds = 0;
   private holdDeadline = 0;
+  /** Reading is stopped for the update-rate limit. */
   private paused = false;
+  /** How long this connection may read in one turn of the event loop (turns.ts). */
+  private readonly readTurn: TurnBudget;
   /** Events raised while actions run are queued so that each step finishes before the next. */
   private readonly queue: FsmEvent[] = [];
   private stepping = false;
 
   constructor(
     private readonly owner: ConnectionOwner,
-    private readonly options: { config: FsmConfig; dial?: DialTarget; log: Logger; direction: Direction },
+    private readonly options: {
+      config: FsmConfig;
+      dial?: DialTarget;
+      log: Logger;
+      direction: Direction;
+      /** How long it reads per turn of the event loop (default READ_TURN_MS). */
+      readTurnMs?: number;
+    },
   ) {
     this.direction = options.direction;
+    this.readTurn = new TurnBudget(options.readTurnMs ?? READ_TURN_MS);
   }
 
   get state(): FsmData['state'] {
@@ -157,23 +177,13 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.socket !== socket) return;
-      // Nothing a peer sends may escape as an exception: it would take the daemon down.
-      try {
-        const { messages, error } = this.framer.push(chunk);
-        for (const message of messages) {
-          if (this.socket !== socket) return;
-          this.owner.onMessage(this, message);
-        }
-        if (error && this.socket === socket) throw error;
-      } catch (err) {
-        if (err instanceof MessageError) {
-          this.options.log.warn({ err: err.message }, 'bad message');
-          this.dispatch({ type: 'MessageError', notification: err.notification });
-        } else {
-          this.options.log.error({ err: (err as Error).message }, 'failed to handle a message');
-          this.dispatch({ type: 'MessageError', notification: notifications.internalError() });
-        }
-      }
+      this.take(socket, chunk);
+      if (this.socket !== socket || this.readTurn.available()) return;
+      // Its turn is over: the other sessions, and the control API, are read before more of it.
+      socket.pause();
+      setImmediate(() => {
+        if (this.socket === socket && !this.paused) socket.resume();
+      });
     });
     socket.on('error', (err) => this.options.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => {
@@ -182,6 +192,26 @@ export class Connection {
         this.dispatch({ type: 'TcpConnectionFails' });
       }
     });
+  }
+
+  private take(socket: Socket, chunk: Buffer): void {
+    // Nothing a peer sends may escape as an exception: it would take the daemon down.
+    try {
+      const { messages, error } = this.framer.push(chunk);
+      for (const message of messages) {
+        if (this.socket !== socket) return;
+        this.owner.onMessage(this, message);
+      }
+      if (error && this.socket === socket) throw error;
+    } catch (err) {
+      if (err instanceof MessageError) {
+        this.options.log.warn({ err: err.message }, 'bad message');
+        this.dispatch({ type: 'MessageError', notification: err.notification });
+      } else {
+        this.options.log.error({ err: (err as Error).message }, 'failed to handle a message');
+        this.dispatch({ type: 'MessageError', notification: notifications.internalError() });
+      }
+    }
   }
 
   /** Lets go of the socket: what was written is still flushed, then it closes; no more events from it. */

@@ -20,6 +20,7 @@ import { describeNotification, notifications, type Notification } from './errors
 import type { FsmAction, FsmConfig, FsmEvent } from './fsm.js';
 import { familiesToPurgeOnReturn, keepRoutesOnDown } from './graceful-restart.js';
 import { zeroCounts, type MessageKind, type NeighborStatus } from './status.js';
+import { sessionTurns } from './turns.js';
 import { encodeExport, endOfRibFamily, routeUpdate } from './translate.js';
 
 /**
@@ -442,11 +443,13 @@ export class PeerSession implements ConnectionOwner {
   private scheduleExport(): void {
     if (this.exportScheduled || this.waitingForDrain) return;
     this.exportScheduled = true;
-    setImmediate(() => {
-      this.exportScheduled = false;
-      this.flushExport();
-    });
+    sessionTurns.request(this.exportBatch);
   }
+
+  private readonly exportBatch = (): void => {
+    this.exportScheduled = false;
+    this.flushExport();
+  };
 
   /**
    * Drains one batch of the Adj-RIB-Out diff into UPDATEs, then lets the
