@@ -102,7 +102,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     if (remaining < headerLength) {
       // RFC 7606 §4: too few octets left for an attribute header.
       const typeCode = remaining >= 2 ? buf[i + 1]! : 0;
-      problems.push(record('length', typeCode, buf.subarray(i, span.end), `${remaining} octets left, too few for an attribute header`));
+      problems.push(record('length', typeCode, buf, i, span.end, `${remaining} octets left, too few for an attribute header`));
       break;
     }
     const typeCode = buf[i + 1]!;
@@ -111,13 +111,13 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const end = start + length;
     if (end > span.end) {
       problems.push(
-        record('length', typeCode, buf.subarray(i, span.end), `${attributeName(typeCode)} length ${length} runs past the attribute list`),
+        record('length', typeCode, buf, i, span.end, `${attributeName(typeCode)} length ${length} runs past the attribute list`),
       );
       break;
     }
     i = end;
     if (seen.includes(typeCode)) {
-      problems.push(record('duplicate', typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)} appears more than once`));
+      problems.push(record('duplicate', typeCode, buf, attributeStart, end, `${attributeName(typeCode)} appears more than once`));
       continue;
     }
     seen.push(typeCode);
@@ -129,7 +129,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     const category = CATEGORY_FLAGS.get(typeCode);
     if (category === undefined) {
       if ((flags & AttributeFlag.Optional) === 0) {
-        problems.push(record('unrecognized-well-known', typeCode, buf.subarray(attributeStart, end), `well-known attribute ${typeCode} is not recognized`));
+        problems.push(record('unrecognized-well-known', typeCode, buf, attributeStart, end, `well-known attribute ${typeCode} is not recognized`));
       } else {
         // Extended Length and the unused low bits are the encoder's business, not the attribute's.
         unknown.push({ flags: flags & 0xe0, typeCode, value: Buffer.from(buf.subarray(start, end)) });
@@ -138,7 +138,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
     }
     if ((flags & OPTIONAL_TRANSITIVE) !== category) {
       problems.push(
-        record('flags', typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
+        record('flags', typeCode, buf, attributeStart, end, `${attributeName(typeCode)} has flags 0x${flags.toString(16)}, Optional/Transitive should be 0x${category.toString(16)}`),
       );
       continue;
     }
@@ -201,7 +201,7 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
         if ('value' in outcome) as4Aggregator = outcome.value as Aggregator;
         break;
     }
-    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, buf.subarray(attributeStart, end), `${attributeName(typeCode)}: ${outcome.detail}`));
+    if (!('value' in outcome)) problems.push(record(outcome.kind, typeCode, buf, attributeStart, end, `${attributeName(typeCode)}: ${outcome.detail}`));
   }
 
   if (!options.fourOctetAs) mergeAs4(a, as4Path, as4Aggregator);
@@ -210,8 +210,9 @@ export function decodePathAttributes(buf: Buffer, span: ByteSpan, options: Codec
   return { attributes: a, problems };
 }
 
-function record(kind: AttributeProblemKind, typeCode: number, raw: Buffer, detail: string): AttributeProblem {
-  return { kind, typeCode, raw: Buffer.from(raw), detail };
+/** A problem with the attribute at `start`..`end` of `buf`, whose octets are copied for the NOTIFICATION's data. */
+function record(kind: AttributeProblemKind, typeCode: number, buf: Buffer, start: number, end: number, detail: string): AttributeProblem {
+  return { kind, typeCode, raw: Buffer.from(buf.subarray(start, end)), detail };
 }
 
 function decodeOrigin(buf: Buffer, span: ByteSpan): Outcome<number> {

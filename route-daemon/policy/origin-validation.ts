@@ -56,7 +56,7 @@ export class RouteAuthorizations {
 
   validate(prefix: Prefix, origin: number | undefined): ValidationState {
     // Asked once per received prefix: a plane without authorizations of the family answers at once.
-    if (this.lengths[prefix.family === 4 ? 0 : 1].length === 0) return 'not-found';
+    if (!this.holds(prefix.family)) return 'not-found';
     let covered = false;
     for (const list of this.coveringLists(prefix)) {
       covered = true;
