@@ -118,7 +118,6 @@ export class AttributeStore {
   }
 }
 
-
 /** Next hops shared by stored sets; kept for good, so bounded (a next hop is one per neighbour, rarely more). */
 const MAX_SHARED_NEXT_HOPS = 4096;
 

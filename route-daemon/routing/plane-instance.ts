@@ -1,5 +1,6 @@
 import { UserError } from '../../common/errors.js';
 import { createLogger, type Logger } from '../../common/log.js';
+import { turnClock } from '../../common/turn-clock.js';
 import { addressBits, formatPrefix, parsePrefix, type Address, type Family, type Prefix } from '../../common/prefix.js';
 import type { FibChange, FibRoute, FibSource } from '../fib.js';
 import { ipv4Prefix } from '../packet/types.js';
@@ -24,7 +25,6 @@ import type {
 import type { InstanceCounters, PathView, PeerCounters, RouteFilter, RoutePage, RouteQueries, RouteView } from './queries.js';
 import { RouteMatcher } from './route-filter.js';
 import { FamilyRib, LOCAL_PEER, type BestChangeListener, PATH_STALE, PATH_SUPPRESSED, PATH_VALIDATION_MASK, type DrainOptions } from './rib.js';
-import { turnClock } from '../../common/turn-clock.js';
 
 /**
  * The routing instance of one plane: sessions' Adj-RIBs-In, the Loc-RIB and
@@ -812,7 +812,6 @@ class Instance implements PlaneInstance {
     this.options.audit?.({ ...event, plane: this.plane, peer: peer.settings.name, ...(experiment !== undefined ? { experiment } : {}) });
   }
 
-  /** Adds to the peer's and the instance's decision counters. */
   /** Counts `by` decisions of one outcome for the peer and the instance; a count of 0 makes no entry. */
   private count(peer: PeerState, outcome: string, by = 1): void {
     if (by === 0) return;

@@ -127,8 +127,7 @@ export class PrefixIndex {
   remove(slot: number): void {
     if (!this.holds(slot)) throw new Error(`prefix slot ${slot} is not in use`);
     const words = this.scratch;
-    const base = slot * this.width;
-    for (let i = 0; i < this.width; i++) words[i] = this.slotKeys[base + i]!;
+    this.copyKey(slot, words, 0);
     const b = this.bucketOf(words, hashWords(words));
     if ((this.buckets[b]! & SLOT_MASK) !== slot) throw new Error(`prefix slot ${slot} is not in the index`);
     this.buckets[b] = TOMBSTONE;
@@ -222,8 +221,7 @@ export class PrefixIndex {
     const words = this.scratch;
     for (let slot = 0; slot < this.slotCount; slot++) {
       if (this.slotLive[slot] !== 1) continue;
-      const base = slot * this.width;
-      for (let i = 0; i < this.width; i++) words[i] = this.slotKeys[base + i]!;
+      this.copyKey(slot, words, 0);
       const hash = hashWords(words);
       let b = hash & this.mask;
       while (this.buckets[b] !== EMPTY) b = (b + 1) & this.mask;
