@@ -35,10 +35,11 @@ export interface DialTarget {
 }
 
 /**
- * A connection reads for at most this long per turn of the event loop, then
- * waits for the next: libuv hands over up to 32 chunks of a busy socket in a
- * row, and while ten peers sent their tables a control request waited over a
- * second (turns.ts).
+ * A connection reads for this long per turn of the event loop, counted from
+ * the end of its first chunk (so a turn is this plus one chunk of up to
+ * 64 KiB), then waits for the next: libuv hands over up to 32 chunks of a
+ * busy socket in a row, and while ten peers sent their tables a control
+ * request waited over a second (turns.ts).
  */
 const READ_TURN_MS = 10;
 

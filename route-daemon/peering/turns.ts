@@ -81,7 +81,7 @@ export class TurnBudget {
   }
 }
 
-/** A batch of 4,000 prefixes takes a few milliseconds. */
+/** A batch of 4,000 announced prefixes takes about 5 ms (900,000 took 1.1 s in process), of withdrawals under 1 ms. */
 const TURN_BUDGET_MS = 5;
 
 /** The process's export turns, shared by every session of every plane. */
