@@ -8,7 +8,7 @@
  * - which order of the two sides' steps loses packets, with the steps 0 to
  *   500 ms apart (ANCHORS.md says the receiving side must learn the new key
  *   first; garagenet does the opposite, on this data);
- * - how the peer swaps the key: garagenet's three steps (replacePeerKey)
+ * - how the peer swaps the key: garagenet's two commands (replacePeerKey)
  *   against the one `wg set peer OLD remove peer NEW ...` an operator would
  *   type, over N rotations each, alternating.
  */
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     lines.push('', `total lost: rotating node first ${ourOrder}, peer first ${otherOrder}`, '');
 
     // The swap's own loss is rare (a packet caught between two peers), so it takes many rotations to see; alternating shares the machine's load.
-    const swaps: Array<[string, Swap]> = [['three steps (garagenet)', replacePeerKey], ['one wg set', oneTransactionSwap]];
+    const swaps: Array<[string, Swap]> = [['two commands (garagenet)', replacePeerKey], ['one wg set', oneTransactionSwap]];
     const bySwap = new Map<string, { lost: number; rotationsLosing: number }>();
     lines.push(`${'peer swaps the key by'.padEnd(24)} ${'rotation'.padStart(9)}   ${'to rotating node'.padStart(18)}   ${'to peer'.padStart(18)}`);
     for (let n = 1; n <= rotations; n++) {

@@ -4,7 +4,8 @@ import { spawnInNetns, type NetnsChild } from '../test-support/netns-process.js'
 import { buildTopology, type Topology } from '../test-support/topology.js';
 import { connectGarages, type Tunnel } from '../test-support/tunnels.js';
 import { generateKeyFile } from './keys.js';
-import { replacePeerKey, setInterfaceKey, showDump } from './wg.js';
+import { run } from '../system/run.js';
+import { peerKeySwap, replacePeerKey, setInterfaceKey, showDump } from './wg.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 type Line = Record<string, unknown>;
@@ -72,5 +73,36 @@ describe('WireGuard key rotation, make-before-break', () => {
     expect(dump.peers.map((p) => p.publicKey)).toEqual([publicKey]);
     expect(dump.peers[0]?.latestHandshake).not.toBeNull();
     expect((await showDump(rotating)).interface.publicKey).toBe(publicKey);
+  });
+
+  it('lets the rotating node speak first at any point of the swap: its packet gets through after each command', async () => {
+    // A quiet node starts its handshake with its first packet, whenever that comes; the peer must route that
+    // packet at every step. Its own tunnel, so that no probe has spoken since the key changed.
+    const quiet = await connectGarages(topology, topology.garages[0]!, topology.garages[1]!, { instance: 1 });
+    try {
+      const rotating = { interfaceName: quiet.a.interface.name, netns: quiet.a.garage.netns };
+      const peer = { interfaceName: quiet.b.interface.name, netns: quiet.b.garage.netns };
+      const ping = (): Promise<string> =>
+        run('ping', ['-c', '1', '-W', '1', quiet.b.address], { netns: rotating.netns }).then(
+          () => 'through',
+          () => 'lost',
+        );
+      expect(await ping()).toBe('through');
+      const newKeyFile = join(dirname(quiet.a.privateKeyFile), 'rotated-quiet.key');
+      const { publicKey } = await generateKeyFile(newKeyFile);
+      await setInterfaceKey(rotating, { privateKeyFile: newKeyFile });
+      const commands = peerKeySwap(peer.interfaceName, {
+        oldPublicKey: quiet.a.publicKey,
+        peer: { publicKey, endpoint: `${quiet.a.garage.publicAddress}:${quiet.a.listenPort}`, allowedIps: ['0.0.0.0/0', '::/0'] },
+      });
+      const outcomes: string[] = [];
+      for (const args of commands) {
+        await run('wg', args, { netns: peer.netns });
+        outcomes.push(await ping());
+      }
+      expect(outcomes).toEqual(commands.map(() => 'through'));
+    } finally {
+      await quiet.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peerArgs } from './wg.js';
+import { peerArgs, peerKeySwap } from './wg.js';
 
 const KEY = 'xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=';
 
@@ -26,6 +26,26 @@ describe('peerArgs', () => {
     expect(() => peerArgs({ publicKey: KEY, endpoint: '198.18.0.2', allowedIps: [] })).toThrow(/peer xTIBA5rb: bad endpoint/);
     expect(() => peerArgs({ publicKey: KEY, endpoint: 'h:70000', allowedIps: [] })).toThrow(/bad endpoint/);
     expect(() => peerArgs({ publicKey: KEY, allowedIps: [], persistentKeepalive: -1 })).toThrow(/keepalive/);
+  });
+});
+
+describe('peerKeySwap', () => {
+  const NEW = 'GTrg8EPdQAxeEXYiKVXm1nGVSHaNfugh3/Kg1M2WyHI=';
+  const peer = { publicKey: NEW, endpoint: '198.18.0.2:51001', allowedIps: ['0.0.0.0/0', '::/0'] };
+
+  it('adds the new key and moves the allowed IPs to it in one command, then removes the old key', () => {
+    expect(peerKeySwap('gn-01', { oldPublicKey: KEY, peer })).toEqual([
+      [
+        'set', 'gn-01',
+        'peer', NEW, 'endpoint', '198.18.0.2:51001', 'allowed-ips', '', 'persistent-keepalive', 'off',
+        'peer', NEW, 'endpoint', '198.18.0.2:51001', 'allowed-ips', '0.0.0.0/0,::/0', 'persistent-keepalive', 'off',
+      ],
+      ['set', 'gn-01', 'peer', KEY, 'remove'],
+    ]);
+  });
+
+  it('refuses a bad old key before building any command', () => {
+    expect(() => peerKeySwap('gn-01', { oldPublicKey: 'abc', peer })).toThrow(/old peer key: not a WireGuard public key/);
   });
 });
 

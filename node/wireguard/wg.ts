@@ -61,37 +61,43 @@ export async function setPeer(target: WgTarget, peer: PeerSettings): Promise<voi
   await wg(target, ['set', target.interfaceName, ...peerArgs(peer)]);
 }
 
-export async function removePeer(target: WgTarget, publicKey: string): Promise<void> {
-  await wg(target, ['set', target.interfaceName, 'peer', checkPublicKey(publicKey, 'peer to remove'), 'remove']);
+/**
+ * The `wg set` commands that swap a peer's old public key for its new one,
+ * make-before-break, in order:
+ *   1. one command with two sections for the new key: the first adds it with
+ *      no allowed IPs, and wireguard-go starts it at the end of that section;
+ *      the second moves the allowed IPs to it, each prefix re-pointed in place;
+ *   2. the old key goes; nothing new reaches it since step 1, and its queue
+ *      has drained.
+ * Why not fewer: a single section moves the allowed IPs before the new peer
+ * runs, and `peer OLD remove peer NEW ...` removes the old peer before that;
+ * either drops a packet routed in between (about one rotation in seven with
+ * 1 ms probes, bench/key-rotation). Why not more: a new key known apart from
+ * its allowed IPs accepts the rotating node's handshake, and then drops its
+ * packets as coming from a source it does not route (a CI run lost two
+ * probes so; rotation.ns.test.ts sends a packet after each command).
+ */
+export function peerKeySwap(interfaceName: string, options: { oldPublicKey: string; peer: PeerSettings }): string[][] {
+  const old = checkPublicKey(options.oldPublicKey, 'old peer key');
+  return [
+    ['set', interfaceName, ...peerArgs({ ...options.peer, allowedIps: [] }), ...peerArgs(options.peer)],
+    ['set', interfaceName, 'peer', old, 'remove'],
+  ];
 }
 
 /**
- * Swaps a peer's old public key for its new one, make-before-break, in three
- * `wg set` steps:
- *   1. the new key joins as a peer with no allowed IPs (running, routing nothing);
- *   2. the allowed IPs move to it, each prefix re-pointed in place;
- *   3. the old key goes.
- * The single transaction `peer OLD remove peer NEW ...` looked atomic but was
- * not: wireguard-go starts a peer only at the end of its section, so a packet
- * routed in between (old peer gone, new one not yet running) was dropped, about
- * one rotation in seven with 1 ms probes on a loaded machine. After step 2
- * nothing new reaches the old peer, and by step 3 its queue has drained.
- *
- * The whole rotation, as measured on wireguard-go: the rotating node loads its
- * new key first (`setInterfaceKey`); its outgoing packets then wait in
- * WireGuard's staging queue (128 per peer) while its handshake is refused, and
- * it still decrypts the old session. The peer then swaps the key here; at
- * step 2 its next packet starts a handshake that the rotating node accepts, and
- * the staged packets flow. The peer must follow within the staging window
- * (about 100 ms at 1,000 packets/s). The other order — the peer first — drops
- * the rotating node's packets in between: the old session's key is gone at the
- * peer (bench/key-rotation measures both orders side by side).
+ * Swaps a peer's key (peerKeySwap). The whole rotation, as measured on
+ * wireguard-go: the rotating node loads its new key first (`setInterfaceKey`);
+ * its outgoing packets then wait in WireGuard's staging queue (128 per peer)
+ * while its handshake is refused, and it still decrypts the old session. The
+ * peer then swaps the key here; its next packet starts a handshake that the
+ * rotating node accepts, and the staged packets flow. The peer must follow
+ * within the staging window (about 100 ms at 1,000 packets/s). The other
+ * order — the peer first — drops the rotating node's packets in between: the
+ * old session's key is gone at the peer (bench/key-rotation measures both).
  */
 export async function replacePeerKey(target: WgTarget, options: { oldPublicKey: string; peer: PeerSettings }): Promise<void> {
-  const old = checkPublicKey(options.oldPublicKey, 'old peer key');
-  await setPeer(target, { ...options.peer, allowedIps: [] });
-  await setPeer(target, options.peer);
-  await removePeer(target, old);
+  for (const args of peerKeySwap(target.interfaceName, options)) await wg(target, args);
 }
 
 /** The interface's public state: its public key and port, and each peer's endpoint, handshake and transfer. */
