@@ -186,6 +186,33 @@ describe('route daemon sessions on loopback', () => {
     expect(good.closed).toBe(false);
   });
 
+  it('withdraws a route from a peer when its attributes outgrow an UPDATE on the way there, and stays up', async () => {
+    const daemon = await startDaemon();
+    const receiver = await connect(daemon, '127.0.0.3');
+    await receiver.establish(BAD);
+    const good = await connect(daemon, '127.0.0.2');
+    await good.establish(GOOD);
+    const routeChange = async (): Promise<UpdateMessage> => {
+      for (;;) {
+        const u = await receiver.next(MessageType.Update);
+        if (u.nlri.length + u.withdrawn.length > 0) return u;
+      }
+    };
+    const prefix = prefixToNlri(parsePrefix('10.64.2.0/24'));
+    good.send(announce(['10.64.2.0/24'], { asPath: [GOOD.asn] }));
+    expect((await routeChange()).nlri).toEqual([prefix]);
+
+    // 4,045 octets of an unknown transitive attribute make a 4,096-octet UPDATE; our AS on the path adds 4 more.
+    good.send(announce(['10.64.2.0/24'], { asPath: [GOOD.asn], unknown: [{ flags: 0xc0, typeCode: 99, value: Buffer.alloc(4_045, 1) }] }));
+    expect(await routeChange()).toMatchObject({ withdrawn: [prefix], nlri: [] });
+    expect(lookup(daemon, 'production', '10.64.2.0/24')?.paths[0]?.attributes.unknown?.[0]?.value.length).toBe(4_045);
+
+    // Smaller again, it goes out again; neither session noticed.
+    good.send(announce(['10.64.2.0/24'], { asPath: [GOOD.asn, GOOD.asn] }));
+    expect((await routeChange()).nlri).toEqual([prefix]);
+    expect([daemon.neighbor('good')?.state, daemon.neighbor('bad')?.state, good.closed, receiver.closed]).toEqual(['Established', 'Established', false, false]);
+  });
+
   it('sends CEASE "maximum number of prefixes reached" over the limit', async () => {
     const daemon = await startDaemon();
     const bad = await connect(daemon, '127.0.0.3');

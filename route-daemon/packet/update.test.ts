@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { emptyAttributes, encodePathAttributes, forwardableUnknownAttributes } from './attributes.js';
 import { decodeMessage } from './codec.js';
-import { encodeIpv4Announcements, encodeIpv4Withdrawals } from './update.js';
-import { AttributeFlag, IPV4_UNICAST, ipv4Prefix, MessageType } from './types.js';
+import { AttributesTooLarge, encodeIpv4Announcements, encodeIpv4Withdrawals, encodeIpv6Announcements } from './update.js';
+import { AttributeFlag, IPV4_UNICAST, IPV6_UNICAST, ipv4Prefix, MessageType } from './types.js';
 import type { UpdateMessage } from './types.js';
 import { validateUpdate } from './validate.js';
 
 const OPTIONS = { fourOctetAs: true, families: [IPV4_UNICAST] };
 const attributes = { ...emptyAttributes(), origin: 0 as const, asPath: [{ type: 2 as const, asns: [65001] }], nextHop: 0xc0000201, localPref: 100 };
+const decodedCounts = (messages: Buffer[], options: typeof OPTIONS): number[] =>
+  messages.map((m) => (decodeMessage(m, options) as UpdateMessage).attributes.mpReach?.prefixes.length ?? 0);
 const prefixes = Array.from({ length: 3000 }, (_, k) => ipv4Prefix((0x0a000000 + k * 256) >>> 0, 24));
 
 describe('packing UPDATEs', () => {
@@ -33,6 +35,30 @@ describe('packing UPDATEs', () => {
     expect(decoded.every((u) => u.problems.length === 0)).toBe(true);
     expect(decoded[0]!.attributes).toEqual(full);
     expect(decoded.flatMap((u) => u.nlri)).toEqual(prefixes);
+  });
+
+  it('packs IPv6 announcements by octets: with 2,000 octets of other attributes, 300 /128s in messages of at most 4096', () => {
+    const options = { fourOctetAs: true, families: [IPV4_UNICAST, IPV6_UNICAST] };
+    const bulky = { ...attributes, nextHop: null, unknown: [{ flags: 0xe0, typeCode: 99, value: Buffer.alloc(2_000, 7) }] };
+    const v6 = Array.from({ length: 300 }, (_, k) => `20010db8${k.toString(16).padStart(24, '0')}/128`);
+    const messages = encodeIpv6Announcements({ attributes: bulky, nextHop: 0x20010db8000000000000000000000001n, linkLocalNextHop: null, prefixes: v6 }, options);
+    // 150 /128s take 2,550 octets, more than the 2,024 left beside the rest: 119 per message.
+    expect(decodedCounts(messages, options)).toEqual([119, 119, 62]);
+    const decoded = messages.map((m) => decodeMessage(m, options) as UpdateMessage);
+    expect(messages.every((m) => m.length <= 4096)).toBe(true);
+    expect(decoded.every((u) => u.problems.length === 0 && u.attributes.unknown[0]?.value.length === 2_000)).toBe(true);
+    expect(decoded.flatMap((u) => (u.attributes.mpReach?.prefixes ?? []) as readonly string[])).toEqual(v6);
+  });
+
+  it('refuses attributes that leave no room for one prefix, saying how large they are', () => {
+    const huge = { ...attributes, unknown: [{ flags: 0xe0, typeCode: 99, value: Buffer.alloc(4_045) }] };
+    expect(() => encodeIpv4Announcements({ attributes: huge, prefixes: prefixes.slice(0, 1) }, OPTIONS)).toThrow(AttributesTooLarge);
+    expect(() => encodeIpv4Announcements({ attributes: huge, prefixes: prefixes.slice(0, 1) }, OPTIONS)).toThrow(/take 4076 octets, too many for one UPDATE/);
+    const v6 = { attributes: { ...huge, nextHop: null }, nextHop: 1n, linkLocalNextHop: null, prefixes: ['20010db8000000000000000000000000/32'] };
+    expect(() => encodeIpv6Announcements(v6, OPTIONS)).toThrow(AttributesTooLarge);
+    // 8 octets fewer, and a /32 fits beside them in exactly 4096.
+    const fits = { ...attributes, unknown: [{ flags: 0xe0, typeCode: 99, value: Buffer.alloc(4_037) }] };
+    expect(encodeIpv4Announcements({ attributes: fits, prefixes: [ipv4Prefix(0x0a000001, 32)] }, OPTIONS).map((m) => m.length)).toEqual([4096]);
   });
 
   it('splits withdrawals the same way', () => {

@@ -1,7 +1,18 @@
 import { decodePathAttributes, emptyAttributes, encodePathAttributes } from './attributes.js';
 import { decodeIpv4Prefixes, ipv4PrefixesSize, writeIpv4Prefixes } from './nlri.js';
-import { BGP_HEADER_LENGTH, BGP_MAX_MESSAGE_LENGTH, ErrorCode, ipv4PrefixLength, MessageError, MessageType, UpdateSubcode } from './types.js';
-import type { CodecOptions, Ipv4Prefix, PathAttributes, UpdateMessage } from './types.js';
+import {
+  Afi,
+  BGP_HEADER_LENGTH,
+  BGP_MAX_MESSAGE_LENGTH,
+  ErrorCode,
+  ipv4PrefixLength,
+  ipv6PrefixLength,
+  MessageError,
+  MessageType,
+  Safi,
+  UpdateSubcode,
+} from './types.js';
+import type { CodecOptions, Ipv4Prefix, Ipv6Prefix, PathAttributes, UpdateMessage } from './types.js';
 
 /** UPDATE (RFC 4271 §4.3): withdrawn routes, path attributes, NLRI. */
 
@@ -65,10 +76,38 @@ function writeHeader(message: Buffer, type: number): void {
 }
 
 /**
+ * Path attributes that leave no room in a 4096-octet UPDATE for one prefix
+ * of the longest length. A route received near the limit can grow past it on
+ * its way out (our AS prepended, AS4_PATH for an old speaker); the caller
+ * decides what to send instead.
+ */
+export class AttributesTooLarge extends RangeError {
+  constructor(readonly octets: number) {
+    super(`path attributes take ${octets} octets, too many for one UPDATE`);
+  }
+}
+
+/** Room for NLRI in an UPDATE whose Path Attributes field takes `octets`, no withdrawals. */
+const roomAfter = (octets: number): number => BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4 - octets;
+
+function announcementMessage(attributes: Buffer, nlriSize: number): Buffer {
+  const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + attributes.length + nlriSize);
+  writeHeader(message, MessageType.Update);
+  message.writeUInt16BE(0, BGP_HEADER_LENGTH);
+  message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2);
+  attributes.copy(message, BGP_HEADER_LENGTH + 4);
+  return message;
+}
+
+const ipv4Octets = (prefix: Ipv4Prefix): number => 1 + ((ipv4PrefixLength(prefix) + 7) >> 3);
+const ipv6Octets = (prefix: Ipv6Prefix): number => 1 + ((ipv6PrefixLength(prefix) + 7) >> 3);
+
+/**
  * Whole UPDATE messages announcing `prefixes` with `attributes` (IPv4 NLRI field),
  * as many prefixes per message as fit in 4096 octets. Encodes the attributes once;
  * given as a Buffer, they are the Path Attributes field encodePathAttributes made
  * with the same codec options, and go out as they are (one encoding for many peers).
+ * Throws AttributesTooLarge when a /32 would not fit beside them.
  */
 export function encodeIpv4Announcements(
   announcement: { readonly attributes: PathAttributes | Buffer; readonly prefixes: readonly Ipv4Prefix[] },
@@ -76,22 +115,42 @@ export function encodeIpv4Announcements(
 ): Buffer[] {
   const given = announcement.attributes;
   const attributes = Buffer.isBuffer(given) ? given : encodePathAttributes(given, options);
-  const room = BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4 - attributes.length;
-  if (room < 5) throw new RangeError(`path attributes take ${attributes.length} octets, too many for one UPDATE`);
-  return packPrefixes(announcement.prefixes, room, (chunk, size) => {
-    const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + attributes.length + size);
-    writeHeader(message, MessageType.Update);
-    message.writeUInt16BE(0, BGP_HEADER_LENGTH);
-    message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2);
-    attributes.copy(message, BGP_HEADER_LENGTH + 4);
+  const room = roomAfter(attributes.length);
+  if (room < 5) throw new AttributesTooLarge(attributes.length);
+  return packPrefixes(announcement.prefixes, ipv4Octets, room, (chunk, size) => {
+    const message = announcementMessage(attributes, size);
     writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 4 + attributes.length);
     return message;
   });
 }
 
+/**
+ * Whole UPDATE messages announcing IPv6 `prefixes` in MP_REACH_NLRI beside
+ * `attributes`, as many per message as fit in 4096 octets. Throws
+ * AttributesTooLarge when a /128 would not fit beside them.
+ */
+export function encodeIpv6Announcements(
+  announcement: {
+    readonly attributes: PathAttributes;
+    readonly nextHop: bigint;
+    readonly linkLocalNextHop: bigint | null;
+    readonly prefixes: readonly Ipv6Prefix[];
+  },
+  options: CodecOptions,
+): Buffer[] {
+  const { attributes, nextHop, linkLocalNextHop } = announcement;
+  const withPrefixes = (prefixes: readonly Ipv6Prefix[]): Buffer =>
+    encodePathAttributes({ ...attributes, mpReach: { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop, linkLocalNextHop, prefixes } }, options);
+  const bare = withPrefixes([]).length;
+  // MP_REACH_NLRI's header takes one more octet once its value passes 255 (Extended Length).
+  const room = roomAfter(bare) - 1;
+  if (room < 17) throw new AttributesTooLarge(bare);
+  return packPrefixes(announcement.prefixes, ipv6Octets, room, (chunk) => announcementMessage(withPrefixes(chunk), 0));
+}
+
 /** Whole UPDATE messages withdrawing `prefixes` (IPv4 Withdrawn Routes field). */
 export function encodeIpv4Withdrawals(prefixes: readonly Ipv4Prefix[]): Buffer[] {
-  return packPrefixes(prefixes, BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4, (chunk, size) => {
+  return packPrefixes(prefixes, ipv4Octets, roomAfter(0), (chunk, size) => {
     const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + size);
     writeHeader(message, MessageType.Update);
     message.writeUInt16BE(size, BGP_HEADER_LENGTH);
@@ -101,10 +160,12 @@ export function encodeIpv4Withdrawals(prefixes: readonly Ipv4Prefix[]): Buffer[]
   });
 }
 
-function packPrefixes(
-  prefixes: readonly Ipv4Prefix[],
+/** Prefixes in consecutive chunks of at most `room` octets, each built into a message. */
+function packPrefixes<P>(
+  prefixes: readonly P[],
+  octets: (prefix: P) => number,
   room: number,
-  build: (chunk: readonly Ipv4Prefix[], size: number) => Buffer,
+  build: (chunk: readonly P[], size: number) => Buffer,
 ): Buffer[] {
   const messages: Buffer[] = [];
   let from = 0;
@@ -112,7 +173,7 @@ function packPrefixes(
     let size = 0;
     let to = from;
     while (to < prefixes.length) {
-      const bytes = 1 + ((ipv4PrefixLength(prefixes[to]!) + 7) >> 3);
+      const bytes = octets(prefixes[to]!);
       if (size + bytes > room) break;
       size += bytes;
       to++;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
-import { formatAddress, parseAddress, type Address } from '../../common/prefix.js';
+import { formatAddress, formatPrefix, parseAddress, type Address } from '../../common/prefix.js';
 import { decodeFramed, encodeMessage, encodeNotification } from '../packet/codec.js';
 import { validateUpdate, type UpdateContext } from '../packet/validate.js';
 import {
@@ -21,7 +21,7 @@ import type { FsmAction, FsmConfig, FsmEvent } from './fsm.js';
 import { familiesToPurgeOnReturn, keepRoutesOnDown } from './graceful-restart.js';
 import { zeroCounts, type MessageKind, type NeighborStatus } from './status.js';
 import { sessionTurns } from './turns.js';
-import { encodeExport, endOfRibFamily, routeUpdate } from './translate.js';
+import { encodeExport, endOfRibFamily, routeUpdate, type TooLargeRoutes } from './translate.js';
 
 /**
  * The BGP session with one configured peer: up to two TCP connections while
@@ -466,7 +466,7 @@ export class PeerSession implements ConnectionOwner {
     const importing = this.options.instance.importing;
     const batch = this.options.instance.drainExport(this.name, { maxPrefixes: importing ? EXPORT_BATCH_WHILE_IMPORTING : EXPORT_BATCH_PREFIXES });
     if (!batch) return;
-    const messages = encodeExport(batch, { families: this.families, codec: this.codec });
+    const messages = encodeExport(batch, { families: this.families, codec: this.codec, tooLarge: this.reportTooLarge });
     this.status.sent.update += messages.length;
     // One write per batch: a write per UPDATE cost a quarter of the churn run in syscalls and write requests.
     const flowing = connection.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages));
@@ -477,6 +477,11 @@ export class PeerSession implements ConnectionOwner {
       this.scheduleExport();
     });
   }
+
+  private readonly reportTooLarge = ({ prefixes, octets }: TooLargeRoutes): void => {
+    const first = formatPrefix(prefixes[0]!);
+    this.log.warn({ prefixes: prefixes.length, first, octets }, 'route attributes too large for one UPDATE to this peer: withdrawn from it instead');
+  };
 
   private send(connection: Connection, message: BgpMessage): boolean {
     this.status.sent[KIND_OF[message.type]!]++;

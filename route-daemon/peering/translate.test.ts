@@ -4,7 +4,7 @@ import { decodeMessage } from '../packet/codec.js';
 import { AttributeFlag, MessageType, type CodecOptions, type UpdateMessage } from '../packet/types.js';
 import type { RouteAttributes } from '../routing/attributes.js';
 import { withPacked, type ExportBatch, type RouteUpdate } from '../routing/instance.js';
-import { encodeExport, endOfRibFamily, endOfRibMessage, routeUpdate } from './translate.js';
+import { encodeExport, endOfRibFamily, endOfRibMessage, routeUpdate, type TooLargeRoutes } from './translate.js';
 
 const codec: CodecOptions = { fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
 const both = ['ipv4-unicast', 'ipv6-unicast'] as const;
@@ -106,6 +106,23 @@ describe('export on the wire and back', () => {
     expect(msgs.length).toBeGreaterThan(3);
     expect(Math.max(...msgs.map((m) => m.length))).toBeLessThanOrEqual(4096);
     expect(received(msgs).announced.flatMap((a) => a.prefixes)).toEqual([...many, ...many6]);
+  });
+  it('withdraws, and reports, routes whose attributes leave no room for a prefix; the rest of the batch goes out', () => {
+    // 4,040 octets of an unknown attribute: under 4096 as received, over it with the rest of the attributes.
+    const bulky: RouteAttributes = { ...attrs, unknown: [{ flags: 0xc0, type: 99, value: Buffer.alloc(4_040) }] };
+    const tooLarge = [parsePrefix('198.51.100.0/24'), parsePrefix('2001:db8:1::/48')];
+    const fine = [parsePrefix('203.0.113.0/24')];
+    const reports: TooLargeRoutes[] = [];
+    const msgs = encodeExport(batch({ announced: [{ attributes: bulky, prefixes: tooLarge }, { attributes: attrs, prefixes: fine }] }), {
+      families: both,
+      codec,
+      tooLarge: (routes) => reports.push(routes),
+    });
+    const back = received(msgs);
+    expect(back.announced.map((a) => a.prefixes)).toEqual([fine]);
+    expect(back.withdrawn).toEqual(tooLarge);
+    expect(reports.map((r) => r.prefixes)).toEqual([[tooLarge[0]], [tooLarge[1]]]);
+    expect(reports.every((r) => r.octets > 4_069)).toBe(true);
   });
   it('treat-as-withdraw turns every announced prefix into a withdrawal', () => {
     const [update] = decode(encodeExport(batch({ announced: [{ attributes: attrs, prefixes: [parsePrefix('192.0.2.0/24'), parsePrefix('2001:db8::/32')] }] }), { families: both, codec }));

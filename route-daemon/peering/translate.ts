@@ -15,7 +15,7 @@ import {
   type PathAttributes,
   type UpdateMessage,
 } from '../packet/types.js';
-import { encodeIpv4Announcements, encodeIpv4Withdrawals } from '../packet/update.js';
+import { AttributesTooLarge, encodeIpv4Announcements, encodeIpv4Withdrawals, encodeIpv6Announcements } from '../packet/update.js';
 import { emptyAttributes, encodePathAttributes, type Mutable } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, AnnouncedGroup, ExportBatch, RouteUpdate } from '../routing/instance.js';
@@ -169,8 +169,8 @@ function joined(packed: readonly Ipv4Prefix[] | undefined, more: Ipv4Prefix[]): 
   return more.length === 0 ? packed : [...packed, ...more];
 }
 
-/** IPv6 prefixes per MP_REACH/MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
-const IPV6_PREFIXES_PER_UPDATE = 150;
+/** IPv6 prefixes per MP_UNREACH UPDATE: at most 17 octets each, so 150 stay under 2,600 octets. */
+const IPV6_WITHDRAWALS_PER_UPDATE = 150;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -183,42 +183,80 @@ export function endOfRibMessage(family: AddressFamily): Buffer {
   return encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: unreach }), { fourOctetAs: true, families: [] });
 }
 
+/** Routes that could not go out to a peer: their attributes leave no room for a prefix in an UPDATE. */
+export interface TooLargeRoutes {
+  prefixes: readonly Prefix[];
+  /** The Path Attributes field's octets for this peer. */
+  octets: number;
+}
+
+interface ExportOptions {
+  families: readonly AddressFamily[];
+  codec: CodecOptions;
+  tooLarge?: (routes: TooLargeRoutes) => void;
+}
+
+/** One pass and one array per family: this runs for every prefix sent to every peer. */
+function nlriOf(prefixes: readonly Prefix[], family: 4 | 6): (Ipv4Prefix | Ipv6Prefix)[] {
+  const out: (Ipv4Prefix | Ipv6Prefix)[] = [];
+  for (const p of prefixes) if (p.family === family) out.push(prefixToNlri(p));
+  return out;
+}
+
+function pushWithdrawals(out: Buffer[], ipv4: readonly Ipv4Prefix[], ipv6: readonly Ipv6Prefix[], codec: CodecOptions): void {
+  if (ipv4.length > 0) out.push(...encodeIpv4Withdrawals(ipv4));
+  for (const part of chunks(ipv6, IPV6_WITHDRAWALS_PER_UPDATE)) {
+    out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), codec));
+  }
+}
+
+/**
+ * Pushes the messages `encode` makes; when the attributes are too large,
+ * adds the prefixes to `unsent` instead and tells `options.tooLarge`.
+ */
+function pushAnnouncements<P extends Ipv4Prefix | Ipv6Prefix>(out: Buffer[], prefixes: readonly P[], encode: () => Buffer[], unsent: P[], options: ExportOptions): void {
+  let messages: Buffer[];
+  try {
+    messages = encode();
+  } catch (err) {
+    if (!(err instanceof AttributesTooLarge)) throw err;
+    unsent.push(...prefixes);
+    const routes = prefixes.map((p) => (typeof p === 'number' ? ipv4PrefixToPrefix(p) : ipv6PrefixToPrefix(p as Ipv6Prefix)));
+    options.tooLarge?.({ prefixes: routes, octets: err.octets });
+    return;
+  }
+  out.push(...messages);
+}
+
 /**
  * The UPDATE messages, encoded, for one export batch: withdrawals first, then
  * the announcements per attribute set and family, then End-of-RIB markers.
- * Families the session did not negotiate are left out.
+ * Families the session did not negotiate are left out. A route whose
+ * attributes do not fit one UPDATE is withdrawn instead, as BIRD and FRR do,
+ * so that the peer keeps no older version of it; `tooLarge` hears of it.
  */
-export function encodeExport(batch: ExportBatch, options: { families: readonly AddressFamily[]; codec: CodecOptions }): Buffer[] {
+export function encodeExport(batch: ExportBatch, options: ExportOptions): Buffer[] {
+  const { codec } = options;
   const v4 = options.families.includes('ipv4-unicast');
   const v6 = options.families.includes('ipv6-unicast');
   const out: Buffer[] = [];
-  // One pass and one array per family: this runs for every prefix sent to every peer.
-  const of = (prefixes: readonly Prefix[], family: 4 | 6): (Ipv4Prefix | Ipv6Prefix)[] => {
-    const out: (Ipv4Prefix | Ipv6Prefix)[] = [];
-    for (const p of prefixes) if (p.family === family) out.push(prefixToNlri(p));
-    return out;
-  };
-  if (v4) out.push(...encodeIpv4Withdrawals(joined(batch.withdrawnIpv4, of(batch.withdrawn, 4) as Ipv4Prefix[])));
-  if (v6) {
-    for (const part of chunks(of(batch.withdrawn, 6) as Ipv6Prefix[], IPV6_PREFIXES_PER_UPDATE)) {
-      out.push(encodeMessage(updateMessage({ ...emptyAttributes(), mpUnreach: { afi: Afi.Ipv6, safi: Safi.Unicast, prefixes: part } }), options.codec));
-    }
-  }
+  const withdrawn4 = v4 ? joined(batch.withdrawnIpv4, nlriOf(batch.withdrawn, 4) as Ipv4Prefix[]) : [];
+  pushWithdrawals(out, withdrawn4, v6 ? (nlriOf(batch.withdrawn, 6) as Ipv6Prefix[]) : [], codec);
+  const unsent4: Ipv4Prefix[] = [];
+  const unsent6: Ipv6Prefix[] = [];
   for (const group of batch.announced) {
-    const { prefixes } = group;
-    const p4 = v4 ? joined(group.ipv4, of(prefixes, 4) as Ipv4Prefix[]) : [];
-    const encoded = p4.length > 0 ? ipv4PathAttributes(group, options.codec) : undefined;
-    if (encoded && encoded.length > 0) out.push(...encodeIpv4Announcements({ attributes: encoded, prefixes: p4 }, options.codec));
-    const p6 = v6 ? (of(prefixes, 6) as Ipv6Prefix[]) : [];
-    if (p6.length === 0) continue;
-    const { attributes } = group;
-    const base = wireAttributes(attributes);
-    const linkLocal = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
-    for (const part of chunks(p6, IPV6_PREFIXES_PER_UPDATE)) {
-      const mpReach = { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop: asIpv6(attributes.nextHop), linkLocalNextHop: linkLocal, prefixes: part } as const;
-      out.push(encodeMessage(updateMessage({ ...base, mpReach }), options.codec));
-    }
+    const p4 = v4 ? joined(group.ipv4, nlriOf(group.prefixes, 4) as Ipv4Prefix[]) : [];
+    const encoded = p4.length > 0 ? ipv4PathAttributes(group, codec) : undefined;
+    if (encoded && encoded.length > 0) pushAnnouncements(out, p4, () => encodeIpv4Announcements({ attributes: encoded, prefixes: p4 }, codec), unsent4, options);
+    const p6 = v6 ? (nlriOf(group.prefixes, 6) as Ipv6Prefix[]) : [];
+    if (p6.length > 0) pushAnnouncements(out, p6, () => encodeIpv6Announcements(ipv6Announcement(group.attributes, p6), codec), unsent6, options);
   }
+  if (unsent4.length > 0 || unsent6.length > 0) pushWithdrawals(out, unsent4, unsent6, codec);
   for (const family of batch.endOfRib) if (options.families.includes(family)) out.push(endOfRibMessage(family));
   return out;
+}
+
+function ipv6Announcement(attributes: RouteAttributes, prefixes: readonly Ipv6Prefix[]): Parameters<typeof encodeIpv6Announcements>[0] {
+  const linkLocalNextHop = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
+  return { attributes: wireAttributes(attributes), nextHop: asIpv6(attributes.nextHop), linkLocalNextHop, prefixes };
 }
