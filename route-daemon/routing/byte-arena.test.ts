@@ -53,7 +53,9 @@ describe('ByteArena', () => {
       arena.set(id, { bytes: scratch, length });
       stored.push(Buffer.from(scratch.subarray(0, length)));
     }
-    for (let id = 0; id < stored.length; id++) expect(arena.get(id)).toEqual(stored[id]);
+    // One assertion over all: 40,000 expect() calls took 4.5 s of a CI run, near the 5 s test timeout.
+    const differing = stored.flatMap((bytes, id) => (arena.get(id)?.equals(bytes) ? [] : [id]));
+    expect(differing).toEqual([]);
     expect(arena.size).toBe(stored.reduce((n, b) => n + b.length, 0));
   });
 });
