@@ -124,20 +124,20 @@ export function encodeIpv4Announcements(
   });
 }
 
+/** IPv6 unicast prefixes to announce, with the attributes and next hops of their MP_REACH_NLRI. */
+export interface Ipv6Announcement {
+  readonly attributes: PathAttributes;
+  readonly nextHop: bigint;
+  readonly linkLocalNextHop: bigint | null;
+  readonly prefixes: readonly Ipv6Prefix[];
+}
+
 /**
  * Whole UPDATE messages announcing IPv6 `prefixes` in MP_REACH_NLRI beside
  * `attributes`, as many per message as fit in 4096 octets. Throws
  * AttributesTooLarge when a /128 would not fit beside them.
  */
-export function encodeIpv6Announcements(
-  announcement: {
-    readonly attributes: PathAttributes;
-    readonly nextHop: bigint;
-    readonly linkLocalNextHop: bigint | null;
-    readonly prefixes: readonly Ipv6Prefix[];
-  },
-  options: CodecOptions,
-): Buffer[] {
+export function encodeIpv6Announcements(announcement: Ipv6Announcement, options: CodecOptions): Buffer[] {
   const { attributes, nextHop, linkLocalNextHop } = announcement;
   const withPrefixes = (prefixes: readonly Ipv6Prefix[]): Buffer =>
     encodePathAttributes({ ...attributes, mpReach: { afi: Afi.Ipv6, safi: Safi.Unicast, nextHop, linkLocalNextHop, prefixes } }, options);

@@ -15,7 +15,7 @@ import {
   type PathAttributes,
   type UpdateMessage,
 } from '../packet/types.js';
-import { AttributesTooLarge, encodeIpv4Announcements, encodeIpv4Withdrawals, encodeIpv6Announcements } from '../packet/update.js';
+import { AttributesTooLarge, encodeIpv4Announcements, encodeIpv4Withdrawals, encodeIpv6Announcements, type Ipv6Announcement } from '../packet/update.js';
 import { emptyAttributes, encodePathAttributes, type Mutable } from '../packet/attributes.js';
 import type { AsPathSegment, AsPathSegmentType, Origin, RouteAttributes } from '../routing/attributes.js';
 import type { AddressFamily, AnnouncedGroup, ExportBatch, RouteUpdate } from '../routing/instance.js';
@@ -256,7 +256,7 @@ export function encodeExport(batch: ExportBatch, options: ExportOptions): Buffer
   return out;
 }
 
-function ipv6Announcement(attributes: RouteAttributes, prefixes: readonly Ipv6Prefix[]): Parameters<typeof encodeIpv6Announcements>[0] {
+function ipv6Announcement(attributes: RouteAttributes, prefixes: readonly Ipv6Prefix[]): Ipv6Announcement {
   const linkLocalNextHop = attributes.nextHopLinkLocal?.family === 6 ? attributes.nextHopLinkLocal.value : null;
   return { attributes: wireAttributes(attributes), nextHop: asIpv6(attributes.nextHop), linkLocalNextHop, prefixes };
 }
