@@ -90,14 +90,21 @@ export class AttributesTooLarge extends RangeError {
 /** Room for NLRI in an UPDATE whose Path Attributes field takes `octets`, no withdrawals. */
 const roomAfter = (octets: number): number => BGP_MAX_MESSAGE_LENGTH - BGP_HEADER_LENGTH - 4 - octets;
 
-function announcementMessage(attributes: Buffer, nlriSize: number): Buffer {
-  const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + attributes.length + nlriSize);
+/**
+ * An UPDATE with its header, both length fields and `attributes` written; the
+ * caller writes the withdrawn routes (`withdrawnSize` octets at
+ * BGP_HEADER_LENGTH + 2) and the NLRI (`nlriSize` octets, last).
+ */
+function updateFrame(withdrawnSize: number, attributes: Buffer, nlriSize: number): Buffer {
+  const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + withdrawnSize + attributes.length + nlriSize);
   writeHeader(message, MessageType.Update);
-  message.writeUInt16BE(0, BGP_HEADER_LENGTH);
-  message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2);
-  attributes.copy(message, BGP_HEADER_LENGTH + 4);
+  message.writeUInt16BE(withdrawnSize, BGP_HEADER_LENGTH);
+  message.writeUInt16BE(attributes.length, BGP_HEADER_LENGTH + 2 + withdrawnSize);
+  attributes.copy(message, BGP_HEADER_LENGTH + 4 + withdrawnSize);
   return message;
 }
+
+const NO_ATTRIBUTES = Buffer.alloc(0);
 
 const ipv4Octets = (prefix: Ipv4Prefix): number => 1 + ((ipv4PrefixLength(prefix) + 7) >> 3);
 const ipv6Octets = (prefix: Ipv6Prefix): number => 1 + ((ipv6PrefixLength(prefix) + 7) >> 3);
@@ -118,7 +125,7 @@ export function encodeIpv4Announcements(
   const room = roomAfter(attributes.length);
   if (room < 5) throw new AttributesTooLarge(attributes.length);
   return packPrefixes(announcement.prefixes, ipv4Octets, room, (chunk, size) => {
-    const message = announcementMessage(attributes, size);
+    const message = updateFrame(0, attributes, size);
     writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 4 + attributes.length);
     return message;
   });
@@ -145,17 +152,14 @@ export function encodeIpv6Announcements(announcement: Ipv6Announcement, options:
   // MP_REACH_NLRI's header takes one more octet once its value passes 255 (Extended Length).
   const room = roomAfter(bare) - 1;
   if (room < 17) throw new AttributesTooLarge(bare);
-  return packPrefixes(announcement.prefixes, ipv6Octets, room, (chunk) => announcementMessage(withPrefixes(chunk), 0));
+  return packPrefixes(announcement.prefixes, ipv6Octets, room, (chunk) => updateFrame(0, withPrefixes(chunk), 0));
 }
 
 /** Whole UPDATE messages withdrawing `prefixes` (IPv4 Withdrawn Routes field). */
 export function encodeIpv4Withdrawals(prefixes: readonly Ipv4Prefix[]): Buffer[] {
   return packPrefixes(prefixes, ipv4Octets, roomAfter(0), (chunk, size) => {
-    const message = Buffer.allocUnsafe(BGP_HEADER_LENGTH + 4 + size);
-    writeHeader(message, MessageType.Update);
-    message.writeUInt16BE(size, BGP_HEADER_LENGTH);
+    const message = updateFrame(size, NO_ATTRIBUTES, 0);
     writeIpv4Prefixes(message, chunk, BGP_HEADER_LENGTH + 2);
-    message.writeUInt16BE(0, BGP_HEADER_LENGTH + 2 + size);
     return message;
   });
 }

@@ -11,6 +11,8 @@
  * 0.46-0.49 s.
  */
 
+const monotonic = (): number => performance.now();
+
 /**
  * Work waiting for the event loop, done in the order it asked, a bounded
  * time per turn. Work that asks again while being done goes behind what is
@@ -26,7 +28,7 @@ export class Turns {
    */
   constructor(
     private readonly budgetMs: number,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonic,
   ) {}
 
   /** Runs `work` in a coming turn. The caller keeps the same work from waiting twice. */
@@ -66,7 +68,7 @@ export class TurnBudget {
 
   constructor(
     private readonly budgetMs: number,
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = monotonic,
   ) {}
 
   /** Whether this turn may do more. */
